@@ -1,0 +1,308 @@
+//! Reading survey exports: CSV (`,` `;` tab or `|`, sniffed; UTF-8 with or without BOM, UTF-16,
+//! Windows-1252 for files that are not UTF-8) and Excel workbooks (.xlsx, .xlsm, .xls, .ods via
+//! calamine). CSV is streamed record by record so memory does not grow with the file; a workbook
+//! is read whole, as calamine requires, which is fine at the sizes spreadsheets reach.
+
+pub mod columns;
+pub mod score;
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use serde::Serialize;
+
+/// One data record as read, with its position for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// 1-based number of the data record (the header is not counted).
+    pub row: u64,
+    /// 1-based line in the file (CSV) or row in the sheet (workbooks) where the record starts.
+    pub line: u64,
+    /// Byte offset in the decoded stream (for progress), 0 for workbooks.
+    pub byte: u64,
+    pub fields: Vec<String>,
+}
+
+/// How the input was read, for the summary.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InputFormat {
+    pub kind: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub sheet: Option<String>,
+}
+
+/// Options for opening an input.
+#[derive(Debug, Clone, Default)]
+pub struct InputConfig {
+    pub path: PathBuf,
+    /// Force a delimiter instead of sniffing.
+    pub delimiter: Option<u8>,
+    /// Workbook sheet name; the first non-empty sheet when absent.
+    pub sheet: Option<String>,
+}
+
+/// An open input: its header and a stream of records.
+pub struct Input {
+    pub headers: Vec<String>,
+    pub format: InputFormat,
+    pub records: Box<dyn Iterator<Item = Result<RawRecord>> + Send>,
+}
+
+const SNIFF_BYTES: usize = 256 * 1024;
+
+fn is_workbook(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
+    )
+}
+
+/// Open an export for streaming.
+pub fn open(config: &InputConfig) -> Result<Input> {
+    let path = &config.path;
+    let meta = std::fs::metadata(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
+    if meta.is_dir() {
+        bail!("{}: is a folder, not an export file", path.display());
+    }
+    if is_workbook(path) {
+        return open_workbook(path, config.sheet.as_deref());
+    }
+    let mut head = Vec::with_capacity(SNIFF_BYTES.min(meta.len() as usize));
+    File::open(path)
+        .with_context(|| format!("{}: cannot open the input", path.display()))?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .with_context(|| format!("{}: cannot read the input", path.display()))?;
+    if head.starts_with(b"PK\x03\x04") {
+        bail!("{}: looks like an Excel workbook (zip) with a CSV name; rename it to .xlsx", path.display());
+    }
+    let encoding = sniff_encoding(&head);
+    let (sample, _, _) = encoding.decode(&head);
+    if looks_binary(&sample) {
+        bail!(
+            "{}: does not look like a text export (too many control characters in the first {} KiB); export it as CSV or XLSX",
+            path.display(),
+            head.len() / 1024
+        );
+    }
+    let delimiter = match config.delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(&sample),
+    };
+    let file = File::open(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
+    let decoded = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(BufReader::with_capacity(1 << 16, decoded));
+    let mut record = csv::StringRecord::new();
+    let display = path.display().to_string();
+    let has_header = reader
+        .read_record(&mut record)
+        .with_context(|| format!("{display}: cannot read the header line"))?;
+    if !has_header {
+        bail!("{display}: the file is empty; expected a header line and survey responses");
+    }
+    let headers: Vec<String> =
+        record.iter().map(|h| h.trim_start_matches('\u{FEFF}').trim().to_string()).collect();
+    let format = InputFormat {
+        kind: "csv".into(),
+        encoding: Some(encoding.name().to_string()),
+        delimiter: Some(delimiter_name(delimiter)),
+        sheet: None,
+    };
+    let mut row = 0u64;
+    let records = std::iter::from_fn(move || {
+        let mut rec = csv::StringRecord::new();
+        match reader.read_record(&mut rec) {
+            Ok(false) => None,
+            Ok(true) => {
+                row += 1;
+                let (line, byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                Some(Ok(RawRecord { row, line, byte, fields: rec.iter().map(str::to_string).collect() }))
+            }
+            Err(e) => {
+                row += 1;
+                Some(Err(anyhow::anyhow!("{display}: record {row}: {e}")))
+            }
+        }
+    });
+    // Skip blank lines: a record with one empty field is not a response.
+    let records = records.filter(|r| !matches!(r, Ok(rec) if rec.fields.iter().all(|f| f.trim().is_empty())));
+    Ok(Input { headers, format, records: Box::new(records) })
+}
+
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        other => (other as char).to_string(),
+    }
+}
+
+/// BOM first; then UTF-16 without BOM (every other byte NUL); then UTF-8 if the sample is
+/// valid UTF-8 (a sequence cut at the sample's end is allowed); else Windows-1252, the usual
+/// encoding of European Excel "CSV" exports.
+pub fn sniff_encoding(head: &[u8]) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(head) {
+        return enc;
+    }
+    let pairs = head.len() / 2;
+    if pairs >= 4 {
+        let even_nul = head.iter().step_by(2).filter(|b| **b == 0).count();
+        let odd_nul = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+        if odd_nul * 10 >= pairs * 4 && even_nul * 10 < pairs {
+            return UTF_16LE;
+        }
+        if even_nul * 10 >= pairs * 4 && odd_nul * 10 < pairs {
+            return UTF_16BE;
+        }
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => UTF_8,
+        Err(e) if e.error_len().is_none() => UTF_8,
+        Err(_) => WINDOWS_1252,
+    }
+}
+
+fn looks_binary(sample: &str) -> bool {
+    let total = sample.chars().count();
+    if total == 0 {
+        return false;
+    }
+    let bad = sample.chars().filter(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || *c == '\u{FFFD}').count();
+    bad * 10 > total
+}
+
+/// Pick the delimiter that splits the header into the most columns and keeps the following
+/// records consistent with it.
+pub fn sniff_delimiter(sample: &str) -> u8 {
+    let mut best = (0usize, 0usize, b',');
+    for d in [b',', b';', b'\t', b'|'] {
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(d).from_reader(sample.as_bytes());
+        let mut records = rdr.records();
+        let Some(Ok(header)) = records.next() else { continue };
+        let width = header.len();
+        if width < 2 {
+            continue;
+        }
+        // The sample may end inside a record: look at the first 50 only.
+        let consistent = records.take(50).filter_map(|r| r.ok()).filter(|r| r.len() == width).count();
+        if (consistent, width) > (best.0, best.1) {
+            best = (consistent, width, d);
+        }
+    }
+    best.2
+}
+
+fn cell_to_string(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => excel_serial_to_iso(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#ERROR {e:?}"),
+    }
+}
+
+/// Excel serial date (days since 1899-12-30) to ISO 8601.
+fn excel_serial_to_iso(serial: f64) -> String {
+    let days = serial.floor() as i64;
+    let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
+    let (y, m, d) = crate::output::time::civil_from_days(days - 25_569);
+    if secs == 0 {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    }
+}
+
+fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
+    use calamine::Reader;
+    let display = path.display().to_string();
+    let mut wb = calamine::open_workbook_auto(path).map_err(|e| anyhow::anyhow!("{display}: cannot read the workbook: {e}"))?;
+    let names = wb.sheet_names().to_vec();
+    let mut chosen = None;
+    for name in &names {
+        if sheet.is_some_and(|s| s != name) {
+            continue;
+        }
+        let range = wb.worksheet_range(name).map_err(|e| anyhow::anyhow!("{display}: sheet '{name}': {e}"))?;
+        if sheet.is_some() || range.used_cells().next().is_some() {
+            chosen = Some((name.clone(), range));
+            break;
+        }
+    }
+    let Some((name, range)) = chosen else {
+        match sheet {
+            Some(s) => bail!("{display}: no sheet named '{s}'; the sheets are: {}", names.join(", ")),
+            None => bail!("{display}: every sheet is empty"),
+        }
+    };
+    let start_row = range.start().map_or(0, |(r, _)| r as u64);
+    let mut rows = range.rows().enumerate().map(move |(i, r)| (start_row + i as u64 + 1, r.iter().map(cell_to_string).collect::<Vec<_>>()));
+    let header = rows.by_ref().find(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    let Some((_, headers)) = header else { bail!("{display}: sheet '{name}' is empty") };
+    let headers: Vec<String> = headers.into_iter().map(|h| h.trim().to_string()).collect();
+    let width = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
+    let headers = headers[..width].to_vec();
+    let mut data = Vec::new();
+    let mut n = 0u64;
+    for (line, mut cells) in rows {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        n += 1;
+        while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
+            cells.pop();
+        }
+        data.push(Ok(RawRecord { row: n, line, byte: 0, fields: cells }));
+    }
+    let format = InputFormat { kind: "xlsx".into(), encoding: None, delimiter: None, sheet: Some(name) };
+    Ok(Input { headers, format, records: Box::new(data.into_iter()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_encodings() {
+        assert_eq!(sniff_encoding(b"\xEF\xBB\xBFa,b"), UTF_8);
+        assert_eq!(sniff_encoding(b"\xFF\xFEa\0,\0b\0"), UTF_16LE);
+        assert_eq!(sniff_encoding(b"a\0,\0b\0\n\0c\0"), UTF_16LE);
+        assert_eq!(sniff_encoding("größe,ß".as_bytes()), UTF_8);
+        assert_eq!(sniff_encoding(b"gr\xF6\xDFe,x"), WINDOWS_1252);
+        // A multi-byte character cut by the sample end is still UTF-8.
+        assert_eq!(sniff_encoding(&"aé".as_bytes()[..2]), UTF_8);
+    }
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter("id;score;comment\n1;9;gut, danke\n2;7,5;ok\n"), b';');
+        assert_eq!(sniff_delimiter("id\tscore\tcomment\n1\t9\tx, y\n"), b'\t');
+        assert_eq!(sniff_delimiter("comment\nhello, world\n"), b',');
+    }
+
+    #[test]
+    fn serial_dates() {
+        assert_eq!(excel_serial_to_iso(45_658.0), "2025-01-01");
+        assert_eq!(excel_serial_to_iso(45_658.5), "2025-01-01T12:00:00");
+    }
+}

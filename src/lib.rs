@@ -1,0 +1,17 @@
+//! npsight: offline root-cause analysis of contact-centre NPS survey comments.
+//!
+//! The library knows nothing of the command line: [`pipeline::analyze`] takes a validated
+//! [`pipeline::AnalyzeConfig`], a [`taxonomy::Taxonomy`], a [`lexicon::SentimentLexicon`] and any
+//! [`tagger::Classifier`], and writes tagged data, rejects, `summary.json` and the reports.
+
+pub mod cli;
+pub mod input;
+pub mod lexicon;
+pub mod output;
+pub mod pii;
+pub mod pipeline;
+pub mod progress;
+pub mod stats;
+pub mod tagger;
+pub mod taxonomy;
+pub mod text;

@@ -1,0 +1,43 @@
+//! Outputs. Renderers are pure (data in, bytes out); files are written atomically through
+//! [`atomic::AtomicFile`] (a temporary file in the output folder, renamed at the end), and every
+//! output file is created before the long work starts so a bad folder fails in the first second.
+
+pub mod atomic;
+pub mod csvsafe;
+pub mod report_html;
+pub mod report_md;
+pub mod summary;
+pub mod time;
+
+/// Format an optional number with `decimals`, "–" when missing.
+pub fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) => format_num(x, decimals),
+        None => "–".to_string(),
+    }
+}
+
+/// Fixed decimals without "-0.0".
+pub fn format_num(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s.trim_start_matches('-').to_string() } else { s }
+}
+
+/// Signed points: "+12.3", "-4.0", "0.0".
+pub fn fmt_signed(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) => {
+            let s = format_num(x, decimals);
+            if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("+{s}") } else { s }
+        }
+        None => "–".to_string(),
+    }
+}
+
+/// A fraction as a percentage.
+pub fn fmt_pct(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) => format!("{}%", format_num(100.0 * x, decimals)),
+        None => "–".to_string(),
+    }
+}

@@ -1,0 +1,79 @@
+//! `summary.json`: everything a later run or another tool needs, with a schema version.
+//! The schema is documented field by field in the README ("summary.json").
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::input::InputFormat;
+use crate::stats::Statistics;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Fingerprint {
+    pub tool: String,
+    pub tool_version: String,
+    pub input_file: String,
+    pub input_sha256: String,
+    pub taxonomy_sha256: String,
+    pub model_id: String,
+    /// UTC time of the run (SOURCE_DATE_EPOCH when set); the only field that differs between
+    /// two runs on the same input.
+    pub generated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Counts {
+    pub rows_in: u64,
+    pub tagged: u64,
+    pub rejected: u64,
+    pub commented: u64,
+    pub no_comment: u64,
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Fields of optional score columns (agent score, CSAT, CES, FCR) that could not be read
+    /// and were left empty; the row itself is kept.
+    pub unreadable_optional_fields: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InputInfo {
+    pub format: InputFormatInfo,
+    pub headers: Vec<String>,
+    /// Role (score, text, agent, ...) -> header.
+    pub columns: BTreeMap<String, String>,
+    pub segment_columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InputFormatInfo {
+    pub kind: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub sheet: Option<String>,
+}
+
+impl From<&InputFormat> for InputFormatInfo {
+    fn from(f: &InputFormat) -> Self {
+        InputFormatInfo { kind: f.kind.clone(), encoding: f.encoding.clone(), delimiter: f.delimiter.clone(), sheet: f.sheet.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub fingerprint: Fingerprint,
+    pub input: InputInfo,
+    pub counts: Counts,
+    /// Whether personal data was masked in the outputs meant for people.
+    pub pii_masked: bool,
+    pub statistics: Statistics,
+}
+
+impl Summary {
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("summary serialises");
+        v.push(b'\n');
+        v
+    }
+}

@@ -1,0 +1,483 @@
+//! The `analyze` run: export in, tagged data, rejects, statistics and reports out.
+//!
+//! Rows stream through in chunks: each chunk is validated in order (bad rows go to
+//! `rejected.csv` with the reason), its accepted rows are cut into batches that rayon tags and
+//! counts in parallel, and the results are written and merged back in input order. Memory is
+//! bounded by the chunk size, not by the file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::input::columns::{self, ColumnMap, Role};
+use crate::input::score::{parse_nps, parse_number, parse_yes_no};
+use crate::input::{self, InputConfig, RawRecord};
+use crate::lexicon::SentimentLexicon;
+use crate::output::atomic::{remove_stale, AtomicFile};
+use crate::output::csvsafe::neutralize;
+use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
+use crate::output::{report_html, report_md, time};
+use crate::progress::Progress;
+use crate::stats::{Accumulator, Category, Reservoir, RowFacts};
+use crate::tagger::{prepare, Classifier, Prepared, Tagging};
+use crate::taxonomy::Taxonomy;
+
+/// Everything `analyze` needs, validated by the CLI layer.
+#[derive(Debug, Clone)]
+pub struct AnalyzeConfig {
+    pub input: InputConfig,
+    pub out_dir: PathBuf,
+    /// Columns named by flags.
+    pub columns: Vec<(Role, String)>,
+    /// Segment columns named by `--segment-columns`; detected agent/team/channel/... otherwise.
+    pub segment_columns: Option<Vec<String>>,
+    pub threads: usize,
+    pub quiet: bool,
+    pub keep_pii: bool,
+    /// Rows per classifier batch.
+    pub batch_size: usize,
+    /// Rows read before a parallel round.
+    pub chunk_rows: usize,
+}
+
+impl AnalyzeConfig {
+    pub fn new(input: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+        AnalyzeConfig {
+            input: InputConfig { path: input.into(), ..Default::default() },
+            out_dir: out_dir.into(),
+            columns: Vec::new(),
+            segment_columns: None,
+            threads: 0,
+            quiet: true,
+            keep_pii: false,
+            batch_size: 64,
+            chunk_rows: 4096,
+        }
+    }
+}
+
+/// The added columns of tagged.csv, after every input column.
+pub const TAGGED_COLUMNS: [&str; 7] =
+    ["nps_category", "language", "sentiment", "sentiment_score", "themes", "theme_evidence", "status"];
+pub const REJECTED_COLUMNS: [&str; 6] = ["row", "line", "column", "reason_code", "reason", "raw_record"];
+
+const DEFAULT_SEGMENTS: [Role; 6] = [Role::Agent, Role::Team, Role::Channel, Role::Site, Role::Queue, Role::Region];
+
+/// The result of a run, for the CLI to print.
+pub struct Outcome {
+    pub summary: Summary,
+    pub out_dir: PathBuf,
+}
+
+/// A row that passed validation.
+struct Accepted {
+    record: RawRecord,
+    id: String,
+    score: u8,
+    agent_score: Option<u8>,
+    comment: String,
+    segments: Vec<(String, String)>,
+}
+
+struct Rejected {
+    record: RawRecord,
+    column: String,
+    code: String,
+    reason: String,
+}
+
+/// One tagged row, ready to write.
+struct Done {
+    prepared: Option<Prepared>,
+    tagging: Option<Tagging>,
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut f = fs::File::open(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).with_context(|| format!("{}: cannot read the input", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+struct Layout {
+    headers: Vec<String>,
+    map: ColumnMap,
+    segments: Vec<(String, usize)>,
+    score_col: usize,
+    text_col: usize,
+    file: String,
+}
+
+impl Layout {
+    fn header(&self, i: usize) -> &str {
+        self.headers.get(i).map_or("", String::as_str)
+    }
+
+    fn validate(&self, mut record: RawRecord, unreadable: &mut BTreeMap<String, u64>) -> Result<Accepted, Rejected> {
+        let width = self.headers.len();
+        if record.fields.len() > width {
+            if record.fields[width..].iter().all(|f| f.trim().is_empty()) {
+                record.fields.truncate(width);
+            } else {
+                let n = record.fields.len();
+                return Err(Rejected {
+                    column: String::new(),
+                    code: "too_many_fields".into(),
+                    reason: format!(
+                        "{}: row {} (line {}): {n} fields but the header has {width}; a delimiter inside an unquoted comment?",
+                        self.file, record.row, record.line
+                    ),
+                    record,
+                });
+            }
+        }
+        let field = |i: usize| record.fields.get(i).map_or("", |s| s.as_str());
+        let score = match parse_nps(field(self.score_col)) {
+            Ok(s) => s,
+            Err(problem) => {
+                let column = self.header(self.score_col).to_string();
+                return Err(Rejected {
+                    reason: format!("{}: row {} (line {}), column '{column}': {problem}", self.file, record.row, record.line),
+                    code: problem.code().into(),
+                    column,
+                    record,
+                });
+            }
+        };
+        let mut optional = |role: Role| -> Option<String> {
+            let i = self.map.get(role)?;
+            let v = field(i).trim();
+            if v.is_empty() {
+                return None;
+            }
+            let ok = match role {
+                Role::AgentScore => parse_nps(v).is_ok(),
+                Role::Fcr => parse_yes_no(v).is_some(),
+                _ => parse_number(v).is_some(),
+            };
+            if !ok {
+                *unreadable.entry(role.name().to_string()).or_default() += 1;
+            }
+            Some(v.to_string())
+        };
+        let agent_score = optional(Role::AgentScore).and_then(|v| parse_nps(&v).ok());
+        for role in [Role::Csat, Role::Ces, Role::Fcr] {
+            optional(role);
+        }
+        let segments = self
+            .segments
+            .iter()
+            .map(|(name, i)| {
+                let v = field(*i).trim();
+                (name.clone(), if v.is_empty() { "(blank)".to_string() } else { v.to_string() })
+            })
+            .collect();
+        let comment = field(self.text_col).to_string();
+        let id = self.map.get(Role::Id).map(|i| field(i).trim().to_string()).unwrap_or_default();
+        Ok(Accepted { record, id, score, agent_score, comment, segments })
+    }
+}
+
+fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
+    let map = columns::detect(&headers, &cfg.columns)?;
+    let segments = match &cfg.segment_columns {
+        Some(names) => names
+            .iter()
+            .map(|n| columns::find_named(&headers, n, "--segment-columns").map(|i| (headers[i].clone(), i)))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => DEFAULT_SEGMENTS.iter().filter_map(|r| map.get(*r)).map(|i| (headers[i].clone(), i)).collect(),
+    };
+    Ok(Layout {
+        score_col: map.get(Role::Score).expect("detect guarantees a score column"),
+        text_col: map.get(Role::Text).expect("detect guarantees a text column"),
+        map,
+        segments,
+        headers,
+        file: cfg.input.path.display().to_string(),
+    })
+}
+
+#[derive(Serialize)]
+struct EvidenceJson<'a> {
+    theme: &'a str,
+    polarity: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<f32>,
+    spans: Vec<SpanJson>,
+}
+
+#[derive(Serialize)]
+struct SpanJson {
+    start: usize,
+    end: usize,
+    text: String,
+    source: crate::tagger::Source,
+}
+
+fn evidence_json(taxonomy: &Taxonomy, p: &Prepared, t: &Tagging) -> String {
+    let items: Vec<EvidenceJson> = t
+        .themes
+        .iter()
+        .map(|tag| EvidenceJson {
+            theme: &taxonomy.themes[tag.theme].id,
+            polarity: tag.polarity.as_str(),
+            confidence: tag.confidence,
+            spans: tag
+                .evidence
+                .iter()
+                .map(|e| SpanJson { start: e.start, end: e.end, text: p.span_text(e.start, e.end), source: e.source })
+                .collect(),
+        })
+        .collect();
+    serde_json::to_string(&items).expect("evidence serialises")
+}
+
+/// Tag and count one batch of accepted rows.
+fn process_batch(
+    batch: &[Accepted],
+    lexicon: &SentimentLexicon,
+    classifier: &dyn Classifier,
+    n_themes: usize,
+) -> Result<(Vec<Done>, Accumulator)> {
+    let prepared: Vec<Option<Prepared>> = batch
+        .iter()
+        .map(|a| {
+            let p = prepare(&a.comment, lexicon);
+            (!p.text.is_empty()).then_some(p)
+        })
+        .collect();
+    let to_classify: Vec<Prepared> = prepared.iter().flatten().cloned().collect();
+    let mut tags = classifier.classify(&to_classify)?.into_iter();
+    if tags.len() != to_classify.len() {
+        bail!("the classifier returned {} results for {} comments", tags.len(), to_classify.len());
+    }
+    let mut acc = Accumulator::new(n_themes);
+    let mut done = Vec::with_capacity(batch.len());
+    for (a, p) in batch.iter().zip(prepared) {
+        let tagging = p.as_ref().map(|_| tags.next().expect("length checked"));
+        acc.add(&RowFacts {
+            row: a.record.row,
+            id: &a.id,
+            score: a.score,
+            agent_score: a.agent_score,
+            tagging: tagging.as_ref(),
+            language: p.as_ref().map(|p| p.language.code.as_str()),
+            text: p.as_ref().map(|p| p.text.as_str()),
+            segments: &a.segments,
+        });
+        done.push(Done { prepared: p, tagging });
+    }
+    Ok((done, acc))
+}
+
+fn write_tagged(
+    w: &mut csv::Writer<impl std::io::Write>,
+    width: usize,
+    a: &Accepted,
+    d: &Done,
+    taxonomy: &Taxonomy,
+) -> Result<()> {
+    let mut row: Vec<String> = Vec::with_capacity(width + TAGGED_COLUMNS.len());
+    for i in 0..width {
+        row.push(neutralize(a.record.fields.get(i).map_or("", String::as_str)).into_owned());
+    }
+    row.push(Category::of(a.score).as_str().to_string());
+    match (&d.prepared, &d.tagging) {
+        (Some(p), Some(t)) => {
+            row.push(p.language.code.clone());
+            row.push(t.sentiment.as_str().to_string());
+            row.push(format!("{:.3}", t.sentiment_score));
+            row.push(t.themes.iter().map(|x| taxonomy.themes[x.theme].id.as_str()).collect::<Vec<_>>().join(";"));
+            row.push(evidence_json(taxonomy, p, t));
+            row.push("tagged".into());
+        }
+        _ => {
+            row.extend(["", "", "", "", "[]"].map(String::from));
+            row.push("no_comment".into());
+        }
+    }
+    w.write_record(&row)?;
+    Ok(())
+}
+
+fn write_rejected(w: &mut csv::Writer<impl std::io::Write>, r: &Rejected, delimiter: u8) -> Result<()> {
+    let mut raw = csv::WriterBuilder::new().delimiter(delimiter).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    raw.write_record(&r.record.fields)?;
+    let raw = String::from_utf8_lossy(&raw.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?).trim_end_matches('\n').to_string();
+    w.write_record([
+        r.record.row.to_string(),
+        r.record.line.to_string(),
+        neutralize(&r.column).into_owned(),
+        r.code.clone(),
+        neutralize(&r.reason).into_owned(),
+        neutralize(&raw).into_owned(),
+    ])?;
+    Ok(())
+}
+
+/// Run the analysis. Errors are usage or I/O problems; bad rows are not errors (see counts).
+pub fn analyze(
+    cfg: &AnalyzeConfig,
+    taxonomy: &Taxonomy,
+    lexicon: &SentimentLexicon,
+    classifier: &dyn Classifier,
+) -> Result<Outcome> {
+    let out = &cfg.out_dir;
+    fs::create_dir_all(out).with_context(|| format!("--out {}: cannot create the output folder", out.display()))?;
+    remove_stale(out);
+    // Every output exists (as a temporary) before the long work starts.
+    let mut tagged_file = AtomicFile::create(&out.join("tagged.csv"))?;
+    let mut rejected_file = AtomicFile::create(&out.join("rejected.csv"))?;
+    let mut summary_file = AtomicFile::create(&out.join("summary.json"))?;
+    let mut md_file = AtomicFile::create(&out.join("report.md"))?;
+    let mut html_file = AtomicFile::create(&out.join("report.html"))?;
+
+    let input_sha256 = sha256_file(&cfg.input.path)?;
+    let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
+    let opened = input::open(&cfg.input)?;
+    let layout = resolve_layout(cfg, opened.headers.clone())?;
+    let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| if d == "tab" { b'\t' } else { d.as_bytes()[0] });
+    let width = layout.headers.len();
+    let n_themes = taxonomy.themes.len();
+
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(cfg.threads).build().context("cannot start worker threads")?;
+    let mut progress = Progress::new(cfg.quiet, total_bytes);
+    let mut acc = Accumulator::new(n_themes);
+    let mut unreadable = BTreeMap::new();
+    let mut rejected_by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
+    {
+        let mut tagged = csv::Writer::from_writer(tagged_file.writer());
+        let mut header: Vec<String> = layout.headers.iter().map(|h| neutralize(h).into_owned()).collect();
+        header.extend(TAGGED_COLUMNS.iter().map(|s| s.to_string()));
+        tagged.write_record(&header)?;
+        let mut rejected = csv::Writer::from_writer(rejected_file.writer());
+        rejected.write_record(REJECTED_COLUMNS)?;
+
+        let mut records = opened.records;
+        loop {
+            let mut accepted = Vec::with_capacity(cfg.chunk_rows);
+            let mut last_byte = 0;
+            for rec in records.by_ref() {
+                rows_in += 1;
+                let rec = match rec {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let r = Rejected {
+                            record: RawRecord { row: rows_in, line: 0, byte: 0, fields: Vec::new() },
+                            column: String::new(),
+                            code: "unreadable_record".into(),
+                            reason: e.to_string(),
+                        };
+                        n_rejected += 1;
+                        *rejected_by_reason.entry(r.code.clone()).or_default() += 1;
+                        write_rejected(&mut rejected, &r, delimiter)?;
+                        continue;
+                    }
+                };
+                last_byte = rec.byte;
+                match layout.validate(rec, &mut unreadable) {
+                    Ok(a) => accepted.push(a),
+                    Err(r) => {
+                        n_rejected += 1;
+                        *rejected_by_reason.entry(r.code.clone()).or_default() += 1;
+                        write_rejected(&mut rejected, &r, delimiter)?;
+                    }
+                }
+                if accepted.len() >= cfg.chunk_rows {
+                    break;
+                }
+            }
+            if accepted.is_empty() {
+                break;
+            }
+            let results: Vec<Result<(Vec<Done>, Accumulator)>> = pool.install(|| {
+                accepted
+                    .par_chunks(cfg.batch_size.max(1))
+                    .map(|b| process_batch(b, lexicon, classifier, n_themes))
+                    .collect()
+            });
+            let mut accepted_iter = accepted.iter();
+            for r in results {
+                let (done, batch_acc) = r?;
+                for d in &done {
+                    let a = accepted_iter.next().expect("one result per row");
+                    write_tagged(&mut tagged, width, a, d, taxonomy)?;
+                    n_tagged += 1;
+                }
+                acc.merge(&batch_acc);
+            }
+            progress.update(rows_in, last_byte);
+        }
+        tagged.flush()?;
+        rejected.flush()?;
+    }
+    progress.finish();
+
+    let statistics = acc.finish(taxonomy);
+    let mut verbatims: Vec<Reservoir> = acc.verbatims.clone();
+    if !cfg.keep_pii {
+        mask_verbatims(&mut verbatims);
+    }
+    let summary = Summary {
+        schema_version: SCHEMA_VERSION,
+        fingerprint: Fingerprint {
+            tool: "npsight".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            input_file: cfg.input.path.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            input_sha256,
+            taxonomy_sha256: taxonomy.sha256.clone(),
+            model_id: classifier.model_id(),
+            generated_at: time::now_iso(),
+        },
+        input: InputInfo {
+            format: (&opened.format).into(),
+            headers: layout.headers.clone(),
+            columns: layout.map.found.iter().map(|(r, i)| (r.name().to_string(), layout.headers[*i].clone())).collect(),
+            segment_columns: layout.segments.iter().map(|(n, _)| n.clone()).collect(),
+        },
+        counts: Counts {
+            rows_in,
+            tagged: n_tagged,
+            rejected: n_rejected,
+            commented: statistics.commented.n,
+            no_comment: n_tagged - statistics.commented.n,
+            rejected_by_reason,
+            unreadable_optional_fields: unreadable,
+        },
+        pii_masked: !cfg.keep_pii,
+        statistics,
+    };
+    debug_assert_eq!(summary.counts.rows_in, summary.counts.tagged + summary.counts.rejected);
+    let report = report_md::ReportInput { summary: &summary, taxonomy, verbatims: &verbatims };
+    md_file.write_all(report_md::render(&report).as_bytes())?;
+    html_file.write_all(report_html::render(&report).as_bytes())?;
+    summary_file.write_all(&summary.to_json())?;
+    for f in [tagged_file, rejected_file, md_file, html_file, summary_file] {
+        f.commit()?;
+    }
+    Ok(Outcome { summary, out_dir: out.clone() })
+}
+
+fn mask_verbatims(reservoirs: &mut [Reservoir]) {
+    for r in reservoirs {
+        for v in r.negative.iter_mut().chain(r.positive.iter_mut()) {
+            let (text, spans) = crate::pii::mask_with_spans(&v.text, &v.spans);
+            v.text = text;
+            v.spans = spans;
+        }
+    }
+}

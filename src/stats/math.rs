@@ -1,0 +1,94 @@
+//! Small numerical helpers: the normal distribution, a two-sample test on NPS and the
+//! Benjamini-Hochberg false-discovery-rate correction.
+
+use super::nps::NpsCounts;
+
+/// Complementary error function, |relative error| < 1.2e-7 (Numerical Recipes' erfcc).
+pub fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t * (-z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+        .exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+/// Two-sided p-value of a standard normal statistic.
+pub fn two_sided_p(z: f64) -> f64 {
+    erfc(z.abs() / std::f64::consts::SQRT_2).clamp(0.0, 1.0)
+}
+
+/// Smallest group for which a test is run; below it the p-value is None ("too few").
+pub const MIN_TEST_N: u64 = 5;
+
+/// Welch's z-test of the difference in NPS between two independent groups, on the per-response
+/// +1/0/-1 scores with sample variances. Returns (difference in points, p-value).
+pub fn nps_difference_test(a: &NpsCounts, b: &NpsCounts) -> Option<(f64, f64)> {
+    let (na, nb) = (a.n(), b.n());
+    if na < MIN_TEST_N || nb < MIN_TEST_N {
+        return None;
+    }
+    let diff = (a.nps()? - b.nps()?) / 100.0;
+    let sample_var = |c: &NpsCounts| c.variance().unwrap_or(0.0) * c.n() as f64 / (c.n() as f64 - 1.0);
+    let se = (sample_var(a) / na as f64 + sample_var(b) / nb as f64).sqrt();
+    let p = if se > 0.0 { two_sided_p(diff / se) } else if diff == 0.0 { 1.0 } else { 0.0 };
+    Some((100.0 * diff, p))
+}
+
+/// Benjamini-Hochberg adjusted p-values (q-values), in the input order; None stays None.
+pub fn benjamini_hochberg(p: &[Option<f64>]) -> Vec<Option<f64>> {
+    let mut idx: Vec<usize> = (0..p.len()).filter(|i| p[*i].is_some()).collect();
+    let m = idx.len() as f64;
+    idx.sort_by(|a, b| p[*a].unwrap().total_cmp(&p[*b].unwrap()).then(a.cmp(b)));
+    let mut q = vec![None; p.len()];
+    let mut running = 1.0f64;
+    for (rank, &i) in idx.iter().enumerate().rev() {
+        let v = (p[i].unwrap() * m / (rank as f64 + 1.0)).min(1.0);
+        running = running.min(v);
+        q[i] = Some(running);
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_tail_values() {
+        assert!((two_sided_p(1.959_963_984_540_054) - 0.05).abs() < 1e-6);
+        assert!((two_sided_p(0.0) - 1.0).abs() < 1e-6);
+        assert!((two_sided_p(-2.575_829_3) - 0.01).abs() < 1e-6);
+        assert!((erfc(0.5) - 0.479_500_122_186_953_5).abs() < 1e-7);
+    }
+
+    #[test]
+    fn bh_by_hand() {
+        // Classic example: p = .01 .04 .03 .005, m = 4.
+        // sorted .005 .01 .03 .04 -> .02 .02 .04 .04
+        let q = benjamini_hochberg(&[Some(0.01), Some(0.04), Some(0.03), Some(0.005), None]);
+        let want = [0.02, 0.04, 0.04, 0.02];
+        for (g, w) in q.iter().zip(want) {
+            assert!((g.unwrap() - w).abs() < 1e-12, "{q:?}");
+        }
+        assert_eq!(q[4], None);
+    }
+
+    #[test]
+    fn welch_by_hand() {
+        // a: 2 promoters, 8 detractors; b: 8 promoters, 2 detractors.
+        let a = NpsCounts { promoters: 2, passives: 0, detractors: 8 };
+        let b = NpsCounts { promoters: 8, passives: 0, detractors: 2 };
+        let (diff, p) = nps_difference_test(&a, &b).unwrap();
+        assert!((diff + 60.0).abs() < 1e-9);
+        // var_a (sample) = (1 - .36) * 10/9 = .7111; se = sqrt(2 * .7111 / 10) = .37712
+        let z = -0.6 / (2.0 * 0.64 * 10.0 / 9.0 / 10.0f64).sqrt();
+        assert!((p - two_sided_p(z)).abs() < 1e-12);
+        assert!(nps_difference_test(&NpsCounts { promoters: 4, ..Default::default() }, &b).is_none());
+    }
+}

@@ -1,0 +1,351 @@
+//! Statistics as mergeable accumulators: every batch of rows is counted on its own thread and
+//! the counts are merged in input order, so threads (and later shards of a file) combine
+//! exactly the same way. [`Accumulator::finish`] turns the counts into the numbers reported.
+
+pub mod math;
+pub mod nps;
+pub mod verbatims;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use nps::{Category, NpsCounts};
+pub use verbatims::{Reservoir, Verbatim};
+
+use crate::tagger::{Sentiment, Tagging};
+use crate::taxonomy::{Group, Taxonomy};
+
+/// Segments smaller than this are flagged "small n": their NPS moves a lot by chance.
+pub const SMALL_N: u64 = 30;
+
+/// Counts for one theme: its mentioners overall and split by the polarity of the mention.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThemeCounts {
+    pub mentioners: NpsCounts,
+    pub negative: NpsCounts,
+    pub positive: NpsCounts,
+    /// Neutral or mixed mentions.
+    pub other: NpsCounts,
+}
+
+impl ThemeCounts {
+    fn merge(&mut self, o: &ThemeCounts) {
+        self.mentioners.merge(&o.mentioners);
+        self.negative.merge(&o.negative);
+        self.positive.merge(&o.positive);
+        self.other.merge(&o.other);
+    }
+}
+
+/// Counts for one value of a segment column.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SegmentCounts {
+    pub all: NpsCounts,
+    pub commented: NpsCounts,
+    pub themes: Vec<NpsCounts>,
+}
+
+/// What the accumulator needs to know about one accepted row.
+pub struct RowFacts<'a> {
+    pub row: u64,
+    pub id: &'a str,
+    pub score: u8,
+    pub agent_score: Option<u8>,
+    /// None for rows without a comment.
+    pub tagging: Option<&'a Tagging>,
+    pub language: Option<&'a str>,
+    /// Normalised comment (for verbatims).
+    pub text: Option<&'a str>,
+    /// (segment column, value) pairs.
+    pub segments: &'a [(String, String)],
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Accumulator {
+    pub all: NpsCounts,
+    pub commented: NpsCounts,
+    pub agent: NpsCounts,
+    pub themes: Vec<ThemeCounts>,
+    pub sentiment: BTreeMap<Sentiment, u64>,
+    pub languages: BTreeMap<String, u64>,
+    pub segments: BTreeMap<String, BTreeMap<String, SegmentCounts>>,
+    pub verbatims: Vec<Reservoir>,
+}
+
+impl Accumulator {
+    pub fn new(n_themes: usize) -> Self {
+        Accumulator {
+            themes: vec![ThemeCounts::default(); n_themes],
+            verbatims: vec![Reservoir::default(); n_themes],
+            ..Default::default()
+        }
+    }
+
+    pub fn add(&mut self, f: &RowFacts) {
+        let cat = Category::of(f.score);
+        self.all.add(cat);
+        if let Some(a) = f.agent_score {
+            self.agent.add(Category::of(a));
+        }
+        let n_themes = self.themes.len();
+        for (col, value) in f.segments {
+            let seg = self.segments.entry(col.clone()).or_default().entry(value.clone()).or_insert_with(|| SegmentCounts {
+                themes: vec![NpsCounts::default(); n_themes],
+                ..Default::default()
+            });
+            seg.all.add(cat);
+            if let Some(t) = f.tagging {
+                seg.commented.add(cat);
+                for tag in &t.themes {
+                    seg.themes[tag.theme].add(cat);
+                }
+            }
+        }
+        let Some(t) = f.tagging else { return };
+        self.commented.add(cat);
+        *self.sentiment.entry(t.sentiment).or_default() += 1;
+        *self.languages.entry(f.language.unwrap_or("und").to_string()).or_default() += 1;
+        for tag in &t.themes {
+            let tc = &mut self.themes[tag.theme];
+            tc.mentioners.add(cat);
+            match tag.polarity {
+                Sentiment::Negative => tc.negative.add(cat),
+                Sentiment::Positive => tc.positive.add(cat),
+                _ => tc.other.add(cat),
+            }
+            if let Some(text) = f.text {
+                self.verbatims[tag.theme].offer(Verbatim::new(f, cat, t, tag, text));
+            }
+        }
+    }
+
+    pub fn merge(&mut self, o: &Accumulator) {
+        self.all.merge(&o.all);
+        self.commented.merge(&o.commented);
+        self.agent.merge(&o.agent);
+        for (a, b) in self.themes.iter_mut().zip(&o.themes) {
+            a.merge(b);
+        }
+        for (k, v) in &o.sentiment {
+            *self.sentiment.entry(*k).or_default() += v;
+        }
+        for (k, v) in &o.languages {
+            *self.languages.entry(k.clone()).or_default() += v;
+        }
+        for (col, values) in &o.segments {
+            let mine = self.segments.entry(col.clone()).or_default();
+            for (value, c) in values {
+                match mine.get_mut(value) {
+                    Some(m) => {
+                        m.all.merge(&c.all);
+                        m.commented.merge(&c.commented);
+                        for (a, b) in m.themes.iter_mut().zip(&c.themes) {
+                            a.merge(b);
+                        }
+                    }
+                    None => {
+                        mine.insert(value.clone(), c.clone());
+                    }
+                }
+            }
+        }
+        for (a, b) in self.verbatims.iter_mut().zip(&o.verbatims) {
+            a.merge(b);
+        }
+    }
+
+    /// Compute the reported statistics.
+    pub fn finish(&self, taxonomy: &Taxonomy) -> Statistics {
+        let themes = self.theme_stats(taxonomy);
+        let segments = self
+            .segments
+            .iter()
+            .map(|(col, values)| {
+                let stats = values.iter().map(|(v, c)| segment_stat(v, c, taxonomy)).collect();
+                (col.clone(), stats)
+            })
+            .collect();
+        Statistics {
+            overall: NpsStat::of(&self.all),
+            commented: NpsStat::of(&self.commented),
+            agent: (self.agent.n() > 0).then(|| NpsStat::of(&self.agent)),
+            sentiment: Sentiment::ALL.iter().map(|s| (*s, self.sentiment.get(s).copied().unwrap_or(0))).collect(),
+            languages: self.languages.clone(),
+            themes,
+            segments,
+        }
+    }
+
+    fn theme_stats(&self, taxonomy: &Taxonomy) -> Vec<ThemeStat> {
+        let mut stats: Vec<ThemeStat> = taxonomy
+            .themes
+            .iter()
+            .zip(&self.themes)
+            .map(|(theme, tc)| {
+                let m = &tc.mentioners;
+                let rest = self.commented.minus(m);
+                let loo = |group: &NpsCounts| -> Option<f64> {
+                    let without = self.all.minus(group);
+                    Some(self.all.nps()? - without.nps()?)
+                };
+                let test = math::nps_difference_test(m, &rest);
+                ThemeStat {
+                    id: theme.id.clone(),
+                    name: theme.name.clone(),
+                    group: theme.group,
+                    mentions: m.n(),
+                    mentions_negative: tc.negative.n(),
+                    mentions_positive: tc.positive.n(),
+                    mentions_other: tc.other.n(),
+                    share_of_comments: ratio(m.n(), self.commented.n()),
+                    nps_mentioners: m.nps(),
+                    nps_others: rest.nps(),
+                    detractor_rate_with: m.detractor_rate(),
+                    detractor_rate_without: rest.detractor_rate(),
+                    lift: match (m.detractor_rate(), rest.detractor_rate()) {
+                        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+                        _ => None,
+                    },
+                    impact_points: if m.n() > 0 { loo(m) } else { Some(0.0) },
+                    impact_negative_points: if tc.negative.n() > 0 { loo(&tc.negative) } else { Some(0.0) },
+                    impact_positive_points: if tc.positive.n() > 0 { loo(&tc.positive) } else { Some(0.0) },
+                    difference_points: test.map(|t| t.0),
+                    p_value: test.map(|t| t.1),
+                    q_value: None,
+                    significant: false,
+                }
+            })
+            .collect();
+        let q = math::benjamini_hochberg(&stats.iter().map(|s| s.p_value).collect::<Vec<_>>());
+        for (s, q) in stats.iter_mut().zip(q) {
+            s.q_value = q;
+            s.significant = q.is_some_and(|q| q < 0.05);
+        }
+        stats
+    }
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+fn segment_stat(value: &str, c: &SegmentCounts, taxonomy: &Taxonomy) -> SegmentStat {
+    let mut drivers: Vec<(String, f64, u64)> = c
+        .themes
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.n() > 0)
+        .filter_map(|(i, m)| {
+            let without = c.all.minus(m);
+            let impact = c.all.nps()? - without.nps()?;
+            Some((taxonomy.themes[i].id.clone(), impact, m.n()))
+        })
+        .collect();
+    drivers.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    drivers.retain(|d| d.1 < 0.0);
+    drivers.truncate(3);
+    SegmentStat {
+        value: value.to_string(),
+        nps: NpsStat::of(&c.all),
+        comments: c.commented.n(),
+        small_n: c.all.n() < SMALL_N,
+        top_drivers: drivers.into_iter().map(|(id, impact, mentions)| Driver { id, impact_points: impact, mentions }).collect(),
+    }
+}
+
+/// NPS with counts and interval, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NpsStat {
+    pub n: u64,
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    pub nps: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+}
+
+impl NpsStat {
+    pub fn of(c: &NpsCounts) -> NpsStat {
+        let ci = c.interval95();
+        NpsStat {
+            n: c.n(),
+            promoters: c.promoters,
+            passives: c.passives,
+            detractors: c.detractors,
+            nps: c.nps(),
+            ci95_low: ci.map(|x| x.0),
+            ci95_high: ci.map(|x| x.1),
+        }
+    }
+}
+
+/// One theme's statistics. Rates are fractions; NPS and impacts are in points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeStat {
+    pub id: String,
+    pub name: String,
+    pub group: Group,
+    pub mentions: u64,
+    pub mentions_negative: u64,
+    pub mentions_positive: u64,
+    pub mentions_other: u64,
+    pub share_of_comments: Option<f64>,
+    pub nps_mentioners: Option<f64>,
+    /// NPS of the commenters who did not mention the theme.
+    pub nps_others: Option<f64>,
+    pub detractor_rate_with: Option<f64>,
+    pub detractor_rate_without: Option<f64>,
+    pub lift: Option<f64>,
+    /// Leave-one-out impact: NPS(all) - NPS(all without the mentioners).
+    pub impact_points: Option<f64>,
+    pub impact_negative_points: Option<f64>,
+    pub impact_positive_points: Option<f64>,
+    /// NPS(mentioners) - NPS(other commenters), tested by Welch's z-test.
+    pub difference_points: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Benjamini-Hochberg adjusted p-value across themes.
+    pub q_value: Option<f64>,
+    pub significant: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Driver {
+    pub id: String,
+    pub impact_points: f64,
+    pub mentions: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentStat {
+    pub value: String,
+    pub nps: NpsStat,
+    pub comments: u64,
+    pub small_n: bool,
+    /// Up to three themes with the most negative leave-one-out impact inside the segment.
+    pub top_drivers: Vec<Driver>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub overall: NpsStat,
+    pub commented: NpsStat,
+    pub agent: Option<NpsStat>,
+    pub sentiment: BTreeMap<Sentiment, u64>,
+    pub languages: BTreeMap<String, u64>,
+    pub themes: Vec<ThemeStat>,
+    pub segments: BTreeMap<String, Vec<SegmentStat>>,
+}
+
+impl Statistics {
+    /// Themes ordered by impact, most damaging first (ties by id).
+    pub fn themes_by_impact(&self) -> Vec<&ThemeStat> {
+        let mut v: Vec<&ThemeStat> = self.themes.iter().filter(|t| t.mentions > 0).collect();
+        v.sort_by(|a, b| a.impact_points.unwrap_or(0.0).total_cmp(&b.impact_points.unwrap_or(0.0)).then(a.id.cmp(&b.id)));
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! Language identification. The script decides first (Han -> Chinese, Cyrillic -> Russian,
+//! Latin with Vietnamese letters -> Vietnamese), because short comments defeat statistical
+//! detectors; among the Latin languages `whatlang` decides. When it is unsure, the lexicons of
+//! all the candidate languages of that script are used together, so "super, danke" is still
+//! tagged even if it cannot be told apart from another language.
+
+use whatlang::{Detector, Lang};
+
+/// The languages npsight has lexicons for (ISO 639-1).
+pub const SUPPORTED: [&str; 7] = ["en", "de", "ru", "vi", "zh", "es", "fr"];
+const LATIN: [&str; 4] = ["en", "de", "es", "fr"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Language {
+    /// ISO 639-1 code where one exists, else ISO 639-3; "und" when nothing could be detected.
+    pub code: String,
+    /// Whether the guess is confident; unsure guesses tag with every candidate's lexicon.
+    pub reliable: bool,
+    /// Lexicon languages to tag with.
+    pub lexicons: Vec<&'static str>,
+}
+
+fn iso1(lang: Lang) -> String {
+    let code = match lang {
+        Lang::Eng => "en",
+        Lang::Deu => "de",
+        Lang::Rus => "ru",
+        Lang::Vie => "vi",
+        Lang::Cmn => "zh",
+        Lang::Spa => "es",
+        Lang::Fra => "fr",
+        Lang::Ita => "it",
+        Lang::Por => "pt",
+        Lang::Nld => "nl",
+        Lang::Pol => "pl",
+        Lang::Tur => "tr",
+        Lang::Ukr => "uk",
+        Lang::Jpn => "ja",
+        Lang::Kor => "ko",
+        Lang::Ara => "ar",
+        Lang::Heb => "he",
+        Lang::Swe => "sv",
+        Lang::Dan => "da",
+        Lang::Ces => "cs",
+        Lang::Ron => "ro",
+        Lang::Hun => "hu",
+        Lang::Fin => "fi",
+        Lang::Ell => "el",
+        Lang::Hin => "hi",
+        Lang::Tha => "th",
+        Lang::Bul => "bg",
+        other => return other.code().to_string(),
+    };
+    code.to_string()
+}
+
+fn is_vietnamese_letter(c: char) -> bool {
+    matches!(c, 'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư') || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+}
+
+#[derive(Default)]
+struct ScriptCounts {
+    letters: usize,
+    han: usize,
+    kana: usize,
+    hangul: usize,
+    cyrillic: usize,
+    latin: usize,
+    vietnamese: usize,
+}
+
+fn count_scripts(text: &str) -> ScriptCounts {
+    let mut s = ScriptCounts::default();
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        s.letters += 1;
+        match c as u32 {
+            0x3040..=0x30FF => s.kana += 1,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F => s.han += 1,
+            0xAC00..=0xD7AF | 0x1100..=0x11FF => s.hangul += 1,
+            0x0400..=0x04FF => s.cyrillic += 1,
+            0x0041..=0x024F | 0x1E00..=0x1EFF => {
+                s.latin += 1;
+                if is_vietnamese_letter(c) {
+                    s.vietnamese += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+fn detect_with(allow: Vec<Lang>, text: &str) -> Option<whatlang::Info> {
+    Detector::with_allowlist(allow).detect(text)
+}
+
+/// Detect the language of a normalised comment.
+pub fn detect_language(text: &str) -> Language {
+    let s = count_scripts(text);
+    let make = |code: &str, reliable: bool, lexicons: &[&'static str]| Language {
+        code: code.to_string(),
+        reliable,
+        lexicons: lexicons.to_vec(),
+    };
+    if s.letters == 0 {
+        return make("und", false, &SUPPORTED);
+    }
+    if s.kana > 0 && s.kana * 5 >= s.han {
+        return make("ja", true, &SUPPORTED);
+    }
+    if s.han * 2 >= s.letters {
+        return make("zh", true, &["zh", "en"]);
+    }
+    if s.hangul * 2 >= s.letters {
+        return make("ko", true, &SUPPORTED);
+    }
+    if s.cyrillic * 2 >= s.letters {
+        let info = detect_with(vec![Lang::Rus, Lang::Ukr, Lang::Bul, Lang::Bel, Lang::Srp, Lang::Mkd], text);
+        return match info {
+            Some(i) if i.lang() != Lang::Rus && i.is_reliable() && s.letters >= 20 => {
+                make(&iso1(i.lang()), true, &["ru"])
+            }
+            _ => make("ru", true, &["ru"]),
+        };
+    }
+    if s.latin * 2 >= s.letters {
+        if s.vietnamese >= 2 || (s.vietnamese >= 1 && s.letters < 12) {
+            return make("vi", true, &["vi"]);
+        }
+        // Short comments: only the supported languages compete, an unsupported guess on
+        // "super service" would be noise. Longer ones may turn out to be Italian or Dutch.
+        let mut allow = vec![Lang::Eng, Lang::Deu, Lang::Spa, Lang::Fra];
+        if s.letters >= 40 {
+            allow.extend([
+                Lang::Ita, Lang::Por, Lang::Nld, Lang::Pol, Lang::Tur, Lang::Swe, Lang::Dan,
+                Lang::Ces, Lang::Ron, Lang::Hun, Lang::Fin, Lang::Vie,
+            ]);
+        }
+        return match detect_with(allow, text) {
+            Some(i) => {
+                let code = iso1(i.lang());
+                let supported: Option<&'static str> = LATIN.iter().find(|l| **l == code).copied();
+                match supported {
+                    Some(l) if i.is_reliable() || i.confidence() >= 0.5 => make(&code, true, &[l]),
+                    Some(_) => make(&code, false, &LATIN),
+                    None => make(&code, i.is_reliable(), &LATIN),
+                }
+            }
+            None => make("und", false, &LATIN),
+        };
+    }
+    let info = Detector::new().detect(text);
+    match info {
+        Some(i) => make(&iso1(i.lang()), i.is_reliable(), &SUPPORTED),
+        None => make("und", false, &SUPPORTED),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_decide_first() {
+        assert_eq!(detect_language("等了很久").code, "zh");
+        assert_eq!(detect_language("Очень долго ждал").code, "ru");
+        assert_eq!(detect_language("chờ lâu quá").code, "vi");
+        assert_eq!(detect_language("🙂🙂").code, "und");
+    }
+
+    #[test]
+    fn latin_languages() {
+        let cases = [
+            ("I waited on hold for forty minutes and nobody could help me", "en"),
+            ("Ich habe vierzig Minuten in der Warteschleife gewartet und niemand konnte helfen", "de"),
+            ("J'ai attendu quarante minutes au téléphone et personne n'a pu m'aider", "fr"),
+            ("Esperé cuarenta minutos al teléfono y nadie pudo ayudarme con mi problema", "es"),
+        ];
+        for (text, code) in cases {
+            let l = detect_language(text);
+            assert_eq!(l.code, code, "{text}");
+            assert_eq!(l.lexicons, [code]);
+        }
+    }
+}
