@@ -225,7 +225,7 @@ pub fn detect(headers: &[String], explicit: &[(Role, String)]) -> Result<ColumnM
 mod tests {
     use super::*;
 
-    fn roles(headers: &[&str]) -> Vec<(&'static str, &'static str)> {
+    fn roles<'a>(headers: &[&'a str]) -> Vec<(&'static str, &'a str)> {
         let h: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
         let map = detect(&h, &[]).unwrap();
         let mut v: Vec<_> = map.found.iter().map(|(r, i)| (r.name(), headers[*i])).collect();

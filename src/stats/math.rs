@@ -85,9 +85,9 @@ mod tests {
         let a = NpsCounts { promoters: 2, passives: 0, detractors: 8 };
         let b = NpsCounts { promoters: 8, passives: 0, detractors: 2 };
         let (diff, p) = nps_difference_test(&a, &b).unwrap();
-        assert!((diff + 60.0).abs() < 1e-9);
-        // var_a (sample) = (1 - .36) * 10/9 = .7111; se = sqrt(2 * .7111 / 10) = .37712
-        let z = -0.6 / (2.0 * 0.64 * 10.0 / 9.0 / 10.0f64).sqrt();
+        assert!((diff + 120.0).abs() < 1e-9);
+        // NPS -60 vs +60. var (population) = 1 - .36 = .64 for both; sample = .64 * 10/9.
+        let z = -1.2 / (2.0 * 0.64 * 10.0 / 9.0 / 10.0f64).sqrt();
         assert!((p - two_sided_p(z)).abs() < 1e-12);
         assert!(nps_difference_test(&NpsCounts { promoters: 4, ..Default::default() }, &b).is_none());
     }

@@ -141,7 +141,7 @@ mod tests {
     fn interval_by_hand() {
         // Adjusted: n' = 13, p' = 5.75/13, d' = 2.75/13.
         let c = counts(5, 3, 2);
-        let (p, d) = (5.75 / 13.0, 2.75 / 13.0);
+        let (p, d): (f64, f64) = (5.75 / 13.0, 2.75 / 13.0);
         let se = ((p + d - (p - d) * (p - d)) / 13.0).sqrt();
         let (lo, hi) = c.interval95().unwrap();
         assert!((lo - 100.0 * (p - d - Z95 * se)).abs() < 1e-9);

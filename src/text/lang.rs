@@ -90,6 +90,68 @@ fn count_scripts(text: &str) -> ScriptCounts {
     s
 }
 
+/// Function words that tell the Latin-script languages apart in a few words, where trigram
+/// statistics cannot. Words shared by two of them ("de", "la", "no", "me") are left out.
+const FUNCTION_WORDS: [(&str, &[&str]); 4] = [
+    ("en", &["the", "and", "is", "was", "to", "of", "i", "my", "it", "for", "with", "not", "very", "they", "you", "on", "but", "have", "this", "that", "were", "been", "me", "thanks", "thank", "great", "good", "would", "could", "never", "no", "so", "an", "at"]),
+    ("de", &["der", "die", "das", "und", "ist", "war", "nicht", "ich", "mit", "sehr", "ein", "eine", "zu", "mir", "es", "auf", "für", "aber", "wurde", "hat", "habe", "den", "dem", "kein", "keine", "danke", "gut", "immer", "noch", "wir", "sie", "auch", "nach", "bei"]),
+    ("es", &["el", "los", "las", "y", "que", "muy", "es", "un", "una", "por", "con", "pero", "fue", "para", "lo", "mi", "del", "gracias", "bien", "nada", "nunca", "tengo", "han", "está", "estoy", "al", "sin", "cuando", "como", "más"]),
+    ("fr", &["le", "les", "et", "est", "très", "je", "pas", "une", "mais", "pour", "avec", "été", "il", "du", "mon", "ma", "j", "n", "c", "qu", "merci", "bien", "rien", "jamais", "ai", "suis", "au", "aux", "sans", "quand", "comme", "plus", "ce", "cette", "des", "on"]),
+];
+
+fn function_word_scores(text: &str) -> [(usize, &'static str); 4] {
+    let words: Vec<String> = crate::text::tokenize(text).into_iter().map(|t| t.text).collect();
+    let mut scores = [(0usize, "en"), (0, "de"), (0, "es"), (0, "fr")];
+    for (i, (lang, list)) in FUNCTION_WORDS.iter().enumerate() {
+        scores[i] = (words.iter().filter(|w| list.contains(&w.as_str())).count(), lang);
+    }
+    scores
+}
+
+/// Latin script: function words first, whatlang's trigrams when they say nothing, and for
+/// longer texts whatlang may also name an unsupported language (Italian, Dutch...).
+fn detect_latin(text: &str, letters: usize) -> Language {
+    let make = |code: &str, reliable: bool, lexicons: &[&'static str]| Language {
+        code: code.to_string(),
+        reliable,
+        lexicons: lexicons.to_vec(),
+    };
+    if letters >= 40 {
+        let wide = detect_with(
+            vec![
+                Lang::Eng, Lang::Deu, Lang::Spa, Lang::Fra, Lang::Ita, Lang::Por, Lang::Nld, Lang::Pol, Lang::Tur,
+                Lang::Swe, Lang::Dan, Lang::Ces, Lang::Ron, Lang::Hun, Lang::Fin,
+            ],
+            text,
+        );
+        if let Some(i) = wide {
+            let code = iso1(i.lang());
+            if i.is_reliable() && !LATIN.contains(&code.as_str()) {
+                return make(&code, true, &LATIN);
+            }
+        }
+    }
+    let mut scores = function_word_scores(text);
+    scores.sort_by(|a, b| b.0.cmp(&a.0));
+    let trigram = detect_with(vec![Lang::Eng, Lang::Deu, Lang::Spa, Lang::Fra], text);
+    let tri_code = trigram.as_ref().map(|i| iso1(i.lang()));
+    let (best, second) = (scores[0], scores[1]);
+    if best.0 > second.0 {
+        let lexicon = LATIN.iter().find(|l| **l == best.1).copied().unwrap_or("en");
+        let agrees = tri_code.as_deref() == Some(best.1);
+        return make(best.1, best.0 >= second.0 + 2 || agrees, &[lexicon]);
+    }
+    match trigram {
+        Some(i) if i.is_reliable() || i.confidence() >= 0.5 => {
+            let code = iso1(i.lang());
+            let lexicon = LATIN.iter().find(|l| **l == code).copied().unwrap_or("en");
+            make(&code, true, &[lexicon])
+        }
+        Some(i) => make(&iso1(i.lang()), false, &LATIN),
+        None => make("und", false, &LATIN),
+    }
+}
+
 fn detect_with(allow: Vec<Lang>, text: &str) -> Option<whatlang::Info> {
     Detector::with_allowlist(allow).detect(text)
 }
@@ -127,27 +189,7 @@ pub fn detect_language(text: &str) -> Language {
         if s.vietnamese >= 2 || (s.vietnamese >= 1 && s.letters < 12) {
             return make("vi", true, &["vi"]);
         }
-        // Short comments: only the supported languages compete, an unsupported guess on
-        // "super service" would be noise. Longer ones may turn out to be Italian or Dutch.
-        let mut allow = vec![Lang::Eng, Lang::Deu, Lang::Spa, Lang::Fra];
-        if s.letters >= 40 {
-            allow.extend([
-                Lang::Ita, Lang::Por, Lang::Nld, Lang::Pol, Lang::Tur, Lang::Swe, Lang::Dan,
-                Lang::Ces, Lang::Ron, Lang::Hun, Lang::Fin, Lang::Vie,
-            ]);
-        }
-        return match detect_with(allow, text) {
-            Some(i) => {
-                let code = iso1(i.lang());
-                let supported: Option<&'static str> = LATIN.iter().find(|l| **l == code).copied();
-                match supported {
-                    Some(l) if i.is_reliable() || i.confidence() >= 0.5 => make(&code, true, &[l]),
-                    Some(_) => make(&code, false, &LATIN),
-                    None => make(&code, i.is_reliable(), &LATIN),
-                }
-            }
-            None => make("und", false, &LATIN),
-        };
+        return detect_latin(text, s.letters);
     }
     let info = Detector::new().detect(text);
     match info {
@@ -166,6 +208,15 @@ mod tests {
         assert_eq!(detect_language("Очень долго ждал").code, "ru");
         assert_eq!(detect_language("chờ lâu quá").code, "vi");
         assert_eq!(detect_language("🙂🙂").code, "und");
+    }
+
+    #[test]
+    fn short_latin_comments() {
+        for (text, code) in [("great service thanks", "en"), ("Super Service, danke", "de"), ("très bien merci", "fr"), ("muy bien gracias", "es")] {
+            assert_eq!(detect_language(text).code, code, "{text}");
+        }
+        let unsure = detect_language("Super");
+        assert!(!unsure.reliable && unsure.lexicons.len() == 4, "{unsure:?}");
     }
 
     #[test]

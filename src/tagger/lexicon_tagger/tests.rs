@@ -98,10 +98,10 @@ fn topic_mention_falls_back_to_the_sentence() {
 
 #[test]
 fn evidence_offsets_are_characters_of_the_normalised_text() {
-    let (t, p) = tag("  Très   rude\u{200B} agent");
-    assert_eq!(p.text, "Très rude agent");
+    let (t, p) = tag("  Thé   rude\u{200B} agent was rude");
+    assert_eq!(p.text, "Thé rude agent was rude");
     let ev = &t.themes[0].evidence[0];
-    assert_eq!((ev.start, ev.end), (5, 9));
+    assert_eq!((ev.start, ev.end), (4, 8));
     assert_eq!(p.span_text(ev.start, ev.end), "rude");
 }
 
