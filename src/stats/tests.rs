@@ -1,0 +1,220 @@
+//! Statistics checked against answers worked out by hand or computed independently from the
+//! raw per-response values.
+
+use super::*;
+use crate::tagger::{Evidence, Source, ThemeTag};
+
+const TAXONOMY: &str = r#"
+schema = 1
+[[theme]]
+id = "a"
+name = "A"
+group = "process"
+[theme.patterns]
+en = ["aaa"]
+[[theme]]
+id = "b"
+name = "B"
+group = "agent"
+[theme.patterns]
+en = ["bbb"]
+[[theme]]
+id = "c"
+name = "C"
+group = "product"
+[theme.patterns]
+en = ["ccc"]
+"#;
+
+fn taxonomy() -> Taxonomy {
+    Taxonomy::parse(TAXONOMY, "test").unwrap()
+}
+
+fn tagging(themes: &[(usize, Sentiment)]) -> Tagging {
+    Tagging {
+        sentiment: Sentiment::Neutral,
+        sentiment_score: 0.0,
+        themes: themes
+            .iter()
+            .map(|(t, p)| ThemeTag { theme: *t, polarity: *p, confidence: None, evidence: vec![Evidence { start: 0, end: 3, source: Source::Lexicon }] })
+            .collect(),
+    }
+}
+
+/// (score, themes or None for no comment, segment value)
+type Row = (u8, Option<Vec<(usize, Sentiment)>>, &'static str);
+
+fn accumulate(rows: &[Row], first_row: u64) -> Accumulator {
+    let mut acc = Accumulator::new(3);
+    for (i, (score, themes, seg)) in rows.iter().enumerate() {
+        let t = themes.as_ref().map(|t| tagging(t));
+        let segments = vec![("team".to_string(), seg.to_string())];
+        acc.add(&RowFacts {
+            row: first_row + i as u64,
+            id: "",
+            score: *score,
+            agent_score: None,
+            tagging: t.as_ref(),
+            language: Some("en"),
+            text: t.as_ref().map(|_| "aaa bbb"),
+            segments: &segments,
+        });
+    }
+    acc
+}
+
+fn hand_rows() -> Vec<Row> {
+    use Sentiment::*;
+    vec![
+        (10, Some(vec![(0, Neutral), (1, Negative)]), "X"),
+        (9, Some(vec![(0, Neutral)]), "X"),
+        (8, Some(vec![(0, Neutral)]), "X"),
+        (3, Some(vec![(0, Neutral), (1, Negative)]), "Y"),
+        (0, Some(vec![(0, Neutral), (1, Positive)]), "Y"),
+        (6, None, "(blank)"),
+        (10, None, "(blank)"),
+    ]
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+#[test]
+fn worked_example_by_hand() {
+    let s = accumulate(&hand_rows(), 1).finish(&taxonomy());
+    // All 7: P 3, passive 1, D 3 -> NPS 0. Commented 5: P 2, passive 1, D 2 -> 0.
+    assert_eq!((s.overall.promoters, s.overall.passives, s.overall.detractors), (3, 1, 3));
+    assert!(close(s.overall.nps, 0.0));
+    assert_eq!(s.commented.n, 5);
+
+    // Theme a is in every comment: no "others" to compare with; LOO leaves rows 6-7 (P1 D1).
+    let a = &s.themes[0];
+    assert_eq!(a.mentions, 5);
+    assert!(close(a.share_of_comments, 1.0));
+    assert_eq!(a.nps_others, None);
+    assert_eq!(a.detractor_rate_without, None);
+    assert_eq!(a.lift, None);
+    assert!(close(a.impact_points, 0.0));
+
+    // Theme b: rows 1, 4, 5 (P1, D2): NPS -33.3; without them rows 2, 3, 6, 7 -> +25, impact -25.
+    let b = &s.themes[1];
+    assert_eq!((b.mentions, b.mentions_negative, b.mentions_positive), (3, 2, 1));
+    assert!(close(b.nps_mentioners, -100.0 / 3.0));
+    assert!(close(b.share_of_comments, 0.6));
+    assert!(close(b.detractor_rate_with, 2.0 / 3.0));
+    assert!(close(b.detractor_rate_without, 0.0));
+    assert_eq!(b.lift, None, "no detractor among the others: lift undefined, not infinite");
+    assert!(close(b.impact_points, -25.0));
+    // Negative mentions (rows 1, 4): without them P2 Pa1 D2 -> 0: impact 0.
+    assert!(close(b.impact_negative_points, 0.0));
+    // Positive mention (row 5, a detractor): without it P3 Pa1 D2 of 6 -> +16.7: impact -16.7.
+    assert!(close(b.impact_positive_points, -100.0 / 6.0));
+    // Too few for a test.
+    assert_eq!(b.p_value, None);
+
+    // Theme c: never mentioned.
+    let c = &s.themes[2];
+    assert_eq!(c.mentions, 0);
+    assert_eq!(c.nps_mentioners, None);
+    assert!(close(c.impact_points, 0.0));
+    assert!(!c.significant);
+
+    let team = &s.segments["team"];
+    let x = team.iter().find(|v| v.value == "X").unwrap();
+    assert!(close(x.nps.nps, 200.0 / 3.0));
+    assert!(x.small_n);
+    // In Y (rows 4, 5: both detractors, both mention a and b) leaving a theme out empties the
+    // segment: no impact can be computed, so no driver is invented.
+    let y = team.iter().find(|v| v.value == "Y").unwrap();
+    assert!(y.top_drivers.is_empty());
+    // In X, b is mentioned by the promoter of row 1: removing it lowers NPS: positive impact, not a driver.
+    assert!(x.top_drivers.is_empty());
+    assert_eq!(s.themes_by_impact().iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+}
+
+#[test]
+fn merge_of_halves_equals_the_whole() {
+    let rows = hand_rows();
+    let whole = accumulate(&rows, 1);
+    for cut in 0..=rows.len() {
+        let mut left = accumulate(&rows[..cut], 1);
+        let right = accumulate(&rows[cut..], 1 + cut as u64);
+        left.merge(&right);
+        assert_eq!(left, whole, "cut at {cut}");
+    }
+}
+
+/// Significance and BH against an independent computation on raw +1/0/-1 values.
+#[test]
+fn significance_matches_independent_computation() {
+    use Sentiment::*;
+    let mut rows: Vec<Row> = Vec::new();
+    for i in 0..120u32 {
+        let score = [0u8, 2, 5, 6, 7, 8, 9, 10, 10, 9][(i % 10) as usize];
+        let mut themes = Vec::new();
+        if score <= 6 && i % 3 != 0 || i % 17 == 0 {
+            themes.push((0, Negative)); // a: mostly detractors
+        }
+        if i % 2 == 0 {
+            themes.push((1, Neutral)); // b: unrelated to the score
+        }
+        rows.push((score, Some(themes), "X"));
+    }
+    let s = accumulate(&rows, 1).finish(&taxonomy());
+    let value = |score: u8| match Category::of(score) {
+        Category::Promoter => 1.0,
+        Category::Passive => 0.0,
+        Category::Detractor => -1.0,
+    };
+    let mut ps = Vec::new();
+    for theme in 0..2 {
+        let (with, without): (Vec<_>, Vec<_>) =
+            rows.iter().partition(|r| r.1.as_ref().unwrap().iter().any(|(t, _)| *t == theme));
+        let stats = |v: &[&Row]| {
+            let x: Vec<f64> = v.iter().map(|r| value(r.0)).collect();
+            let n = x.len() as f64;
+            let mean = x.iter().sum::<f64>() / n;
+            let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            (mean, var, n)
+        };
+        let (m1, v1, n1) = stats(&with);
+        let (m2, v2, n2) = stats(&without);
+        let z = (m1 - m2) / (v1 / n1 + v2 / n2).sqrt();
+        let p = math::two_sided_p(z);
+        assert!(close(s.themes[theme].difference_points, 100.0 * (m1 - m2)));
+        assert!((s.themes[theme].p_value.unwrap() - p).abs() < 1e-9);
+        ps.push(p);
+    }
+    // BH with m = 2 (theme c has no test): q(min) = 2 p(min), q(max) = min(p(max), q(min)).
+    let (lo, hi) = if ps[0] < ps[1] { (0, 1) } else { (1, 0) };
+    assert!((s.themes[lo].q_value.unwrap() - (2.0 * ps[lo]).min(ps[hi]).min(1.0)).abs() < 1e-12);
+    assert!((s.themes[hi].q_value.unwrap() - ps[hi]).abs() < 1e-12);
+    assert!(s.themes[0].significant, "a detractor theme in 120 rows is significant");
+    assert!(!s.themes[1].significant, "b is unrelated to the score");
+    assert_eq!(s.themes[2].q_value, None);
+}
+
+#[test]
+fn ties_in_impact_rank_by_id() {
+    use Sentiment::*;
+    // a and b mentioned by the same rows: identical impact; order must be stable by id.
+    let rows: Vec<Row> = vec![
+        (0, Some(vec![(0, Negative), (1, Negative)]), "X"),
+        (10, Some(vec![]), "X"),
+        (10, Some(vec![]), "X"),
+    ];
+    let s = accumulate(&rows, 1).finish(&taxonomy());
+    assert_eq!(s.themes[0].impact_points, s.themes[1].impact_points);
+    assert_eq!(s.themes_by_impact().iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+}
+
+#[test]
+fn empty_input_has_no_numbers_not_zeros() {
+    let s = Accumulator::new(3).finish(&taxonomy());
+    assert_eq!(s.overall.n, 0);
+    assert_eq!(s.overall.nps, None);
+    assert_eq!(s.overall.ci95_low, None);
+    assert!(s.segments.is_empty());
+    assert!(s.themes_by_impact().is_empty());
+}
