@@ -17,7 +17,11 @@ use crate::tagger::{LexiconConfig, LexiconTagger};
 use crate::taxonomy::Taxonomy;
 
 #[derive(Parser, Debug)]
-#[command(name = "npsight", version, about = "Offline root-cause analysis of contact-centre NPS survey comments")]
+#[command(
+    name = "npsight",
+    version,
+    about = "Offline root-cause analysis of contact-centre NPS survey comments"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -26,7 +30,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Tag every comment of a survey export and write the root-cause report.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Validate a taxonomy file and list its themes.
     CheckTaxonomy {
         /// The taxonomy TOML file.
@@ -100,7 +104,9 @@ impl AnalyzeArgs {
             None => None,
             Some("tab" | "\\t" | "\t") => Some(b'\t'),
             Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
-            Some(d) => bail!("--delimiter '{d}': give one ASCII character such as ';' or the word tab"),
+            Some(d) => {
+                bail!("--delimiter '{d}': give one ASCII character such as ';' or the word tab")
+            }
         };
         let named = [
             (Role::Text, &self.text_column),
@@ -112,8 +118,16 @@ impl AnalyzeArgs {
             (Role::Channel, &self.channel_column),
             (Role::AgentScore, &self.agent_score_column),
         ];
-        cfg.columns = named.into_iter().filter_map(|(r, v)| v.clone().map(|v| (r, v))).collect();
-        cfg.segment_columns = self.segment_columns.clone().map(|v| v.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
+        cfg.columns = named
+            .into_iter()
+            .filter_map(|(r, v)| v.clone().map(|v| (r, v)))
+            .collect();
+        cfg.segment_columns = self.segment_columns.clone().map(|v| {
+            v.into_iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        });
         cfg.threads = self.threads;
         cfg.quiet = self.quiet;
         cfg.keep_pii = self.keep_pii;
@@ -165,21 +179,38 @@ pub fn closing_summary(o: &Outcome) -> String {
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     let cfg = args.to_config()?;
     let (taxonomy, lexicon) = load_models(args)?;
-    let tagger = LexiconTagger::new(&LexiconConfig { taxonomy: taxonomy.clone(), lexicon: lexicon.clone() })?;
+    let tagger = LexiconTagger::new(&LexiconConfig {
+        taxonomy: taxonomy.clone(),
+        lexicon: lexicon.clone(),
+    })?;
     let outcome = analyze(&cfg, &taxonomy, &lexicon, &tagger)?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", closing_summary(&outcome));
     }
-    Ok(if outcome.summary.counts.rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if outcome.summary.counts.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn run_check_taxonomy(file: &PathBuf) -> Result<ExitCode> {
+fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
     let t = Taxonomy::load(file)?;
     let mut out = std::io::stdout().lock();
     for theme in &t.themes {
-        let langs: Vec<String> = theme.patterns.iter().map(|(l, v)| format!("{l}:{}", v.len())).collect();
-        let _ = writeln!(out, "{:<22} {:<8} {}", theme.id, theme.group.to_string(), langs.join(" "));
+        let langs: Vec<String> = theme
+            .patterns
+            .iter()
+            .map(|(l, v)| format!("{l}:{}", v.len()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<22} {:<8} {}",
+            theme.id,
+            theme.group.to_string(),
+            langs.join(" ")
+        );
     }
     let _ = writeln!(out, "{}: {} themes, valid", file.display(), t.themes.len());
     Ok(ExitCode::SUCCESS)
@@ -190,7 +221,11 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let result = match &cli.command {

@@ -95,16 +95,23 @@ impl SentimentLexicon {
     }
 
     pub fn load(path: &std::path::Path) -> Result<Self, LexiconError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| LexiconError(format!("sentiment lexicon {}: cannot read it: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            LexiconError(format!(
+                "sentiment lexicon {}: cannot read it: {e}",
+                path.display()
+            ))
+        })?;
         Self::parse(&text, &path.display().to_string())
     }
 
     pub fn parse(text: &str, source: &str) -> Result<Self, LexiconError> {
-        let raw: RawLexicon =
-            toml::from_str(text).map_err(|e| LexiconError(format!("sentiment lexicon {source}: not valid: {e}")))?;
+        let raw: RawLexicon = toml::from_str(text)
+            .map_err(|e| LexiconError(format!("sentiment lexicon {source}: not valid: {e}")))?;
         if raw.schema != 1 {
-            return Err(LexiconError(format!("sentiment lexicon {source}: schema {} is not supported", raw.schema)));
+            return Err(LexiconError(format!(
+                "sentiment lexicon {source}: schema {} is not supported",
+                raw.schema
+            )));
         }
         let mut matchers = BTreeMap::new();
         let mut problems = Vec::new();
@@ -130,9 +137,15 @@ impl SentimentLexicon {
             matchers.insert(lang.clone(), m);
         }
         if !problems.is_empty() {
-            return Err(LexiconError(format!("sentiment lexicon {source}:\n  - {}", problems.join("\n  - "))));
+            return Err(LexiconError(format!(
+                "sentiment lexicon {source}:\n  - {}",
+                problems.join("\n  - ")
+            )));
         }
-        Ok(SentimentLexicon { matchers, sha256: sha256_hex(text.as_bytes()) })
+        Ok(SentimentLexicon {
+            matchers,
+            sha256: sha256_hex(text.as_bytes()),
+        })
     }
 }
 
@@ -150,14 +163,25 @@ mod tests {
 
     #[test]
     fn role_codes_round_trip() {
-        for r in [Role::Polar(-2), Role::Polar(-1), Role::Polar(1), Role::Polar(2), Role::Negator, Role::Intensifier, Role::Diminisher, Role::Contrast] {
+        for r in [
+            Role::Polar(-2),
+            Role::Polar(-1),
+            Role::Polar(1),
+            Role::Polar(2),
+            Role::Negator,
+            Role::Intensifier,
+            Role::Diminisher,
+            Role::Contrast,
+        ] {
             assert_eq!(Role::from_code(r.code()), r);
         }
     }
 
     #[test]
     fn bad_entry_is_named() {
-        let err = SentimentLexicon::parse("schema = 1\n[lang.en]\npositive = [\"good\", \"*\"]\n", "x").unwrap_err();
+        let err =
+            SentimentLexicon::parse("schema = 1\n[lang.en]\npositive = [\"good\", \"*\"]\n", "x")
+                .unwrap_err();
         assert!(err.0.contains("lang.en.positive[1] '*'"), "{}", err.0);
     }
 }

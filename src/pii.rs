@@ -74,7 +74,7 @@ fn luhn_ok(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn iban_ok(s: &str) -> bool {
@@ -90,7 +90,11 @@ fn iban_ok(s: &str) -> bool {
             'A'..='Z' => c as u32 - 'A' as u32 + 10,
             _ => return false,
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     rem == 1
 }
@@ -121,15 +125,23 @@ pub fn find(text: &str) -> Vec<Span> {
         }
     }
     for m in p.digits.find_iter(text) {
-        let s = m.as_str().trim_end_matches([' ', '\u{00A0}', '(', '.', '-', '/']);
-        let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+        let s = m
+            .as_str()
+            .trim_end_matches([' ', '\u{00A0}', '(', '.', '-', '/']);
+        let digits: Vec<u8> = s
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect();
         let international = s.starts_with('+') || s.starts_with("00");
         let end = m.start() + s.len();
         if (13..=19).contains(&digits.len()) && luhn_ok(&digits) && !international {
             push(&mut spans, m.start(), end, Kind::Card);
         } else if looks_like_date(s) {
             continue;
-        } else if (international && (8..=15).contains(&digits.len())) || (9..=15).contains(&digits.len()) {
+        } else if (international && (8..=15).contains(&digits.len()))
+            || (9..=15).contains(&digits.len())
+        {
             push(&mut spans, m.start(), end, Kind::Phone);
         }
     }
@@ -164,9 +176,18 @@ mod tests {
 
     #[test]
     fn masks_each_kind() {
-        assert_eq!(mask("mail me at jo.doe+x@example.co.uk please"), "mail me at [EMAIL] please");
-        assert_eq!(mask("card 4111 1111 1111 1111 was charged"), "card [CARD] was charged");
-        assert_eq!(mask("IBAN DE89 3704 0044 0532 0130 00 ok"), "IBAN [IBAN] ok");
+        assert_eq!(
+            mask("mail me at jo.doe+x@example.co.uk please"),
+            "mail me at [EMAIL] please"
+        );
+        assert_eq!(
+            mask("card 4111 1111 1111 1111 was charged"),
+            "card [CARD] was charged"
+        );
+        assert_eq!(
+            mask("IBAN DE89 3704 0044 0532 0130 00 ok"),
+            "IBAN [IBAN] ok"
+        );
         assert_eq!(mask("call +44 7700 900123 now"), "call [PHONE] now");
         assert_eq!(mask("ring 030 1234567."), "ring [PHONE].");
         assert_eq!(mask("номер 8 (912) 345-67-89"), "номер [PHONE]");
@@ -177,9 +198,18 @@ mod tests {
 
     #[test]
     fn leaves_ordinary_numbers() {
-        for s in ["waited 45 minutes", "on 2026-11-16 at 14:30", "paid £45.50 twice", "ticket 12345", "4111 1111 1111 1112 is not a card"] {
+        for s in [
+            "waited 45 minutes",
+            "on 2026-11-16 at 14:30",
+            "paid £45.50 twice",
+            "ticket 12345",
+            "4111 1111 1111 1112 is not a card",
+        ] {
             let m = mask(s);
-            assert!(!m.contains("[CARD]") && !m.contains("[PHONE]"), "{s} -> {m}");
+            assert!(
+                !m.contains("[CARD]") && !m.contains("[PHONE]"),
+                "{s} -> {m}"
+            );
         }
     }
 
@@ -199,15 +229,32 @@ pub fn mask_with_spans(text: &str, spans: &[(usize, usize)]) -> (String, Vec<(us
     }
     let char_at = |byte: usize| text[..byte].chars().count();
     // (start char, end char, placeholder length in chars)
-    let pii_chars: Vec<(usize, usize, usize)> =
-        pii.iter().map(|s| (char_at(s.start), char_at(s.end), s.kind.placeholder().chars().count())).collect();
+    let pii_chars: Vec<(usize, usize, usize)> = pii
+        .iter()
+        .map(|s| {
+            (
+                char_at(s.start),
+                char_at(s.end),
+                s.kind.placeholder().chars().count(),
+            )
+        })
+        .collect();
     let shift = |pos: usize| -> isize {
-        pii_chars.iter().filter(|(_, e, _)| *e <= pos).map(|(s, e, l)| *l as isize - (*e - *s) as isize).sum()
+        pii_chars
+            .iter()
+            .filter(|(_, e, _)| *e <= pos)
+            .map(|(s, e, l)| *l as isize - (*e - *s) as isize)
+            .sum()
     };
     let moved = spans
         .iter()
         .filter(|(s, e)| !pii_chars.iter().any(|(ps, pe, _)| *ps < *e && *s < *pe))
-        .map(|(s, e)| ((*s as isize + shift(*s)) as usize, (*e as isize + shift(*e)) as usize))
+        .map(|(s, e)| {
+            (
+                (*s as isize + shift(*s)) as usize,
+                (*e as isize + shift(*e)) as usize,
+            )
+        })
         .collect();
     (mask(text), moved)
 }
@@ -223,7 +270,11 @@ mod span_tests {
         let (masked, spans) = mask_with_spans(text, &[(hold, hold + 7), (5, 12)]);
         assert_eq!(masked, "mail [EMAIL], waited on hold");
         assert_eq!(spans.len(), 1, "the span over the e-mail is dropped");
-        let s: String = masked.chars().skip(spans[0].0).take(spans[0].1 - spans[0].0).collect();
+        let s: String = masked
+            .chars()
+            .skip(spans[0].0)
+            .take(spans[0].1 - spans[0].0)
+            .collect();
         assert_eq!(s, "on hold");
     }
 }

@@ -48,7 +48,10 @@ pub struct AnalyzeConfig {
 impl AnalyzeConfig {
     pub fn new(input: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
         AnalyzeConfig {
-            input: InputConfig { path: input.into(), ..Default::default() },
+            input: InputConfig {
+                path: input.into(),
+                ..Default::default()
+            },
             out_dir: out_dir.into(),
             columns: Vec::new(),
             segment_columns: None,
@@ -62,11 +65,32 @@ impl AnalyzeConfig {
 }
 
 /// The added columns of tagged.csv, after every input column.
-pub const TAGGED_COLUMNS: [&str; 7] =
-    ["nps_category", "language", "sentiment", "sentiment_score", "themes", "theme_evidence", "status"];
-pub const REJECTED_COLUMNS: [&str; 6] = ["row", "line", "column", "reason_code", "reason", "raw_record"];
+pub const TAGGED_COLUMNS: [&str; 7] = [
+    "nps_category",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "themes",
+    "theme_evidence",
+    "status",
+];
+pub const REJECTED_COLUMNS: [&str; 6] = [
+    "row",
+    "line",
+    "column",
+    "reason_code",
+    "reason",
+    "raw_record",
+];
 
-const DEFAULT_SEGMENTS: [Role; 6] = [Role::Agent, Role::Team, Role::Channel, Role::Site, Role::Queue, Role::Region];
+const DEFAULT_SEGMENTS: [Role; 6] = [
+    Role::Agent,
+    Role::Team,
+    Role::Channel,
+    Role::Site,
+    Role::Queue,
+    Role::Region,
+];
 
 /// The result of a run, for the CLI to print.
 pub struct Outcome {
@@ -99,11 +123,14 @@ struct Done {
 
 fn sha256_file(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let mut f = fs::File::open(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
+    let mut f = fs::File::open(path)
+        .with_context(|| format!("{}: cannot open the input", path.display()))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).with_context(|| format!("{}: cannot read the input", path.display()))?;
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("{}: cannot read the input", path.display()))?;
         if n == 0 {
             break;
         }
@@ -126,7 +153,11 @@ impl Layout {
         self.headers.get(i).map_or("", String::as_str)
     }
 
-    fn validate(&self, mut record: RawRecord, unreadable: &mut BTreeMap<String, u64>) -> Result<Accepted, Rejected> {
+    fn validate(
+        &self,
+        mut record: RawRecord,
+        unreadable: &mut BTreeMap<String, u64>,
+    ) -> Result<Accepted, Rejected> {
         let width = self.headers.len();
         if record.fields.len() > width {
             if record.fields[width..].iter().all(|f| f.trim().is_empty()) {
@@ -150,7 +181,10 @@ impl Layout {
             Err(problem) => {
                 let column = self.header(self.score_col).to_string();
                 return Err(Rejected {
-                    reason: format!("{}: row {} (line {}), column '{column}': {problem}", self.file, record.row, record.line),
+                    reason: format!(
+                        "{}: row {} (line {}), column '{column}': {problem}",
+                        self.file, record.row, record.line
+                    ),
                     code: problem.code().into(),
                     column,
                     record,
@@ -182,12 +216,30 @@ impl Layout {
             .iter()
             .map(|(name, i)| {
                 let v = field(*i).trim();
-                (name.clone(), if v.is_empty() { "(blank)".to_string() } else { v.to_string() })
+                (
+                    name.clone(),
+                    if v.is_empty() {
+                        "(blank)".to_string()
+                    } else {
+                        v.to_string()
+                    },
+                )
             })
             .collect();
         let comment = field(self.text_col).to_string();
-        let id = self.map.get(Role::Id).map(|i| field(i).trim().to_string()).unwrap_or_default();
-        Ok(Accepted { record, id, score, agent_score, comment, segments })
+        let id = self
+            .map
+            .get(Role::Id)
+            .map(|i| field(i).trim().to_string())
+            .unwrap_or_default();
+        Ok(Accepted {
+            record,
+            id,
+            score,
+            agent_score,
+            comment,
+            segments,
+        })
     }
 }
 
@@ -196,13 +248,24 @@ fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
     let segments = match &cfg.segment_columns {
         Some(names) => names
             .iter()
-            .map(|n| columns::find_named(&headers, n, "--segment-columns").map(|i| (headers[i].clone(), i)))
+            .map(|n| {
+                columns::find_named(&headers, n, "--segment-columns")
+                    .map(|i| (headers[i].clone(), i))
+            })
             .collect::<Result<Vec<_>, _>>()?,
-        None => DEFAULT_SEGMENTS.iter().filter_map(|r| map.get(*r)).map(|i| (headers[i].clone(), i)).collect(),
+        None => DEFAULT_SEGMENTS
+            .iter()
+            .filter_map(|r| map.get(*r))
+            .map(|i| (headers[i].clone(), i))
+            .collect(),
     };
     Ok(Layout {
-        score_col: map.get(Role::Score).expect("detect guarantees a score column"),
-        text_col: map.get(Role::Text).expect("detect guarantees a text column"),
+        score_col: map
+            .get(Role::Score)
+            .expect("detect guarantees a score column"),
+        text_col: map
+            .get(Role::Text)
+            .expect("detect guarantees a text column"),
         map,
         segments,
         headers,
@@ -238,7 +301,12 @@ fn evidence_json(taxonomy: &Taxonomy, p: &Prepared, t: &Tagging) -> String {
             spans: tag
                 .evidence
                 .iter()
-                .map(|e| SpanJson { start: e.start, end: e.end, text: p.span_text(e.start, e.end), source: e.source })
+                .map(|e| SpanJson {
+                    start: e.start,
+                    end: e.end,
+                    text: p.span_text(e.start, e.end),
+                    source: e.source,
+                })
                 .collect(),
         })
         .collect();
@@ -262,7 +330,11 @@ fn process_batch(
     let to_classify: Vec<Prepared> = prepared.iter().flatten().cloned().collect();
     let mut tags = classifier.classify(&to_classify)?.into_iter();
     if tags.len() != to_classify.len() {
-        bail!("the classifier returned {} results for {} comments", tags.len(), to_classify.len());
+        bail!(
+            "the classifier returned {} results for {} comments",
+            tags.len(),
+            to_classify.len()
+        );
     }
     let mut acc = Accumulator::new(n_themes);
     let mut done = Vec::with_capacity(batch.len());
@@ -278,7 +350,10 @@ fn process_batch(
             text: p.as_ref().map(|p| p.text.as_str()),
             segments: &a.segments,
         });
-        done.push(Done { prepared: p, tagging });
+        done.push(Done {
+            prepared: p,
+            tagging,
+        });
     }
     Ok((done, acc))
 }
@@ -300,7 +375,13 @@ fn write_tagged(
             row.push(p.language.code.clone());
             row.push(t.sentiment.as_str().to_string());
             row.push(format!("{:.3}", t.sentiment_score));
-            row.push(t.themes.iter().map(|x| taxonomy.themes[x.theme].id.as_str()).collect::<Vec<_>>().join(";"));
+            row.push(
+                t.themes
+                    .iter()
+                    .map(|x| taxonomy.themes[x.theme].id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            );
             row.push(evidence_json(taxonomy, p, t));
             row.push("tagged".into());
         }
@@ -313,10 +394,19 @@ fn write_tagged(
     Ok(())
 }
 
-fn write_rejected(w: &mut csv::Writer<impl std::io::Write>, r: &Rejected, delimiter: u8) -> Result<()> {
-    let mut raw = csv::WriterBuilder::new().delimiter(delimiter).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+fn write_rejected(
+    w: &mut csv::Writer<impl std::io::Write>,
+    r: &Rejected,
+    delimiter: u8,
+) -> Result<()> {
+    let mut raw = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     raw.write_record(&r.record.fields)?;
-    let raw = String::from_utf8_lossy(&raw.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?).trim_end_matches('\n').to_string();
+    let raw = String::from_utf8_lossy(&raw.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+        .trim_end_matches('\n')
+        .to_string();
     w.write_record([
         r.record.row.to_string(),
         r.record.line.to_string(),
@@ -336,7 +426,8 @@ pub fn analyze(
     classifier: &dyn Classifier,
 ) -> Result<Outcome> {
     let out = &cfg.out_dir;
-    fs::create_dir_all(out).with_context(|| format!("--out {}: cannot create the output folder", out.display()))?;
+    fs::create_dir_all(out)
+        .with_context(|| format!("--out {}: cannot create the output folder", out.display()))?;
     remove_stale(out);
     // Every output exists (as a temporary) before the long work starts.
     let mut tagged_file = AtomicFile::create(&out.join("tagged.csv"))?;
@@ -349,11 +440,20 @@ pub fn analyze(
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
     let opened = input::open(&cfg.input)?;
     let layout = resolve_layout(cfg, opened.headers.clone())?;
-    let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| if d == "tab" { b'\t' } else { d.as_bytes()[0] });
+    let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| {
+        if d == "tab" {
+            b'\t'
+        } else {
+            d.as_bytes()[0]
+        }
+    });
     let width = layout.headers.len();
     let n_themes = taxonomy.themes.len();
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(cfg.threads).build().context("cannot start worker threads")?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .context("cannot start worker threads")?;
     let mut progress = Progress::new(cfg.quiet, total_bytes);
     let mut acc = Accumulator::new(n_themes);
     let mut unreadable = BTreeMap::new();
@@ -361,7 +461,11 @@ pub fn analyze(
     let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
     {
         let mut tagged = csv::Writer::from_writer(tagged_file.writer());
-        let mut header: Vec<String> = layout.headers.iter().map(|h| neutralize(h).into_owned()).collect();
+        let mut header: Vec<String> = layout
+            .headers
+            .iter()
+            .map(|h| neutralize(h).into_owned())
+            .collect();
         header.extend(TAGGED_COLUMNS.iter().map(|s| s.to_string()));
         tagged.write_record(&header)?;
         let mut rejected = csv::Writer::from_writer(rejected_file.writer());
@@ -377,7 +481,12 @@ pub fn analyze(
                     Ok(r) => r,
                     Err(e) => {
                         let r = Rejected {
-                            record: RawRecord { row: rows_in, line: 0, byte: 0, fields: Vec::new() },
+                            record: RawRecord {
+                                row: rows_in,
+                                line: 0,
+                                byte: 0,
+                                fields: Vec::new(),
+                            },
                             column: String::new(),
                             code: "unreadable_record".into(),
                             reason: e.to_string(),
@@ -437,7 +546,11 @@ pub fn analyze(
         fingerprint: Fingerprint {
             tool: "npsight".into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
-            input_file: cfg.input.path.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            input_file: cfg
+                .input
+                .path
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
             input_sha256,
             taxonomy_sha256: taxonomy.sha256.clone(),
             model_id: classifier.model_id(),
@@ -446,7 +559,12 @@ pub fn analyze(
         input: InputInfo {
             format: (&opened.format).into(),
             headers: layout.headers.clone(),
-            columns: layout.map.found.iter().map(|(r, i)| (r.name().to_string(), layout.headers[*i].clone())).collect(),
+            columns: layout
+                .map
+                .found
+                .iter()
+                .map(|(r, i)| (r.name().to_string(), layout.headers[*i].clone()))
+                .collect(),
             segment_columns: layout.segments.iter().map(|(n, _)| n.clone()).collect(),
         },
         counts: Counts {
@@ -461,15 +579,25 @@ pub fn analyze(
         pii_masked: !cfg.keep_pii,
         statistics,
     };
-    debug_assert_eq!(summary.counts.rows_in, summary.counts.tagged + summary.counts.rejected);
-    let report = report_md::ReportInput { summary: &summary, taxonomy, verbatims: &verbatims };
+    debug_assert_eq!(
+        summary.counts.rows_in,
+        summary.counts.tagged + summary.counts.rejected
+    );
+    let report = report_md::ReportInput {
+        summary: &summary,
+        taxonomy,
+        verbatims: &verbatims,
+    };
     md_file.write_all(report_md::render(&report).as_bytes())?;
     html_file.write_all(report_html::render(&report).as_bytes())?;
     summary_file.write_all(&summary.to_json())?;
     for f in [tagged_file, rejected_file, md_file, html_file, summary_file] {
         f.commit()?;
     }
-    Ok(Outcome { summary, out_dir: out.clone() })
+    Ok(Outcome {
+        summary,
+        out_dir: out.clone(),
+    })
 }
 
 fn mask_verbatims(reservoirs: &mut [Reservoir]) {

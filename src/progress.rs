@@ -12,7 +12,11 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(quiet: bool, total_bytes: u64) -> Progress {
-        Progress { enabled: !quiet && std::io::stderr().is_terminal(), total_bytes, last: Instant::now() }
+        Progress {
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            total_bytes,
+            last: Instant::now(),
+        }
     }
 
     pub fn update(&mut self, rows: u64, byte: u64) {
@@ -20,7 +24,7 @@ impl Progress {
             return;
         }
         self.last = Instant::now();
-        let pct = if self.total_bytes > 0 { (100 * byte / self.total_bytes).min(100) } else { 0 };
+        let pct = (100 * byte).checked_div(self.total_bytes).map_or(0, |p| p.min(100));
         let filled = (pct / 4) as usize;
         let bar = format!("{}{}", "#".repeat(filled), ".".repeat(25 - filled));
         let _ = write!(std::io::stderr(), "\r  [{bar}] {pct:>3}%  {rows} rows");

@@ -87,7 +87,12 @@ pub struct TaxonomyError {
 
 impl fmt::Display for TaxonomyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "taxonomy {} has {} problem(s):", self.source, self.problems.len())?;
+        writeln!(
+            f,
+            "taxonomy {} has {} problem(s):",
+            self.source,
+            self.problems.len()
+        )?;
         for p in &self.problems {
             writeln!(f, "  - {p}")?;
         }
@@ -105,7 +110,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
@@ -130,18 +137,29 @@ impl Taxonomy {
     }
 
     pub fn parse(text: &str, source: &str) -> Result<Self, TaxonomyError> {
-        let fail = |problems: Vec<String>| TaxonomyError { source: source.to_string(), problems };
-        let raw: RawTaxonomy = toml::from_str(text).map_err(|e| fail(vec![format!("not valid: {e}")]))?;
+        let fail = |problems: Vec<String>| TaxonomyError {
+            source: source.to_string(),
+            problems,
+        };
+        let raw: RawTaxonomy =
+            toml::from_str(text).map_err(|e| fail(vec![format!("not valid: {e}")]))?;
         let mut problems = Vec::new();
         if raw.schema != 1 {
-            problems.push(format!("schema = {} is not supported (expected 1)", raw.schema));
+            problems.push(format!(
+                "schema = {} is not supported (expected 1)",
+                raw.schema
+            ));
         }
         if raw.theme.is_empty() {
             problems.push("no [[theme]] entries".into());
         }
         let mut seen = HashSet::new();
         for (i, t) in raw.theme.iter().enumerate() {
-            let who = if t.id.is_empty() { format!("theme #{}", i + 1) } else { format!("theme '{}'", t.id) };
+            let who = if t.id.is_empty() {
+                format!("theme #{}", i + 1)
+            } else {
+                format!("theme '{}'", t.id)
+            };
             if !valid_id(&t.id) {
                 problems.push(format!(
                     "{who}: id must be lower-case letters, digits and '_', starting with a letter"
@@ -156,10 +174,16 @@ impl Taxonomy {
             if t.patterns.values().all(|v| v.is_empty()) {
                 problems.push(format!("{who}: patterns has no pattern in any language"));
             }
-            for (field, map) in [("patterns", &t.patterns), ("negative", &t.negative), ("positive", &t.positive)] {
+            for (field, map) in [
+                ("patterns", &t.patterns),
+                ("negative", &t.negative),
+                ("positive", &t.positive),
+            ] {
                 for (lang, list) in map {
                     if !valid_lang(lang) {
-                        problems.push(format!("{who}: {field}.{lang}: '{lang}' is not a language code like 'en'"));
+                        problems.push(format!(
+                            "{who}: {field}.{lang}: '{lang}' is not a language code like 'en'"
+                        ));
                     }
                     for (j, p) in list.iter().enumerate() {
                         if let Err(why) = check_pattern(p) {
@@ -172,7 +196,11 @@ impl Taxonomy {
         if !problems.is_empty() {
             return Err(fail(problems));
         }
-        Ok(Taxonomy { themes: raw.theme, sha256: sha256_hex(text.as_bytes()), source: source.to_string() })
+        Ok(Taxonomy {
+            themes: raw.theme,
+            sha256: sha256_hex(text.as_bytes()),
+            source: source.to_string(),
+        })
     }
 
     pub fn index_of(&self, id: &str) -> Option<usize> {
@@ -185,19 +213,43 @@ mod tests {
     use super::*;
 
     pub const IDS: [&str; 16] = [
-        "wait_time", "transfers", "compliance_reading", "verification", "paperwork", "agent_attitude",
-        "agent_knowledge", "resolution", "repeat_contact", "callback", "ivr", "self_service",
-        "channel_access", "personalization", "billing", "technical_issue",
+        "wait_time",
+        "transfers",
+        "compliance_reading",
+        "verification",
+        "paperwork",
+        "agent_attitude",
+        "agent_knowledge",
+        "resolution",
+        "repeat_contact",
+        "callback",
+        "ivr",
+        "self_service",
+        "channel_access",
+        "personalization",
+        "billing",
+        "technical_issue",
     ];
 
     #[test]
     fn builtin_has_the_sixteen_default_themes_in_seven_languages() {
         let t = Taxonomy::builtin().unwrap();
-        assert_eq!(t.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), IDS);
+        assert_eq!(
+            t.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            IDS
+        );
         for theme in &t.themes {
             for lang in crate::text::lang::SUPPORTED {
-                assert!(!theme.patterns.get(lang).map_or(true, |v| v.is_empty()), "{} {lang}", theme.id);
-                assert!(!theme.examples.get(lang).map_or(true, |v| v.is_empty()), "{} {lang}", theme.id);
+                assert!(
+                    theme.patterns.get(lang).is_some_and(|v| !v.is_empty()),
+                    "{} {lang}",
+                    theme.id
+                );
+                assert!(
+                    theme.examples.get(lang).is_some_and(|v| !v.is_empty()),
+                    "{} {lang}",
+                    theme.id
+                );
             }
         }
     }
@@ -221,17 +273,30 @@ english = ["bill*"]
 "#;
         let err = Taxonomy::parse(text, "my.toml").unwrap_err();
         let all = err.to_string();
-        assert!(all.contains("theme 'Wait Time': id must be lower-case"), "{all}");
+        assert!(
+            all.contains("theme 'Wait Time': id must be lower-case"),
+            "{all}"
+        );
         assert!(all.contains("theme 'Wait Time': name is empty"), "{all}");
-        assert!(all.contains("theme 'Wait Time': patterns.en[1] '*': the pattern is only wildcards"), "{all}");
+        assert!(
+            all.contains("theme 'Wait Time': patterns.en[1] '*': the pattern is only wildcards"),
+            "{all}"
+        );
         assert!(all.contains("theme 'billing': patterns.english"), "{all}");
     }
 
     #[test]
     fn unknown_group_and_fields_are_errors() {
         let text = "schema = 1\n[[theme]]\nid = \"x\"\nname = \"X\"\ngroup = \"people\"\n";
-        assert!(Taxonomy::parse(text, "t").unwrap_err().to_string().contains("people"));
-        let text = "schema = 1\n[[theme]]\nid = \"x\"\nname = \"X\"\ngroup = \"agent\"\ncolour = 1\n";
-        assert!(Taxonomy::parse(text, "t").unwrap_err().to_string().contains("colour"));
+        assert!(Taxonomy::parse(text, "t")
+            .unwrap_err()
+            .to_string()
+            .contains("people"));
+        let text =
+            "schema = 1\n[[theme]]\nid = \"x\"\nname = \"X\"\ngroup = \"agent\"\ncolour = 1\n";
+        assert!(Taxonomy::parse(text, "t")
+            .unwrap_err()
+            .to_string()
+            .contains("colour"));
     }
 }

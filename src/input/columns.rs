@@ -29,8 +29,20 @@ pub enum Role {
 
 impl Role {
     pub const ALL: [Role; 14] = [
-        Role::AgentScore, Role::Csat, Role::Ces, Role::Fcr, Role::Score, Role::Date, Role::Id, Role::Text,
-        Role::Agent, Role::Team, Role::Channel, Role::Site, Role::Queue, Role::Region,
+        Role::AgentScore,
+        Role::Csat,
+        Role::Ces,
+        Role::Fcr,
+        Role::Score,
+        Role::Date,
+        Role::Id,
+        Role::Text,
+        Role::Agent,
+        Role::Team,
+        Role::Channel,
+        Role::Site,
+        Role::Queue,
+        Role::Region,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,54 +74,238 @@ impl Role {
     fn keys(self) -> &'static [(&'static str, u8)] {
         match self {
             Role::AgentScore => &[
-                ("agent score", 3), ("agent nps", 3), ("agent rating", 3), ("advisor score", 3), ("adviser score", 3),
-                ("rep score", 3), ("employee score", 3), ("agent ltr", 3), ("mitarbeiter bewertung", 3),
-                ("mitarbeiterbewertung", 3), ("оценка оператора", 3), ("оценка сотрудника", 3), ("điểm nhân viên", 3),
-                ("客服评分", 3), ("坐席评分", 3), ("puntuación agente", 3), ("puntuacion agente", 3), ("note conseiller", 3),
+                ("agent score", 3),
+                ("agent nps", 3),
+                ("agent rating", 3),
+                ("advisor score", 3),
+                ("adviser score", 3),
+                ("rep score", 3),
+                ("employee score", 3),
+                ("agent ltr", 3),
+                ("mitarbeiter bewertung", 3),
+                ("mitarbeiterbewertung", 3),
+                ("оценка оператора", 3),
+                ("оценка сотрудника", 3),
+                ("điểm nhân viên", 3),
+                ("客服评分", 3),
+                ("坐席评分", 3),
+                ("puntuación agente", 3),
+                ("puntuacion agente", 3),
+                ("note conseiller", 3),
             ],
-            Role::Csat => &[("csat", 3), ("satisfaction", 2), ("zufriedenheit", 2), ("удовлетворенность", 2), ("hài lòng", 2), ("满意度", 2), ("satisfacción", 2), ("satisfaccion", 2)],
-            Role::Ces => &[("ces", 3), ("customer effort", 3), ("effort", 2), ("aufwand", 2), ("усилия", 2), ("nỗ lực", 2), ("费力度", 2), ("esfuerzo", 2)],
-            Role::Fcr => &[("fcr", 3), ("first contact resolution", 3), ("resolved", 2), ("issue resolved", 3), ("solved", 2), ("gelöst", 2), ("решено", 2), ("giải quyết", 2), ("是否解决", 2), ("resuelto", 2), ("résolu", 2)],
+            Role::Csat => &[
+                ("csat", 3),
+                ("satisfaction", 2),
+                ("zufriedenheit", 2),
+                ("удовлетворенность", 2),
+                ("hài lòng", 2),
+                ("满意度", 2),
+                ("satisfacción", 2),
+                ("satisfaccion", 2),
+            ],
+            Role::Ces => &[
+                ("ces", 3),
+                ("customer effort", 3),
+                ("effort", 2),
+                ("aufwand", 2),
+                ("усилия", 2),
+                ("nỗ lực", 2),
+                ("费力度", 2),
+                ("esfuerzo", 2),
+            ],
+            Role::Fcr => &[
+                ("fcr", 3),
+                ("first contact resolution", 3),
+                ("resolved", 2),
+                ("issue resolved", 3),
+                ("solved", 2),
+                ("gelöst", 2),
+                ("решено", 2),
+                ("giải quyết", 2),
+                ("是否解决", 2),
+                ("resuelto", 2),
+                ("résolu", 2),
+            ],
             Role::Score => &[
-                ("nps", 2), ("nps score", 3), ("score", 1), ("ltr", 2), ("likelihood to recommend", 3), ("likely to recommend", 3),
-                ("how likely", 2), ("recommend", 2), ("net promoter", 3), ("weiterempfehlung", 2), ("empfehlung", 2),
-                ("bewertung", 1), ("оценка", 1), ("рекомендац", 1), ("điểm", 1), ("điểm nps", 3), ("评分", 1), ("推荐", 2),
-                ("puntuación", 1), ("puntuacion", 1), ("recomendación", 2), ("note", 1), ("recommandation", 2), ("rating", 1),
+                ("nps", 2),
+                ("nps score", 3),
+                ("score", 1),
+                ("ltr", 2),
+                ("likelihood to recommend", 3),
+                ("likely to recommend", 3),
+                ("how likely", 2),
+                ("recommend", 2),
+                ("net promoter", 3),
+                ("weiterempfehlung", 2),
+                ("empfehlung", 2),
+                ("bewertung", 1),
+                ("оценка", 1),
+                ("рекомендац", 1),
+                ("điểm", 1),
+                ("điểm nps", 3),
+                ("评分", 1),
+                ("推荐", 2),
+                ("puntuación", 1),
+                ("puntuacion", 1),
+                ("recomendación", 2),
+                ("note", 1),
+                ("recommandation", 2),
+                ("rating", 1),
             ],
             Role::Date => &[
-                ("date", 2), ("datum", 2), ("дата", 2), ("ngày", 2), ("日期", 2), ("fecha", 2), ("survey date", 3),
-                ("response date", 3), ("created", 1), ("created at", 2), ("timestamp", 2), ("datetime", 2), ("date time", 2),
-                ("submitted", 1), ("submitted at", 2), ("time", 1), ("zeit", 1), ("时间", 1),
+                ("date", 2),
+                ("datum", 2),
+                ("дата", 2),
+                ("ngày", 2),
+                ("日期", 2),
+                ("fecha", 2),
+                ("survey date", 3),
+                ("response date", 3),
+                ("created", 1),
+                ("created at", 2),
+                ("timestamp", 2),
+                ("datetime", 2),
+                ("date time", 2),
+                ("submitted", 1),
+                ("submitted at", 2),
+                ("time", 1),
+                ("zeit", 1),
+                ("时间", 1),
             ],
             Role::Id => &[
-                ("id", 2), ("response id", 3), ("respondent id", 3), ("survey id", 3), ("record id", 3), ("ticket", 1),
-                ("ticket id", 3), ("case id", 3), ("interaction id", 3), ("contact id", 3), ("antwort id", 3), ("номер", 1),
-                ("mã", 1), ("编号", 2), ("número", 1), ("numero", 1), ("uuid", 2),
+                ("id", 2),
+                ("response id", 3),
+                ("respondent id", 3),
+                ("survey id", 3),
+                ("record id", 3),
+                ("ticket", 1),
+                ("ticket id", 3),
+                ("case id", 3),
+                ("interaction id", 3),
+                ("contact id", 3),
+                ("antwort id", 3),
+                ("номер", 1),
+                ("mã", 1),
+                ("编号", 2),
+                ("número", 1),
+                ("numero", 1),
+                ("uuid", 2),
             ],
             Role::Text => &[
-                ("comment", 3), ("comments", 3), ("verbatim", 3), ("why", 3), ("reason", 3), ("feedback", 3), ("text", 2),
-                ("answer", 1), ("open text", 3), ("open answer", 3), ("remarks", 2), ("free text", 3), ("kommentar", 3),
-                ("begründung", 3), ("anmerkung", 3), ("freitext", 3), ("grund", 2), ("warum", 3), ("комментарий", 3),
-                ("отзыв", 3), ("причина", 3), ("почему", 3), ("bình luận", 3), ("nhận xét", 3), ("ý kiến", 3), ("lý do", 3),
-                ("tại sao", 3), ("评论", 3), ("意见", 3), ("原因", 3), ("留言", 3), ("为什么", 3), ("comentario", 3),
-                ("comentarios", 3), ("motivo", 3), ("razón", 3), ("por qué", 3), ("commentaire", 3), ("commentaires", 3),
-                ("raison", 3), ("pourquoi", 3),
+                ("comment", 3),
+                ("comments", 3),
+                ("verbatim", 3),
+                ("why", 3),
+                ("reason", 3),
+                ("feedback", 3),
+                ("text", 2),
+                ("answer", 1),
+                ("open text", 3),
+                ("open answer", 3),
+                ("remarks", 2),
+                ("free text", 3),
+                ("kommentar", 3),
+                ("begründung", 3),
+                ("anmerkung", 3),
+                ("freitext", 3),
+                ("grund", 2),
+                ("warum", 3),
+                ("комментарий", 3),
+                ("отзыв", 3),
+                ("причина", 3),
+                ("почему", 3),
+                ("bình luận", 3),
+                ("nhận xét", 3),
+                ("ý kiến", 3),
+                ("lý do", 3),
+                ("tại sao", 3),
+                ("评论", 3),
+                ("意见", 3),
+                ("原因", 3),
+                ("留言", 3),
+                ("为什么", 3),
+                ("comentario", 3),
+                ("comentarios", 3),
+                ("motivo", 3),
+                ("razón", 3),
+                ("por qué", 3),
+                ("commentaire", 3),
+                ("commentaires", 3),
+                ("raison", 3),
+                ("pourquoi", 3),
             ],
             Role::Agent => &[
-                ("agent", 2), ("agent name", 3), ("advisor", 2), ("adviser", 2), ("rep", 1), ("representative", 2),
-                ("employee", 1), ("operator", 2), ("consultant", 1), ("mitarbeiter", 2), ("berater", 2), ("сотрудник", 2),
-                ("оператор", 2), ("агент", 2), ("nhân viên", 2), ("客服", 2), ("坐席", 2), ("agente", 2), ("asesor", 2),
+                ("agent", 2),
+                ("agent name", 3),
+                ("advisor", 2),
+                ("adviser", 2),
+                ("rep", 1),
+                ("representative", 2),
+                ("employee", 1),
+                ("operator", 2),
+                ("consultant", 1),
+                ("mitarbeiter", 2),
+                ("berater", 2),
+                ("сотрудник", 2),
+                ("оператор", 2),
+                ("агент", 2),
+                ("nhân viên", 2),
+                ("客服", 2),
+                ("坐席", 2),
+                ("agente", 2),
+                ("asesor", 2),
                 ("conseiller", 2),
             ],
             Role::Team => &[
-                ("team", 2), ("department", 2), ("dept", 2), ("group", 1), ("skill group", 2), ("abteilung", 2),
-                ("команда", 2), ("отдел", 2), ("nhóm", 2), ("phòng ban", 2), ("团队", 2), ("部门", 2), ("equipo", 2),
-                ("departamento", 2), ("équipe", 2), ("equipe", 2),
+                ("team", 2),
+                ("department", 2),
+                ("dept", 2),
+                ("group", 1),
+                ("skill group", 2),
+                ("abteilung", 2),
+                ("команда", 2),
+                ("отдел", 2),
+                ("nhóm", 2),
+                ("phòng ban", 2),
+                ("团队", 2),
+                ("部门", 2),
+                ("equipo", 2),
+                ("departamento", 2),
+                ("équipe", 2),
+                ("equipe", 2),
             ],
-            Role::Channel => &[("channel", 2), ("contact channel", 3), ("kanal", 2), ("канал", 2), ("kênh", 2), ("渠道", 2), ("canal", 2), ("medium", 1)],
-            Role::Site => &[("site", 2), ("location", 1), ("standort", 2), ("площадка", 2), ("sede", 1)],
-            Role::Queue => &[("queue", 2), ("warteschlange", 2), ("очередь", 2), ("cola", 1), ("file", 1)],
-            Role::Region => &[("region", 2), ("регион", 2), ("khu vực", 2), ("地区", 2), ("región", 2), ("région", 2)],
+            Role::Channel => &[
+                ("channel", 2),
+                ("contact channel", 3),
+                ("kanal", 2),
+                ("канал", 2),
+                ("kênh", 2),
+                ("渠道", 2),
+                ("canal", 2),
+                ("medium", 1),
+            ],
+            Role::Site => &[
+                ("site", 2),
+                ("location", 1),
+                ("standort", 2),
+                ("площадка", 2),
+                ("sede", 1),
+            ],
+            Role::Queue => &[
+                ("queue", 2),
+                ("warteschlange", 2),
+                ("очередь", 2),
+                ("cola", 1),
+                ("file", 1),
+            ],
+            Role::Region => &[
+                ("region", 2),
+                ("регион", 2),
+                ("khu vực", 2),
+                ("地区", 2),
+                ("región", 2),
+                ("région", 2),
+            ],
         }
     }
 }
@@ -162,13 +358,20 @@ impl fmt::Display for ColumnError {
 impl std::error::Error for ColumnError {}
 
 fn list_headers(headers: &[String]) -> String {
-    headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+    headers
+        .iter()
+        .map(|h| format!("'{h}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Find a column named by a flag: by header (case-insensitive) or by 1-based position.
 pub fn find_named(headers: &[String], name: &str, flag: &str) -> Result<usize, ColumnError> {
     let want = name.trim().to_lowercase();
-    if let Some(i) = headers.iter().position(|h| h.trim().trim_start_matches('\u{FEFF}').to_lowercase() == want) {
+    if let Some(i) = headers
+        .iter()
+        .position(|h| h.trim().trim_start_matches('\u{FEFF}').to_lowercase() == want)
+    {
         return Ok(i);
     }
     if let Ok(n) = want.parse::<usize>() {
@@ -196,7 +399,13 @@ pub fn detect(headers: &[String], explicit: &[(Role, String)]) -> Result<ColumnM
     for (col, h) in normalized.iter().enumerate() {
         for (prio, role) in Role::ALL.iter().enumerate() {
             for (key, weight) in role.keys() {
-                let quality = if h == key { 100 + *weight as u32 } else if contains_words(h, key) { *weight as u32 * 10 + key.split(' ').count() as u32 } else { continue };
+                let quality = if h == key {
+                    100 + *weight as u32
+                } else if contains_words(h, key) {
+                    *weight as u32 * 10 + key.split(' ').count() as u32
+                } else {
+                    continue;
+                };
                 candidates.push((std::cmp::Reverse(quality), prio, col, *role));
             }
         }
@@ -212,7 +421,11 @@ pub fn detect(headers: &[String], explicit: &[(Role, String)]) -> Result<ColumnM
         if map.get(required).is_none() {
             return Err(ColumnError(format!(
                 "no {} column found. The headers found are: {}. Name it with {} HEADER.",
-                if required == Role::Score { "NPS score" } else { "comment (text)" },
+                if required == Role::Score {
+                    "NPS score"
+                } else {
+                    "comment (text)"
+                },
                 list_headers(headers),
                 required.flag()
             )));
@@ -228,36 +441,82 @@ mod tests {
     fn roles<'a>(headers: &[&'a str]) -> Vec<(&'static str, &'a str)> {
         let h: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
         let map = detect(&h, &[]).unwrap();
-        let mut v: Vec<_> = map.found.iter().map(|(r, i)| (r.name(), headers[*i])).collect();
+        let mut v: Vec<_> = map
+            .found
+            .iter()
+            .map(|(r, i)| (r.name(), headers[*i]))
+            .collect();
         v.sort();
         v
     }
 
     #[test]
     fn english_export() {
-        let got = roles(&["Response ID", "Date", "Agent Name", "Team", "Channel", "NPS Score (0-10)", "Agent NPS", "Why did you give this score?"]);
+        let got = roles(&[
+            "Response ID",
+            "Date",
+            "Agent Name",
+            "Team",
+            "Channel",
+            "NPS Score (0-10)",
+            "Agent NPS",
+            "Why did you give this score?",
+        ]);
         assert_eq!(
             got,
-            [("agent", "Agent Name"), ("agent_score", "Agent NPS"), ("channel", "Channel"), ("date", "Date"), ("id", "Response ID"),
-             ("score", "NPS Score (0-10)"), ("team", "Team"), ("text", "Why did you give this score?")]
+            [
+                ("agent", "Agent Name"),
+                ("agent_score", "Agent NPS"),
+                ("channel", "Channel"),
+                ("date", "Date"),
+                ("id", "Response ID"),
+                ("score", "NPS Score (0-10)"),
+                ("team", "Team"),
+                ("text", "Why did you give this score?")
+            ]
         );
     }
 
     #[test]
     fn other_languages() {
-        let got = roles(&["Datum", "Mitarbeiter", "Abteilung", "Weiterempfehlung", "Kommentar"]);
-        assert!(got.contains(&("score", "Weiterempfehlung")) && got.contains(&("text", "Kommentar")) && got.contains(&("agent", "Mitarbeiter")), "{got:?}");
+        let got = roles(&[
+            "Datum",
+            "Mitarbeiter",
+            "Abteilung",
+            "Weiterempfehlung",
+            "Kommentar",
+        ]);
+        assert!(
+            got.contains(&("score", "Weiterempfehlung"))
+                && got.contains(&("text", "Kommentar"))
+                && got.contains(&("agent", "Mitarbeiter")),
+            "{got:?}"
+        );
         let got = roles(&["Оценка", "Комментарий", "Оператор"]);
-        assert!(got.contains(&("score", "Оценка")) && got.contains(&("text", "Комментарий")), "{got:?}");
+        assert!(
+            got.contains(&("score", "Оценка")) && got.contains(&("text", "Комментарий")),
+            "{got:?}"
+        );
         let got = roles(&["评分", "评论", "客服"]);
-        assert!(got.contains(&("score", "评分")) && got.contains(&("text", "评论")) && got.contains(&("agent", "客服")), "{got:?}");
+        assert!(
+            got.contains(&("score", "评分"))
+                && got.contains(&("text", "评论"))
+                && got.contains(&("agent", "客服")),
+            "{got:?}"
+        );
     }
 
     #[test]
     fn missing_required_column_lists_headers_and_flag() {
-        let h: Vec<String> = ["id", "score", "notes"].iter().map(|s| s.to_string()).collect();
+        let h: Vec<String> = ["id", "score", "notes"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let err = detect(&h, &[]).unwrap_err().0;
-        assert!(err.contains("'id', 'score', 'notes'") && err.contains("--text-column"), "{err}");
+        assert!(
+            err.contains("'id', 'score', 'notes'") && err.contains("--text-column"),
+            "{err}"
+        );
         let map = detect(&h, &[(Role::Text, "Notes".into())]).unwrap();
         assert_eq!(map.get(Role::Text), Some(2));
     }
@@ -266,7 +525,15 @@ mod tests {
     fn unknown_flag_column_is_named() {
         let h: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
         let err = detect(&h, &[(Role::Score, "nps".into())]).unwrap_err().0;
-        assert!(err.starts_with("--score-column 'nps': no such column"), "{err}");
-        assert_eq!(detect(&h, &[(Role::Score, "1".into()), (Role::Text, "2".into())]).unwrap().get(Role::Text), Some(1));
+        assert!(
+            err.starts_with("--score-column 'nps': no such column"),
+            "{err}"
+        );
+        assert_eq!(
+            detect(&h, &[(Role::Score, "1".into()), (Role::Text, "2".into())])
+                .unwrap()
+                .get(Role::Text),
+            Some(1)
+        );
     }
 }

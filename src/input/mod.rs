@@ -57,7 +57,10 @@ const SNIFF_BYTES: usize = 256 * 1024;
 
 fn is_workbook(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
         Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
     )
 }
@@ -65,7 +68,8 @@ fn is_workbook(path: &Path) -> bool {
 /// Open an export for streaming.
 pub fn open(config: &InputConfig) -> Result<Input> {
     let path = &config.path;
-    let meta = std::fs::metadata(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("{}: cannot open the input", path.display()))?;
     if meta.is_dir() {
         bail!("{}: is a folder, not an export file", path.display());
     }
@@ -79,7 +83,10 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         .read_to_end(&mut head)
         .with_context(|| format!("{}: cannot read the input", path.display()))?;
     if head.starts_with(b"PK\x03\x04") {
-        bail!("{}: looks like an Excel workbook (zip) with a CSV name; rename it to .xlsx", path.display());
+        bail!(
+            "{}: looks like an Excel workbook (zip) with a CSV name; rename it to .xlsx",
+            path.display()
+        );
     }
     let encoding = sniff_encoding(&head);
     let (sample, _, _) = encoding.decode(&head);
@@ -94,8 +101,12 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         Some(d) => d,
         None => sniff_delimiter(&sample),
     };
-    let file = File::open(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
-    let decoded = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(file);
+    let file =
+        File::open(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
+    let decoded = DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(file);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -109,8 +120,10 @@ pub fn open(config: &InputConfig) -> Result<Input> {
     if !has_header {
         bail!("{display}: the file is empty; expected a header line and survey responses");
     }
-    let headers: Vec<String> =
-        record.iter().map(|h| h.trim_start_matches('\u{FEFF}').trim().to_string()).collect();
+    let headers: Vec<String> = record
+        .iter()
+        .map(|h| h.trim_start_matches('\u{FEFF}').trim().to_string())
+        .collect();
     let format = InputFormat {
         kind: "csv".into(),
         encoding: Some(encoding.name().to_string()),
@@ -125,7 +138,12 @@ pub fn open(config: &InputConfig) -> Result<Input> {
             Ok(true) => {
                 row += 1;
                 let (line, byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte()));
-                Some(Ok(RawRecord { row, line, byte, fields: rec.iter().map(str::to_string).collect() }))
+                Some(Ok(RawRecord {
+                    row,
+                    line,
+                    byte,
+                    fields: rec.iter().map(str::to_string).collect(),
+                }))
             }
             Err(e) => {
                 row += 1;
@@ -134,8 +152,13 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         }
     });
     // Skip blank lines: a record with one empty field is not a response.
-    let records = records.filter(|r| !matches!(r, Ok(rec) if rec.fields.iter().all(|f| f.trim().is_empty())));
-    Ok(Input { headers, format, records: Box::new(records) })
+    let records =
+        records.filter(|r| !matches!(r, Ok(rec) if rec.fields.iter().all(|f| f.trim().is_empty())));
+    Ok(Input {
+        headers,
+        format,
+        records: Box::new(records),
+    })
 }
 
 fn delimiter_name(d: u8) -> String {
@@ -175,7 +198,10 @@ fn looks_binary(sample: &str) -> bool {
     if total == 0 {
         return false;
     }
-    let bad = sample.chars().filter(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || *c == '\u{FFFD}').count();
+    let bad = sample
+        .chars()
+        .filter(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || *c == '\u{FFFD}')
+        .count();
     bad * 10 > total
 }
 
@@ -184,15 +210,25 @@ fn looks_binary(sample: &str) -> bool {
 pub fn sniff_delimiter(sample: &str) -> u8 {
     let mut best = (0usize, 0usize, b',');
     for d in [b',', b';', b'\t', b'|'] {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(d).from_reader(sample.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(d)
+            .from_reader(sample.as_bytes());
         let mut records = rdr.records();
-        let Some(Ok(header)) = records.next() else { continue };
+        let Some(Ok(header)) = records.next() else {
+            continue;
+        };
         let width = header.len();
         if width < 2 {
             continue;
         }
         // The sample may end inside a record: look at the first 50 only.
-        let consistent = records.take(50).filter_map(|r| r.ok()).filter(|r| r.len() == width).count();
+        let consistent = records
+            .take(50)
+            .filter_map(|r| r.ok())
+            .filter(|r| r.len() == width)
+            .count();
         if (consistent, width) > (best.0, best.1) {
             best = (consistent, width, d);
         }
@@ -228,21 +264,29 @@ fn excel_serial_to_iso(serial: f64) -> String {
     if secs == 0 {
         format!("{y:04}-{m:02}-{d:02}")
     } else {
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
     }
 }
 
 fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
     use calamine::Reader;
     let display = path.display().to_string();
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| anyhow::anyhow!("{display}: cannot read the workbook: {e}"))?;
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| anyhow::anyhow!("{display}: cannot read the workbook: {e}"))?;
     let names = wb.sheet_names().to_vec();
     let mut chosen = None;
     for name in &names {
         if sheet.is_some_and(|s| s != name) {
             continue;
         }
-        let range = wb.worksheet_range(name).map_err(|e| anyhow::anyhow!("{display}: sheet '{name}': {e}"))?;
+        let range = wb
+            .worksheet_range(name)
+            .map_err(|e| anyhow::anyhow!("{display}: sheet '{name}': {e}"))?;
         if sheet.is_some() || range.used_cells().next().is_some() {
             chosen = Some((name.clone(), range));
             break;
@@ -250,16 +294,31 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
     }
     let Some((name, range)) = chosen else {
         match sheet {
-            Some(s) => bail!("{display}: no sheet named '{s}'; the sheets are: {}", names.join(", ")),
+            Some(s) => bail!(
+                "{display}: no sheet named '{s}'; the sheets are: {}",
+                names.join(", ")
+            ),
             None => bail!("{display}: every sheet is empty"),
         }
     };
     let start_row = range.start().map_or(0, |(r, _)| r as u64);
-    let mut rows = range.rows().enumerate().map(move |(i, r)| (start_row + i as u64 + 1, r.iter().map(cell_to_string).collect::<Vec<_>>()));
-    let header = rows.by_ref().find(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
-    let Some((_, headers)) = header else { bail!("{display}: sheet '{name}' is empty") };
+    let mut rows = range.rows().enumerate().map(move |(i, r)| {
+        (
+            start_row + i as u64 + 1,
+            r.iter().map(cell_to_string).collect::<Vec<_>>(),
+        )
+    });
+    let header = rows
+        .by_ref()
+        .find(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    let Some((_, headers)) = header else {
+        bail!("{display}: sheet '{name}' is empty")
+    };
     let headers: Vec<String> = headers.into_iter().map(|h| h.trim().to_string()).collect();
-    let width = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
+    let width = headers
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |i| i + 1);
     let headers = headers[..width].to_vec();
     let mut data = Vec::new();
     let mut n = 0u64;
@@ -271,10 +330,24 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
         while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
             cells.pop();
         }
-        data.push(Ok(RawRecord { row: n, line, byte: 0, fields: cells }));
+        data.push(Ok(RawRecord {
+            row: n,
+            line,
+            byte: 0,
+            fields: cells,
+        }));
     }
-    let format = InputFormat { kind: "xlsx".into(), encoding: None, delimiter: None, sheet: Some(name) };
-    Ok(Input { headers, format, records: Box::new(data.into_iter()) })
+    let format = InputFormat {
+        kind: "xlsx".into(),
+        encoding: None,
+        delimiter: None,
+        sheet: Some(name),
+    };
+    Ok(Input {
+        headers,
+        format,
+        records: Box::new(data.into_iter()),
+    })
 }
 
 #[cfg(test)]
@@ -295,7 +368,10 @@ mod tests {
     #[test]
     fn sniffs_delimiters() {
         assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
-        assert_eq!(sniff_delimiter("id;score;comment\n1;9;gut, danke\n2;7,5;ok\n"), b';');
+        assert_eq!(
+            sniff_delimiter("id;score;comment\n1;9;gut, danke\n2;7,5;ok\n"),
+            b';'
+        );
         assert_eq!(sniff_delimiter("id\tscore\tcomment\n1\t9\tx, y\n"), b'\t');
         assert_eq!(sniff_delimiter("comment\nhello, world\n"), b',');
     }

@@ -40,7 +40,9 @@ fn leading_number(s: &str) -> Option<f64> {
     let s = s.trim_start_matches('+');
     let end = s
         .char_indices()
-        .find(|(i, c)| !(c.is_ascii_digit() || ((*c == '.' || *c == ',') && *i > 0) || (*c == '-' && *i == 0)))
+        .find(|(i, c)| {
+            !(c.is_ascii_digit() || ((*c == '.' || *c == ',') && *i > 0) || (*c == '-' && *i == 0))
+        })
         .map_or(s.len(), |(i, _)| i);
     let num = s[..end].trim_end_matches(['.', ',']).replace(',', ".");
     if num.is_empty() || num == "-" {
@@ -81,8 +83,25 @@ pub fn parse_number(raw: &str) -> Option<f64> {
 /// A yes/no answer (FCR) in the supported languages.
 pub fn parse_yes_no(raw: &str) -> Option<bool> {
     let v = raw.trim().to_lowercase();
-    const YES: [&str; 16] = ["yes", "y", "true", "1", "ja", "j", "да", "có", "co", "是", "sí", "si", "oui", "resolved", "solved", "x"];
-    const NO: [&str; 13] = ["no", "n", "false", "0", "nein", "нет", "không", "khong", "否", "non", "unresolved", "not resolved", "-"];
+    const YES: [&str; 16] = [
+        "yes", "y", "true", "1", "ja", "j", "да", "có", "co", "是", "sí", "si", "oui", "resolved",
+        "solved", "x",
+    ];
+    const NO: [&str; 13] = [
+        "no",
+        "n",
+        "false",
+        "0",
+        "nein",
+        "нет",
+        "không",
+        "khong",
+        "否",
+        "non",
+        "unresolved",
+        "not resolved",
+        "-",
+    ];
     if YES.contains(&v.as_str()) {
         Some(true)
     } else if NO.contains(&v.as_str()) {
@@ -98,7 +117,17 @@ mod tests {
 
     #[test]
     fn accepts_integers_decimals_and_labels() {
-        for (raw, want) in [("0", 0), ("10", 10), (" 7 ", 7), ("9.0", 9), ("9,0", 9), ("10 - Extremely likely", 10), ("0 = not at all likely", 0), ("8/10", 8), ("+9", 9)] {
+        for (raw, want) in [
+            ("0", 0),
+            ("10", 10),
+            (" 7 ", 7),
+            ("9.0", 9),
+            ("9,0", 9),
+            ("10 - Extremely likely", 10),
+            ("0 = not at all likely", 0),
+            ("8/10", 8),
+            ("+9", 9),
+        ] {
             assert_eq!(parse_nps(raw), Ok(want), "{raw}");
         }
     }
@@ -106,8 +135,14 @@ mod tests {
     #[test]
     fn rejects_with_reasons() {
         assert_eq!(parse_nps(""), Err(ScoreProblem::Missing));
-        assert_eq!(parse_nps("N/A"), Err(ScoreProblem::NotANumber("N/A".into())));
-        assert_eq!(parse_nps("seven"), Err(ScoreProblem::NotANumber("seven".into())));
+        assert_eq!(
+            parse_nps("N/A"),
+            Err(ScoreProblem::NotANumber("N/A".into()))
+        );
+        assert_eq!(
+            parse_nps("seven"),
+            Err(ScoreProblem::NotANumber("seven".into()))
+        );
         assert_eq!(parse_nps("11"), Err(ScoreProblem::OutOfRange("11".into())));
         assert_eq!(parse_nps("-1"), Err(ScoreProblem::OutOfRange("-1".into())));
         assert_eq!(parse_nps("75"), Err(ScoreProblem::OutOfRange("75".into())));

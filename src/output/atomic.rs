@@ -19,11 +19,19 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(dest: &Path) -> Result<AtomicFile> {
-        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", std::process::id()));
-        let file = File::create(&tmp).with_context(|| format!("{}: cannot create an output file here", tmp.display()))?;
-        Ok(AtomicFile { dest: dest.to_path_buf(), tmp, writer: Some(BufWriter::with_capacity(1 << 16, file)) })
+        let file = File::create(&tmp)
+            .with_context(|| format!("{}: cannot create an output file here", tmp.display()))?;
+        Ok(AtomicFile {
+            dest: dest.to_path_buf(),
+            tmp,
+            writer: Some(BufWriter::with_capacity(1 << 16, file)),
+        })
     }
 
     pub fn writer(&mut self) -> &mut BufWriter<File> {
@@ -32,16 +40,25 @@ impl AtomicFile {
 
     /// Replace the whole content (for rendered reports).
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        self.writer().write_all(bytes).with_context(|| format!("{}: write failed", self.tmp.display()))
+        self.writer()
+            .write_all(bytes)
+            .with_context(|| format!("{}: write failed", self.tmp.display()))
     }
 
     /// Flush, sync and rename over the destination.
     pub fn commit(mut self) -> Result<()> {
         let w = self.writer.take().expect("committed twice");
-        let file = w.into_inner().map_err(|e| anyhow::anyhow!("{}: write failed: {}", self.tmp.display(), e.error()))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("{}: write failed: {}", self.tmp.display(), e.error()))?;
         file.sync_all().ok();
-        fs::rename(&self.tmp, &self.dest)
-            .with_context(|| format!("cannot move {} to {}", self.tmp.display(), self.dest.display()))?;
+        fs::rename(&self.tmp, &self.dest).with_context(|| {
+            format!(
+                "cannot move {} to {}",
+                self.tmp.display(),
+                self.dest.display()
+            )
+        })?;
         Ok(())
     }
 
@@ -83,7 +100,11 @@ mod tests {
             f.write_all(b"new").unwrap();
         }
         assert_eq!(fs::read_to_string(&dest).unwrap(), "old");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
         let mut f = AtomicFile::create(&dest).unwrap();
         f.write_all(b"new").unwrap();
         f.commit().unwrap();

@@ -7,7 +7,10 @@ use std::borrow::Cow;
 
 fn is_plain_number(s: &str) -> bool {
     let t = s.strip_prefix(['-', '+']).unwrap_or(s);
-    !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') && t.chars().any(|c| c.is_ascii_digit())
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && t.chars().any(|c| c.is_ascii_digit())
 }
 
 pub fn neutralize(cell: &str) -> Cow<'_, str> {

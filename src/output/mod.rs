@@ -20,7 +20,14 @@ pub fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
 /// Fixed decimals without "-0.0".
 pub fn format_num(x: f64, decimals: usize) -> String {
     let s = format!("{x:.decimals$}");
-    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s.trim_start_matches('-').to_string() } else { s }
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
 }
 
 /// Signed points: "+12.3", "-4.0", "0.0".
@@ -28,7 +35,11 @@ pub fn fmt_signed(v: Option<f64>, decimals: usize) -> String {
     match v {
         Some(x) => {
             let s = format_num(x, decimals);
-            if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("+{s}") } else { s }
+            if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+                format!("+{s}")
+            } else {
+                s
+            }
         }
         None => "–".to_string(),
     }

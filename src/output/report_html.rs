@@ -47,7 +47,10 @@ svg text{font:12px system-ui,sans-serif;fill:#1d2330}
 "#;
 
 fn driver_chart(themes: &[&ThemeStat]) -> String {
-    let rows: Vec<(&str, f64)> = themes.iter().map(|t| (t.name.as_str(), t.impact_points.unwrap_or(0.0))).collect();
+    let rows: Vec<(&str, f64)> = themes
+        .iter()
+        .map(|t| (t.name.as_str(), t.impact_points.unwrap_or(0.0)))
+        .collect();
     if rows.is_empty() {
         return "<p>No theme was mentioned.</p>".into();
     }
@@ -81,14 +84,25 @@ fn driver_chart(themes: &[&ThemeStat]) -> String {
             fmt_signed(Some(*v), 1)
         );
     }
-    let _ = write!(s, r##"<line x1="{zero}" x2="{zero}" y1="4" y2="{}" stroke="#5b6475"/></svg>"##, height - 16.0);
+    let _ = write!(
+        s,
+        r##"<line x1="{zero}" x2="{zero}" y1="4" y2="{}" stroke="#5b6475"/></svg>"##,
+        height - 16.0
+    );
     s
 }
 
 fn quadrant_chart(themes: &[&ThemeStat], overall_detractor_rate: f64) -> String {
     let pts: Vec<(&str, f64, f64, u64)> = themes
         .iter()
-        .filter_map(|t| Some((t.name.as_str(), t.share_of_comments?, t.detractor_rate_with?, t.mentions)))
+        .filter_map(|t| {
+            Some((
+                t.name.as_str(),
+                t.share_of_comments?,
+                t.detractor_rate_with?,
+                t.mentions,
+            ))
+        })
         .collect();
     if pts.is_empty() {
         return String::new();
@@ -120,11 +134,23 @@ fn quadrant_chart(themes: &[&ThemeStat], overall_detractor_rate: f64) -> String 
         h / 2.0
     );
     for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
-        let _ = write!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#, pad - 4.0, py(tick) + 4.0, fmt_pct(Some(tick), 0));
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            pad - 4.0,
+            py(tick) + 4.0,
+            fmt_pct(Some(tick), 0)
+        );
     }
     for tick in 0..=4 {
         let x = max_x * tick as f64 / 4.0;
-        let _ = write!(s, r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, px(x), h - pad + 16.0, fmt_pct(Some(x), 0));
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            px(x),
+            h - pad + 16.0,
+            fmt_pct(Some(x), 0)
+        );
     }
     for (name, x, y, n) in &pts {
         let r = 4.0 + (*n as f64).sqrt().min(14.0);
@@ -162,7 +188,11 @@ fn verbatim_html(v: &Verbatim) -> String {
         at = e;
     }
     body.push_str(&esc(&chars[at..].iter().collect::<String>()));
-    let segs: Vec<String> = v.segments.iter().map(|(k, val)| format!("{}: {}", esc(k), esc(val))).collect();
+    let segs: Vec<String> = v
+        .segments
+        .iter()
+        .map(|(k, val)| format!("{}: {}", esc(k), esc(val)))
+        .collect();
     format!(
         r#"<li><span class="tag">score {}</span><span class="tag {}">{}</span><span class="tag">{}</span><span class="small">{}</span><br>{}</li>"#,
         v.score,
@@ -192,20 +222,40 @@ pub fn render(r: &ReportInput) -> String {
         esc(&s.fingerprint.model_id),
         esc(&s.fingerprint.input_sha256[..16.min(s.fingerprint.input_sha256.len())])
     );
-    let _ = write!(o, r#"<div class="cards"><div class="card">NPS<b>{}</b><span class="small">95% CI {} to {}</span></div>"#, fmt_signed(st.overall.nps, 1), fmt_signed(st.overall.ci95_low, 1), fmt_signed(st.overall.ci95_high, 1));
+    let _ = write!(
+        o,
+        r#"<div class="cards"><div class="card">NPS<b>{}</b><span class="small">95% CI {} to {}</span></div>"#,
+        fmt_signed(st.overall.nps, 1),
+        fmt_signed(st.overall.ci95_low, 1),
+        fmt_signed(st.overall.ci95_high, 1)
+    );
     if let Some(a) = &st.agent {
-        let _ = write!(o, r#"<div class="card">Agent NPS<b>{}</b><span class="small">n = {}</span></div>"#, fmt_signed(a.nps, 1), a.n);
+        let _ = write!(
+            o,
+            r#"<div class="card">Agent NPS<b>{}</b><span class="small">n = {}</span></div>"#,
+            fmt_signed(a.nps, 1),
+            a.n
+        );
     }
     let _ = write!(
         o,
         r#"<div class="card">Responses<b>{}</b><span class="small">{} promoters · {} passives · {} detractors</span></div><div class="card">Comments<b>{}</b><span class="small">{} without comment</span></div><div class="card">Rejected rows<b>{}</b><span class="small">see rejected.csv</span></div></div>"#,
-        st.overall.n, st.overall.promoters, st.overall.passives, st.overall.detractors, c.commented, c.no_comment, c.rejected
+        st.overall.n,
+        st.overall.promoters,
+        st.overall.passives,
+        st.overall.detractors,
+        c.commented,
+        c.no_comment,
+        c.rejected
     );
 
     let _ = write!(o, "<h2>What drives detractors</h2><p>Leave-one-out impact: how many NPS points the score would change without the theme's mentioners. Red bars pull NPS down.</p>{}", driver_chart(&ranked));
     let _ = write!(o, "<h2>Priority: volume and detractor rate</h2><p>Themes up and to the right are frequent and mostly mentioned by detractors.</p>{}", quadrant_chart(&ranked, st.overall.detractors as f64 / st.overall.n.max(1) as f64));
 
-    let _ = write!(o, r#"<h2>Themes</h2><table><thead><tr><th>Theme</th><th>Group</th><th>Mentions</th><th>Share</th><th>NPS of mentioners</th><th>Detractors with / without</th><th>Lift</th><th>Impact (pts)</th><th>Negative / positive mentions (pts)</th><th>q</th></tr></thead><tbody>"#);
+    let _ = write!(
+        o,
+        r#"<h2>Themes</h2><table><thead><tr><th>Theme</th><th>Group</th><th>Mentions</th><th>Share</th><th>NPS of mentioners</th><th>Detractors with / without</th><th>Lift</th><th>Impact (pts)</th><th>Negative / positive mentions (pts)</th><th>q</th></tr></thead><tbody>"#
+    );
     for t in &ranked {
         let _ = write!(
             o,
@@ -222,15 +272,25 @@ pub fn render(r: &ReportInput) -> String {
             fmt_signed(t.impact_negative_points, 1),
             fmt_signed(t.impact_positive_points, 1),
             if t.significant { " sig" } else { "" },
-            t.q_value.map_or("n too small".to_string(), |q| format!("{q:.3}"))
+            t.q_value
+                .map_or("n too small".to_string(), |q| format!("{q:.3}"))
         );
     }
     o.push_str("</tbody></table>");
 
     for (col, values) in &st.segments {
-        let _ = write!(o, r#"<h2>By {}</h2><table><thead><tr><th>{}</th><th>n</th><th>Comments</th><th>NPS</th><th>95% CI</th><th>Top drivers (impact pts)</th></tr></thead><tbody>"#, esc(col), esc(col));
+        let _ = write!(
+            o,
+            r#"<h2>By {}</h2><table><thead><tr><th>{}</th><th>n</th><th>Comments</th><th>NPS</th><th>95% CI</th><th>Top drivers (impact pts)</th></tr></thead><tbody>"#,
+            esc(col),
+            esc(col)
+        );
         for v in values {
-            let drivers: Vec<String> = v.top_drivers.iter().map(|d| format!("{} ({})", esc(&d.id), fmt_signed(Some(d.impact_points), 1))).collect();
+            let drivers: Vec<String> = v
+                .top_drivers
+                .iter()
+                .map(|d| format!("{} ({})", esc(&d.id), fmt_signed(Some(d.impact_points), 1)))
+                .collect();
             let _ = write!(
                 o,
                 r#"<tr{}><td>{}{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{} to {}</td><td>{}</td></tr>"#,
@@ -248,10 +308,22 @@ pub fn render(r: &ReportInput) -> String {
         o.push_str("</tbody></table>");
     }
 
-    let _ = write!(o, "<h2>Verbatims by theme</h2><p class=\"small\">{}</p>", if s.pii_masked { "Personal data masked." } else { "Personal data NOT masked (--keep-pii)." });
+    let _ = write!(
+        o,
+        "<h2>Verbatims by theme</h2><p class=\"small\">{}</p>",
+        if s.pii_masked {
+            "Personal data masked."
+        } else {
+            "Personal data NOT masked (--keep-pii)."
+        }
+    );
     for t in &ranked {
-        let Some(i) = r.taxonomy.index_of(&t.id) else { continue };
-        let Some(res) = r.verbatims.get(i) else { continue };
+        let Some(i) = r.taxonomy.index_of(&t.id) else {
+            continue;
+        };
+        let Some(res) = r.verbatims.get(i) else {
+            continue;
+        };
         if res.all().next().is_none() {
             continue;
         }
@@ -263,14 +335,26 @@ pub fn render(r: &ReportInput) -> String {
     }
 
     o.push_str("<h2>Data quality</h2><ul>");
-    let _ = write!(o, "<li>Headline: NPS {}.</li>", esc(&nps_with_ci(&st.overall)));
+    let _ = write!(
+        o,
+        "<li>Headline: NPS {}.</li>",
+        esc(&nps_with_ci(&st.overall))
+    );
     for (reason, n) in &c.rejected_by_reason {
         let _ = write!(o, "<li>Rejected, {}: {n}</li>", esc(reason));
     }
     for (field, n) in &c.unreadable_optional_fields {
-        let _ = write!(o, "<li>Unreadable {} values left empty: {n}</li>", esc(field));
+        let _ = write!(
+            o,
+            "<li>Unreadable {} values left empty: {n}</li>",
+            esc(field)
+        );
     }
-    let langs: Vec<String> = st.languages.iter().map(|(k, v)| format!("{} {v}", esc(k))).collect();
+    let langs: Vec<String> = st
+        .languages
+        .iter()
+        .map(|(k, v)| format!("{} {v}", esc(k)))
+        .collect();
     let _ = write!(o, "<li>Languages: {}</li></ul>", langs.join(", "));
     o.push_str("</main></body></html>\n");
     o
@@ -282,6 +366,9 @@ mod tests {
 
     #[test]
     fn escapes_everything_significant() {
-        assert_eq!(esc(r#"<img src=x onerror="alert(1)">&'"#), "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc(r#"<img src=x onerror="alert(1)">&'"#),
+            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;"
+        );
     }
 }

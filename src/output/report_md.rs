@@ -39,7 +39,12 @@ pub fn md_escape(s: &str) -> String {
 /// "+12.3 (95% CI +4.1 to +20.2)"
 pub fn nps_with_ci(n: &NpsStat) -> String {
     match n.nps {
-        Some(_) => format!("{} (95% CI {} to {})", fmt_signed(n.nps, 1), fmt_signed(n.ci95_low, 1), fmt_signed(n.ci95_high, 1)),
+        Some(_) => format!(
+            "{} (95% CI {} to {})",
+            fmt_signed(n.nps, 1),
+            fmt_signed(n.ci95_low, 1),
+            fmt_signed(n.ci95_high, 1)
+        ),
         None => "– (no responses)".into(),
     }
 }
@@ -116,7 +121,12 @@ pub fn render(r: &ReportInput) -> String {
         pct(o_.detractors)
     );
     if let Some(a) = &st.agent {
-        let _ = writeln!(o, "- Agent NPS {}, n = {} (the agent-level question).", nps_with_ci(a), a.n);
+        let _ = writeln!(
+            o,
+            "- Agent NPS {}, n = {} (the agent-level question).",
+            nps_with_ci(a),
+            a.n
+        );
     }
     let _ = writeln!(
         o,
@@ -128,7 +138,13 @@ pub fn render(r: &ReportInput) -> String {
         .into_iter()
         .filter(|t| t.impact_points.unwrap_or(0.0) < 0.0)
         .take(3)
-        .map(|t| format!("{} ({} pts)", md_escape(&t.name), fmt_signed(t.impact_points, 1)))
+        .map(|t| {
+            format!(
+                "{} ({} pts)",
+                md_escape(&t.name),
+                fmt_signed(t.impact_points, 1)
+            )
+        })
         .collect();
     if !top.is_empty() {
         let _ = writeln!(o, "- Biggest drags on NPS: {}.", top.join(", "));
@@ -147,24 +163,44 @@ pub fn render(r: &ReportInput) -> String {
     for t in st.themes_by_impact() {
         let _ = writeln!(o, "{}", theme_row(t));
     }
-    let silent: Vec<&str> = st.themes.iter().filter(|t| t.mentions == 0).map(|t| t.id.as_str()).collect();
+    let silent: Vec<&str> = st
+        .themes
+        .iter()
+        .filter(|t| t.mentions == 0)
+        .map(|t| t.id.as_str())
+        .collect();
     if !silent.is_empty() {
         let _ = writeln!(o, "\nNot mentioned: {}.", silent.join(", "));
     }
 
     let _ = writeln!(o, "\n## Sentiment and languages\n");
-    let sent: Vec<String> = st.sentiment.iter().map(|(k, v)| format!("{} {}", k.as_str(), v)).collect();
+    let sent: Vec<String> = st
+        .sentiment
+        .iter()
+        .map(|(k, v)| format!("{} {}", k.as_str(), v))
+        .collect();
     let _ = writeln!(o, "- Sentiment of comments: {}.", sent.join(", "));
-    let langs: Vec<String> = st.languages.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let langs: Vec<String> = st
+        .languages
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     let _ = writeln!(o, "- Languages: {}.", langs.join(", "));
 
     for (col, values) in &st.segments {
         let _ = writeln!(o, "\n## By {}\n", md_escape(col));
-        let _ = writeln!(o, "| {} | n | Comments | NPS | 95% CI | Top drivers (impact pts) |", md_escape(col));
+        let _ = writeln!(
+            o,
+            "| {} | n | Comments | NPS | 95% CI | Top drivers (impact pts) |",
+            md_escape(col)
+        );
         let _ = writeln!(o, "|---|--:|--:|--:|--:|---|");
         for v in values {
-            let drivers: Vec<String> =
-                v.top_drivers.iter().map(|d| format!("{} ({})", d.id, fmt_signed(Some(d.impact_points), 1))).collect();
+            let drivers: Vec<String> = v
+                .top_drivers
+                .iter()
+                .map(|d| format!("{} ({})", d.id, fmt_signed(Some(d.impact_points), 1)))
+                .collect();
             let _ = writeln!(
                 o,
                 "| {}{} | {} | {} | {} | {} to {} | {} |",
@@ -184,15 +220,28 @@ pub fn render(r: &ReportInput) -> String {
     let _ = writeln!(
         o,
         "Representative comments for each theme, evidence in bold{}.",
-        if s.pii_masked { "; personal data masked" } else { "; personal data NOT masked (--keep-pii)" }
+        if s.pii_masked {
+            "; personal data masked"
+        } else {
+            "; personal data NOT masked (--keep-pii)"
+        }
     );
     for t in st.themes_by_impact() {
-        let Some(i) = r.taxonomy.index_of(&t.id) else { continue };
-        let Some(res) = r.verbatims.get(i) else { continue };
+        let Some(i) = r.taxonomy.index_of(&t.id) else {
+            continue;
+        };
+        let Some(res) = r.verbatims.get(i) else {
+            continue;
+        };
         if res.all().next().is_none() {
             continue;
         }
-        let _ = writeln!(o, "\n### {} ({} mentions)\n", md_escape(&t.name), t.mentions);
+        let _ = writeln!(
+            o,
+            "\n### {} ({} mentions)\n",
+            md_escape(&t.name),
+            t.mentions
+        );
         for v in res.all() {
             let _ = writeln!(
                 o,
@@ -217,8 +266,29 @@ pub fn render(r: &ReportInput) -> String {
     for (field, n) in &c.unreadable_optional_fields {
         let _ = writeln!(o, "- Unreadable {field} values left empty: {n}");
     }
-    let _ = writeln!(o, "- Input read as {} ({}).", s.input.format.kind, [s.input.format.encoding.clone(), s.input.format.delimiter.clone().map(|d| format!("delimiter {d}"))].into_iter().flatten().collect::<Vec<_>>().join(", "));
-    let cols: Vec<String> = s.input.columns.iter().map(|(k, v)| format!("{k} = '{}'", md_escape(v))).collect();
+    let _ = writeln!(
+        o,
+        "- Input read as {} ({}).",
+        s.input.format.kind,
+        [
+            s.input.format.encoding.clone(),
+            s.input
+                .format
+                .delimiter
+                .clone()
+                .map(|d| format!("delimiter {d}"))
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    );
+    let cols: Vec<String> = s
+        .input
+        .columns
+        .iter()
+        .map(|(k, v)| format!("{k} = '{}'", md_escape(v)))
+        .collect();
     let _ = writeln!(o, "- Columns: {}.", cols.join(", "));
     o
 }
@@ -229,6 +299,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(md_escape("<script>alert(1)</script> *x* [a](b)"), "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* \\[a\\]\\(b\\)");
+        assert_eq!(
+            md_escape("<script>alert(1)</script> *x* [a](b)"),
+            "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* \\[a\\]\\(b\\)"
+        );
     }
 }

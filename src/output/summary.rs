@@ -55,7 +55,12 @@ pub struct InputFormatInfo {
 
 impl From<&InputFormat> for InputFormatInfo {
     fn from(f: &InputFormat) -> Self {
-        InputFormatInfo { kind: f.kind.clone(), encoding: f.encoding.clone(), delimiter: f.delimiter.clone(), sheet: f.sheet.clone() }
+        InputFormatInfo {
+            kind: f.kind.clone(),
+            encoding: f.encoding.clone(),
+            delimiter: f.delimiter.clone(),
+            sheet: f.sheet.clone(),
+        }
     }
 }
 

@@ -7,15 +7,22 @@ use super::nps::NpsCounts;
 pub fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
 }
 
 /// Two-sided p-value of a standard normal statistic.
@@ -34,9 +41,16 @@ pub fn nps_difference_test(a: &NpsCounts, b: &NpsCounts) -> Option<(f64, f64)> {
         return None;
     }
     let diff = (a.nps()? - b.nps()?) / 100.0;
-    let sample_var = |c: &NpsCounts| c.variance().unwrap_or(0.0) * c.n() as f64 / (c.n() as f64 - 1.0);
+    let sample_var =
+        |c: &NpsCounts| c.variance().unwrap_or(0.0) * c.n() as f64 / (c.n() as f64 - 1.0);
     let se = (sample_var(a) / na as f64 + sample_var(b) / nb as f64).sqrt();
-    let p = if se > 0.0 { two_sided_p(diff / se) } else if diff == 0.0 { 1.0 } else { 0.0 };
+    let p = if se > 0.0 {
+        two_sided_p(diff / se)
+    } else if diff == 0.0 {
+        1.0
+    } else {
+        0.0
+    };
     Some((100.0 * diff, p))
 }
 
@@ -82,13 +96,28 @@ mod tests {
     #[test]
     fn welch_by_hand() {
         // a: 2 promoters, 8 detractors; b: 8 promoters, 2 detractors.
-        let a = NpsCounts { promoters: 2, passives: 0, detractors: 8 };
-        let b = NpsCounts { promoters: 8, passives: 0, detractors: 2 };
+        let a = NpsCounts {
+            promoters: 2,
+            passives: 0,
+            detractors: 8,
+        };
+        let b = NpsCounts {
+            promoters: 8,
+            passives: 0,
+            detractors: 2,
+        };
         let (diff, p) = nps_difference_test(&a, &b).unwrap();
         assert!((diff + 120.0).abs() < 1e-9);
         // NPS -60 vs +60. var (population) = 1 - .36 = .64 for both; sample = .64 * 10/9.
         let z = -1.2 / (2.0 * 0.64 * 10.0 / 9.0 / 10.0f64).sqrt();
         assert!((p - two_sided_p(z)).abs() < 1e-12);
-        assert!(nps_difference_test(&NpsCounts { promoters: 4, ..Default::default() }, &b).is_none());
+        assert!(nps_difference_test(
+            &NpsCounts {
+                promoters: 4,
+                ..Default::default()
+            },
+            &b
+        )
+        .is_none());
     }
 }

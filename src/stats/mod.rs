@@ -90,10 +90,15 @@ impl Accumulator {
         }
         let n_themes = self.themes.len();
         for (col, value) in f.segments {
-            let seg = self.segments.entry(col.clone()).or_default().entry(value.clone()).or_insert_with(|| SegmentCounts {
-                themes: vec![NpsCounts::default(); n_themes],
-                ..Default::default()
-            });
+            let seg = self
+                .segments
+                .entry(col.clone())
+                .or_default()
+                .entry(value.clone())
+                .or_insert_with(|| SegmentCounts {
+                    themes: vec![NpsCounts::default(); n_themes],
+                    ..Default::default()
+                });
             seg.all.add(cat);
             if let Some(t) = f.tagging {
                 seg.commented.add(cat);
@@ -105,7 +110,10 @@ impl Accumulator {
         let Some(t) = f.tagging else { return };
         self.commented.add(cat);
         *self.sentiment.entry(t.sentiment).or_default() += 1;
-        *self.languages.entry(f.language.unwrap_or("und").to_string()).or_default() += 1;
+        *self
+            .languages
+            .entry(f.language.unwrap_or("und").to_string())
+            .or_default() += 1;
         for tag in &t.themes {
             let tc = &mut self.themes[tag.theme];
             tc.mentioners.add(cat);
@@ -162,7 +170,10 @@ impl Accumulator {
             .segments
             .iter()
             .map(|(col, values)| {
-                let stats = values.iter().map(|(v, c)| segment_stat(v, c, taxonomy)).collect();
+                let stats = values
+                    .iter()
+                    .map(|(v, c)| segment_stat(v, c, taxonomy))
+                    .collect();
                 (col.clone(), stats)
             })
             .collect();
@@ -170,7 +181,10 @@ impl Accumulator {
             overall: NpsStat::of(&self.all),
             commented: NpsStat::of(&self.commented),
             agent: (self.agent.n() > 0).then(|| NpsStat::of(&self.agent)),
-            sentiment: Sentiment::ALL.iter().map(|s| (*s, self.sentiment.get(s).copied().unwrap_or(0))).collect(),
+            sentiment: Sentiment::ALL
+                .iter()
+                .map(|s| (*s, self.sentiment.get(s).copied().unwrap_or(0)))
+                .collect(),
             languages: self.languages.clone(),
             themes,
             segments,
@@ -208,8 +222,16 @@ impl Accumulator {
                         _ => None,
                     },
                     impact_points: if m.n() > 0 { loo(m) } else { Some(0.0) },
-                    impact_negative_points: if tc.negative.n() > 0 { loo(&tc.negative) } else { Some(0.0) },
-                    impact_positive_points: if tc.positive.n() > 0 { loo(&tc.positive) } else { Some(0.0) },
+                    impact_negative_points: if tc.negative.n() > 0 {
+                        loo(&tc.negative)
+                    } else {
+                        Some(0.0)
+                    },
+                    impact_positive_points: if tc.positive.n() > 0 {
+                        loo(&tc.positive)
+                    } else {
+                        Some(0.0)
+                    },
                     difference_points: test.map(|t| t.0),
                     p_value: test.map(|t| t.1),
                     q_value: None,
@@ -250,7 +272,14 @@ fn segment_stat(value: &str, c: &SegmentCounts, taxonomy: &Taxonomy) -> SegmentS
         nps: NpsStat::of(&c.all),
         comments: c.commented.n(),
         small_n: c.all.n() < SMALL_N,
-        top_drivers: drivers.into_iter().map(|(id, impact, mentions)| Driver { id, impact_points: impact, mentions }).collect(),
+        top_drivers: drivers
+            .into_iter()
+            .map(|(id, impact, mentions)| Driver {
+                id,
+                impact_points: impact,
+                mentions,
+            })
+            .collect(),
     }
 }
 
@@ -342,7 +371,12 @@ impl Statistics {
     /// Themes ordered by impact, most damaging first (ties by id).
     pub fn themes_by_impact(&self) -> Vec<&ThemeStat> {
         let mut v: Vec<&ThemeStat> = self.themes.iter().filter(|t| t.mentions > 0).collect();
-        v.sort_by(|a, b| a.impact_points.unwrap_or(0.0).total_cmp(&b.impact_points.unwrap_or(0.0)).then(a.id.cmp(&b.id)));
+        v.sort_by(|a, b| {
+            a.impact_points
+                .unwrap_or(0.0)
+                .total_cmp(&b.impact_points.unwrap_or(0.0))
+                .then(a.id.cmp(&b.id))
+        });
         v
     }
 }

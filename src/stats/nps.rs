@@ -115,7 +115,11 @@ mod tests {
     use super::*;
 
     fn counts(p: u64, pa: u64, d: u64) -> NpsCounts {
-        NpsCounts { promoters: p, passives: pa, detractors: d }
+        NpsCounts {
+            promoters: p,
+            passives: pa,
+            detractors: d,
+        }
     }
 
     #[test]

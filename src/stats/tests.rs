@@ -36,7 +36,16 @@ fn tagging(themes: &[(usize, Sentiment)]) -> Tagging {
         sentiment_score: 0.0,
         themes: themes
             .iter()
-            .map(|(t, p)| ThemeTag { theme: *t, polarity: *p, confidence: None, evidence: vec![Evidence { start: 0, end: 3, source: Source::Lexicon }] })
+            .map(|(t, p)| ThemeTag {
+                theme: *t,
+                polarity: *p,
+                confidence: None,
+                evidence: vec![Evidence {
+                    start: 0,
+                    end: 3,
+                    source: Source::Lexicon,
+                }],
+            })
             .collect(),
     }
 }
@@ -84,7 +93,14 @@ fn close(a: Option<f64>, b: f64) -> bool {
 fn worked_example_by_hand() {
     let s = accumulate(&hand_rows(), 1).finish(&taxonomy());
     // All 7: P 3, passive 1, D 3 -> NPS 0. Commented 5: P 2, passive 1, D 2 -> 0.
-    assert_eq!((s.overall.promoters, s.overall.passives, s.overall.detractors), (3, 1, 3));
+    assert_eq!(
+        (
+            s.overall.promoters,
+            s.overall.passives,
+            s.overall.detractors
+        ),
+        (3, 1, 3)
+    );
     assert!(close(s.overall.nps, 0.0));
     assert_eq!(s.commented.n, 5);
 
@@ -99,12 +115,18 @@ fn worked_example_by_hand() {
 
     // Theme b: rows 1, 4, 5 (P1, D2): NPS -33.3; without them rows 2, 3, 6, 7 -> +25, impact -25.
     let b = &s.themes[1];
-    assert_eq!((b.mentions, b.mentions_negative, b.mentions_positive), (3, 2, 1));
+    assert_eq!(
+        (b.mentions, b.mentions_negative, b.mentions_positive),
+        (3, 2, 1)
+    );
     assert!(close(b.nps_mentioners, -100.0 / 3.0));
     assert!(close(b.share_of_comments, 0.6));
     assert!(close(b.detractor_rate_with, 2.0 / 3.0));
     assert!(close(b.detractor_rate_without, 0.0));
-    assert_eq!(b.lift, None, "no detractor among the others: lift undefined, not infinite");
+    assert_eq!(
+        b.lift, None,
+        "no detractor among the others: lift undefined, not infinite"
+    );
     assert!(close(b.impact_points, -25.0));
     // Negative mentions (rows 1, 4): without them P2 Pa1 D2 -> 0: impact 0.
     assert!(close(b.impact_negative_points, 0.0));
@@ -130,7 +152,13 @@ fn worked_example_by_hand() {
     assert!(y.top_drivers.is_empty());
     // In X, b is mentioned by the promoter of row 1: removing it lowers NPS: positive impact, not a driver.
     assert!(x.top_drivers.is_empty());
-    assert_eq!(s.themes_by_impact().iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+    assert_eq!(
+        s.themes_by_impact()
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        ["b", "a"]
+    );
 }
 
 #[test]
@@ -169,8 +197,9 @@ fn significance_matches_independent_computation() {
     };
     let mut ps = Vec::new();
     for theme in 0..2 {
-        let (with, without): (Vec<_>, Vec<_>) =
-            rows.iter().partition(|r| r.1.as_ref().unwrap().iter().any(|(t, _)| *t == theme));
+        let (with, without): (Vec<_>, Vec<_>) = rows
+            .iter()
+            .partition(|r| r.1.as_ref().unwrap().iter().any(|(t, _)| *t == theme));
         let stats = |v: &[&Row]| {
             let x: Vec<f64> = v.iter().map(|r| value(r.0)).collect();
             let n = x.len() as f64;
@@ -190,7 +219,10 @@ fn significance_matches_independent_computation() {
     let (lo, hi) = if ps[0] < ps[1] { (0, 1) } else { (1, 0) };
     assert!((s.themes[lo].q_value.unwrap() - (2.0 * ps[lo]).min(ps[hi]).min(1.0)).abs() < 1e-12);
     assert!((s.themes[hi].q_value.unwrap() - ps[hi]).abs() < 1e-12);
-    assert!(s.themes[0].significant, "a detractor theme in 120 rows is significant");
+    assert!(
+        s.themes[0].significant,
+        "a detractor theme in 120 rows is significant"
+    );
     assert!(!s.themes[1].significant, "b is unrelated to the score");
     assert_eq!(s.themes[2].q_value, None);
 }
@@ -206,7 +238,13 @@ fn ties_in_impact_rank_by_id() {
     ];
     let s = accumulate(&rows, 1).finish(&taxonomy());
     assert_eq!(s.themes[0].impact_points, s.themes[1].impact_points);
-    assert_eq!(s.themes_by_impact().iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        s.themes_by_impact()
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
 }
 
 #[test]

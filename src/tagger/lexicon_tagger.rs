@@ -46,12 +46,17 @@ impl LexiconTagger {
     pub fn new(config: &LexiconConfig) -> anyhow::Result<Self> {
         let mut themes: BTreeMap<String, PhraseMatcher> = BTreeMap::new();
         for (i, theme) in config.taxonomy.themes.iter().enumerate() {
-            for (kind, map) in [(TOPIC, &theme.patterns), (NEGATIVE, &theme.negative), (POSITIVE, &theme.positive)] {
+            for (kind, map) in [
+                (TOPIC, &theme.patterns),
+                (NEGATIVE, &theme.negative),
+                (POSITIVE, &theme.positive),
+            ] {
                 for (lang, patterns) in map {
                     let m = themes.entry(lang.clone()).or_default();
                     for p in patterns {
-                        m.add(p, (i as u32) << 2 | kind)
-                            .map_err(|e| anyhow::anyhow!("theme '{}': {lang} pattern '{p}': {e}", theme.id))?;
+                        m.add(p, (i as u32) << 2 | kind).map_err(|e| {
+                            anyhow::anyhow!("theme '{}': {lang} pattern '{p}': {e}", theme.id)
+                        })?;
                     }
                 }
             }
@@ -87,18 +92,33 @@ impl LexiconTagger {
                 POSITIVE => Role::Polar(1),
                 _ => continue,
             };
-            candidates.push(Match { payload: role.code(), ..*m });
+            candidates.push(Match {
+                payload: role.code(),
+                ..*m
+            });
         }
         let clause_scores = score_clauses(p, candidates);
         let (score, sentiment) = roll_up(p, &clause_scores);
         let themes = self.theme_tags(p, &theme_hits, &clause_scores, sentiment);
-        Tagging { sentiment, sentiment_score: score, themes }
+        Tagging {
+            sentiment,
+            sentiment_score: score,
+            themes,
+        }
     }
 
-    fn theme_tags(&self, p: &Prepared, hits: &[Match], clause_scores: &[f32], comment: Sentiment) -> Vec<ThemeTag> {
+    fn theme_tags(
+        &self,
+        p: &Prepared,
+        hits: &[Match],
+        clause_scores: &[f32],
+        comment: Sentiment,
+    ) -> Vec<ThemeTag> {
         let mut by_theme: BTreeMap<usize, (Vec<Sentiment>, Vec<Evidence>)> = BTreeMap::new();
         for m in hits {
-            let Some(c) = p.clause_of(m.start) else { continue };
+            let Some(c) = p.clause_of(m.start) else {
+                continue;
+            };
             if m.end > p.clauses[c].tokens.1 {
                 continue; // a phrase must not run across a clause boundary
             }
@@ -109,9 +129,17 @@ impl LexiconTagger {
             };
             let entry = by_theme.entry((m.payload >> 2) as usize).or_default();
             entry.0.push(polarity);
-            let ev = Evidence { start: p.tokens[m.start].start, end: p.tokens[m.end - 1].end, source: Source::Lexicon };
+            let ev = Evidence {
+                start: p.tokens[m.start].start,
+                end: p.tokens[m.end - 1].end,
+                source: Source::Lexicon,
+            };
             // Keep the widest span where several patterns hit the same words.
-            if let Some(prev) = entry.1.iter_mut().find(|e| e.start < ev.end && ev.start < e.end) {
+            if let Some(prev) = entry
+                .1
+                .iter_mut()
+                .find(|e| e.start < ev.end && ev.start < e.end)
+            {
                 if ev.end - ev.start > prev.end - prev.start {
                     *prev = ev;
                 }
@@ -121,7 +149,12 @@ impl LexiconTagger {
         }
         by_theme
             .into_iter()
-            .map(|(theme, (pols, evidence))| ThemeTag { theme, polarity: combine(&pols), confidence: None, evidence })
+            .map(|(theme, (pols, evidence))| ThemeTag {
+                theme,
+                polarity: combine(&pols),
+                confidence: None,
+                evidence,
+            })
             .collect()
     }
 }
@@ -178,8 +211,12 @@ fn roll_up(p: &Prepared, clause_scores: &[f32]) -> (f32, Sentiment) {
     let (mut pos, mut neg) = (0.0f32, 0.0f32);
     for (i, c) in p.clauses.iter().enumerate() {
         let s = clause_scores[i];
-        let contrast_start =
-            p.clauses.iter().filter(|o| o.sentence == c.sentence && o.contrast).map(|o| o.tokens.0).min();
+        let contrast_start = p
+            .clauses
+            .iter()
+            .filter(|o| o.sentence == c.sentence && o.contrast)
+            .map(|o| o.tokens.0)
+            .min();
         let weight = match contrast_start {
             None => 1.0,
             Some(at) if c.tokens.0 < at => 0.5,
@@ -222,7 +259,12 @@ fn mention_polarity(p: &Prepared, clause: usize, scores: &[f32], comment: Sentim
     if let Some(s) = sign(scores[clause]) {
         return s;
     }
-    let sum_where = |f: &dyn Fn(usize) -> bool| -> f32 { (0..p.clauses.len()).filter(|i| f(*i)).map(|i| scores[i]).sum() };
+    let sum_where = |f: &dyn Fn(usize) -> bool| -> f32 {
+        (0..p.clauses.len())
+            .filter(|i| f(*i))
+            .map(|i| scores[i])
+            .sum()
+    };
     let c = &p.clauses[clause];
     if let Some(s) = sign(sum_where(&|i| p.clauses[i].segment == c.segment)) {
         return s;
@@ -237,8 +279,12 @@ fn mention_polarity(p: &Prepared, clause: usize, scores: &[f32], comment: Sentim
 }
 
 fn combine(pols: &[Sentiment]) -> Sentiment {
-    let neg = pols.iter().any(|p| matches!(p, Sentiment::Negative | Sentiment::Mixed));
-    let pos = pols.iter().any(|p| matches!(p, Sentiment::Positive | Sentiment::Mixed));
+    let neg = pols
+        .iter()
+        .any(|p| matches!(p, Sentiment::Negative | Sentiment::Mixed));
+    let pos = pols
+        .iter()
+        .any(|p| matches!(p, Sentiment::Positive | Sentiment::Mixed));
     match (neg, pos) {
         (true, true) => Sentiment::Mixed,
         (true, false) => Sentiment::Negative,

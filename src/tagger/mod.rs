@@ -33,7 +33,12 @@ impl Sentiment {
             Sentiment::Mixed => "mixed",
         }
     }
-    pub const ALL: [Sentiment; 4] = [Sentiment::Positive, Sentiment::Negative, Sentiment::Neutral, Sentiment::Mixed];
+    pub const ALL: [Sentiment; 4] = [
+        Sentiment::Positive,
+        Sentiment::Negative,
+        Sentiment::Neutral,
+        Sentiment::Mixed,
+    ];
 }
 
 /// Where a piece of evidence came from.
@@ -87,12 +92,18 @@ pub struct Prepared {
 impl Prepared {
     /// Characters `start..end` of the normalised text.
     pub fn span_text(&self, start: usize, end: usize) -> String {
-        self.text.chars().skip(start).take(end.saturating_sub(start)).collect()
+        self.text
+            .chars()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect()
     }
 
     /// The clause holding token `t`.
     pub fn clause_of(&self, t: usize) -> Option<usize> {
-        self.clauses.iter().position(|c| c.tokens.0 <= t && t < c.tokens.1)
+        self.clauses
+            .iter()
+            .position(|c| c.tokens.0 <= t && t < c.tokens.1)
     }
 }
 
@@ -110,11 +121,20 @@ pub fn prepare(raw: &str, lexicon: &SentimentLexicon) -> Prepared {
     lexical.sort_unstable();
     lexical.dedup();
     let mut contrast_starts = vec![false; tokens.len()];
-    for m in lexical.iter().filter(|m| Role::from_code(m.payload) == Role::Contrast) {
+    for m in lexical
+        .iter()
+        .filter(|m| Role::from_code(m.payload) == Role::Contrast)
+    {
         contrast_starts[m.start] = true;
     }
     let clauses = text::split_clauses(&text, &tokens, &contrast_starts);
-    Prepared { text, language, tokens, clauses, lexical }
+    Prepared {
+        text,
+        language,
+        tokens,
+        clauses,
+        lexical,
+    }
 }
 
 /// A classifier of prepared comments. Implementations must be deterministic and return one

@@ -19,11 +19,17 @@ pub struct Clause {
 }
 
 fn is_sentence_end(c: char) -> bool {
-    matches!(c, '.' | '!' | '?' | ';' | '\n' | '。' | '！' | '？' | '；' | '…' | '¡' | '¿')
+    matches!(
+        c,
+        '.' | '!' | '?' | ';' | '\n' | '。' | '！' | '？' | '；' | '…' | '¡' | '¿'
+    )
 }
 
 fn is_clause_break(c: char) -> bool {
-    matches!(c, ',' | '，' | '、' | ':' | '：' | '(' | ')' | '（' | '）' | '–' | '—')
+    matches!(
+        c,
+        ',' | '，' | '、' | ':' | '：' | '(' | ')' | '（' | '）' | '–' | '—'
+    )
 }
 
 /// Split into clauses; `contrast_starts[i]` is true where token `i` begins a contrast marker.
@@ -40,7 +46,12 @@ pub fn split_clauses(text: &str, tokens: &[Token], contrast_starts: &[bool]) -> 
             && !(gap == ['.'] && tokens[i].text.chars().all(|c| c.is_ascii_digit()));
         let starts_contrast = contrast_starts.get(i).copied().unwrap_or(false);
         if sentence_end || starts_contrast || gap.iter().any(|c| is_clause_break(*c)) {
-            clauses.push(Clause { tokens: (start, i), sentence, segment, contrast });
+            clauses.push(Clause {
+                tokens: (start, i),
+                sentence,
+                segment,
+                contrast,
+            });
             start = i;
             contrast = starts_contrast;
             if sentence_end {
@@ -52,7 +63,12 @@ pub fn split_clauses(text: &str, tokens: &[Token], contrast_starts: &[bool]) -> 
         }
     }
     if !tokens.is_empty() {
-        clauses.push(Clause { tokens: (start, tokens.len()), sentence, segment, contrast });
+        clauses.push(Clause {
+            tokens: (start, tokens.len()),
+            sentence,
+            segment,
+            contrast,
+        });
     }
     clauses
 }
@@ -64,11 +80,17 @@ mod tests {
 
     fn split(text: &str, contrast_words: &[&str]) -> Vec<(String, usize, usize, bool)> {
         let toks = tokenize(text);
-        let starts: Vec<bool> = toks.iter().map(|t| contrast_words.contains(&t.text.as_str())).collect();
+        let starts: Vec<bool> = toks
+            .iter()
+            .map(|t| contrast_words.contains(&t.text.as_str()))
+            .collect();
         split_clauses(text, &toks, &starts)
             .into_iter()
             .map(|c| {
-                let words: Vec<&str> = toks[c.tokens.0..c.tokens.1].iter().map(|t| t.text.as_str()).collect();
+                let words: Vec<&str> = toks[c.tokens.0..c.tokens.1]
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect();
                 (words.join(" "), c.sentence, c.segment, c.contrast)
             })
             .collect()
@@ -76,7 +98,10 @@ mod tests {
 
     #[test]
     fn splits_on_contrast_and_punctuation() {
-        let got = split("Lovely agent but the wait was long. Fixed, thanks", &["but"]);
+        let got = split(
+            "Lovely agent but the wait was long. Fixed, thanks",
+            &["but"],
+        );
         assert_eq!(
             got,
             [

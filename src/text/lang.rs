@@ -55,7 +55,8 @@ fn iso1(lang: Lang) -> String {
 }
 
 fn is_vietnamese_letter(c: char) -> bool {
-    matches!(c, 'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư') || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+    matches!(c, 'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư')
+        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
 }
 
 #[derive(Default)]
@@ -93,17 +94,51 @@ fn count_scripts(text: &str) -> ScriptCounts {
 /// Function words that tell the Latin-script languages apart in a few words, where trigram
 /// statistics cannot. Words shared by two of them ("de", "la", "no", "me") are left out.
 const FUNCTION_WORDS: [(&str, &[&str]); 4] = [
-    ("en", &["the", "and", "is", "was", "to", "of", "i", "my", "it", "for", "with", "not", "very", "they", "you", "on", "but", "have", "this", "that", "were", "been", "me", "thanks", "thank", "great", "good", "would", "could", "never", "no", "so", "an", "at"]),
-    ("de", &["der", "die", "das", "und", "ist", "war", "nicht", "ich", "mit", "sehr", "ein", "eine", "zu", "mir", "es", "auf", "für", "aber", "wurde", "hat", "habe", "den", "dem", "kein", "keine", "danke", "gut", "immer", "noch", "wir", "sie", "auch", "nach", "bei"]),
-    ("es", &["el", "los", "las", "y", "que", "muy", "es", "un", "una", "por", "con", "pero", "fue", "para", "lo", "mi", "del", "gracias", "bien", "nada", "nunca", "tengo", "han", "está", "estoy", "al", "sin", "cuando", "como", "más"]),
-    ("fr", &["le", "les", "et", "est", "très", "je", "pas", "une", "mais", "pour", "avec", "été", "il", "du", "mon", "ma", "j", "n", "c", "qu", "merci", "bien", "rien", "jamais", "ai", "suis", "au", "aux", "sans", "quand", "comme", "plus", "ce", "cette", "des", "on"]),
+    (
+        "en",
+        &[
+            "the", "and", "is", "was", "to", "of", "i", "my", "it", "for", "with", "not", "very",
+            "they", "you", "on", "but", "have", "this", "that", "were", "been", "me", "thanks",
+            "thank", "great", "good", "would", "could", "never", "no", "so", "an", "at",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "der", "die", "das", "und", "ist", "war", "nicht", "ich", "mit", "sehr", "ein", "eine",
+            "zu", "mir", "es", "auf", "für", "aber", "wurde", "hat", "habe", "den", "dem", "kein",
+            "keine", "danke", "gut", "immer", "noch", "wir", "sie", "auch", "nach", "bei",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el", "los", "las", "y", "que", "muy", "es", "un", "una", "por", "con", "pero", "fue",
+            "para", "lo", "mi", "del", "gracias", "bien", "nada", "nunca", "tengo", "han", "está",
+            "estoy", "al", "sin", "cuando", "como", "más",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le", "les", "et", "est", "très", "je", "pas", "une", "mais", "pour", "avec", "été",
+            "il", "du", "mon", "ma", "j", "n", "c", "qu", "merci", "bien", "rien", "jamais", "ai",
+            "suis", "au", "aux", "sans", "quand", "comme", "plus", "ce", "cette", "des", "on",
+        ],
+    ),
 ];
 
 fn function_word_scores(text: &str) -> [(usize, &'static str); 4] {
-    let words: Vec<String> = crate::text::tokenize(text).into_iter().map(|t| t.text).collect();
+    let words: Vec<String> = crate::text::tokenize(text)
+        .into_iter()
+        .map(|t| t.text)
+        .collect();
     let mut scores = [(0usize, "en"), (0, "de"), (0, "es"), (0, "fr")];
     for (i, (lang, list)) in FUNCTION_WORDS.iter().enumerate() {
-        scores[i] = (words.iter().filter(|w| list.contains(&w.as_str())).count(), lang);
+        scores[i] = (
+            words.iter().filter(|w| list.contains(&w.as_str())).count(),
+            lang,
+        );
     }
     scores
 }
@@ -119,8 +154,21 @@ fn detect_latin(text: &str, letters: usize) -> Language {
     if letters >= 40 {
         let wide = detect_with(
             vec![
-                Lang::Eng, Lang::Deu, Lang::Spa, Lang::Fra, Lang::Ita, Lang::Por, Lang::Nld, Lang::Pol, Lang::Tur,
-                Lang::Swe, Lang::Dan, Lang::Ces, Lang::Ron, Lang::Hun, Lang::Fin,
+                Lang::Eng,
+                Lang::Deu,
+                Lang::Spa,
+                Lang::Fra,
+                Lang::Ita,
+                Lang::Por,
+                Lang::Nld,
+                Lang::Pol,
+                Lang::Tur,
+                Lang::Swe,
+                Lang::Dan,
+                Lang::Ces,
+                Lang::Ron,
+                Lang::Hun,
+                Lang::Fin,
             ],
             text,
         );
@@ -132,14 +180,24 @@ fn detect_latin(text: &str, letters: usize) -> Language {
         }
     }
     let mut scores = function_word_scores(text);
-    scores.sort_by(|a, b| b.0.cmp(&a.0));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.0));
     let trigram = detect_with(vec![Lang::Eng, Lang::Deu, Lang::Spa, Lang::Fra], text);
     let tri_code = trigram.as_ref().map(|i| iso1(i.lang()));
     let (best, second) = (scores[0], scores[1]);
     if best.0 > second.0 {
-        let lexicon = LATIN.iter().find(|l| **l == best.1).copied().unwrap_or("en");
+        let lexicon = LATIN
+            .iter()
+            .find(|l| **l == best.1)
+            .copied()
+            .unwrap_or("en");
         let agrees = tri_code.as_deref() == Some(best.1);
         return make(best.1, best.0 >= second.0 + 2 || agrees, &[lexicon]);
+    }
+    if best.0 == 0 {
+        // No function word at all ("Excellent service"): trigrams alone are a guess, so the
+        // lexicons of every Latin-script language are used.
+        let code = tri_code.unwrap_or_else(|| "und".to_string());
+        return make(&code, false, &LATIN);
     }
     match trigram {
         Some(i) if i.is_reliable() || i.confidence() >= 0.5 => {
@@ -177,7 +235,17 @@ pub fn detect_language(text: &str) -> Language {
         return make("ko", true, &SUPPORTED);
     }
     if s.cyrillic * 2 >= s.letters {
-        let info = detect_with(vec![Lang::Rus, Lang::Ukr, Lang::Bul, Lang::Bel, Lang::Srp, Lang::Mkd], text);
+        let info = detect_with(
+            vec![
+                Lang::Rus,
+                Lang::Ukr,
+                Lang::Bul,
+                Lang::Bel,
+                Lang::Srp,
+                Lang::Mkd,
+            ],
+            text,
+        );
         return match info {
             Some(i) if i.lang() != Lang::Rus && i.is_reliable() && s.letters >= 20 => {
                 make(&iso1(i.lang()), true, &["ru"])
@@ -212,7 +280,12 @@ mod tests {
 
     #[test]
     fn short_latin_comments() {
-        for (text, code) in [("great service thanks", "en"), ("Super Service, danke", "de"), ("très bien merci", "fr"), ("muy bien gracias", "es")] {
+        for (text, code) in [
+            ("great service thanks", "en"),
+            ("Super Service, danke", "de"),
+            ("très bien merci", "fr"),
+            ("muy bien gracias", "es"),
+        ] {
             assert_eq!(detect_language(text).code, code, "{text}");
         }
         let unsure = detect_language("Super");
@@ -222,10 +295,22 @@ mod tests {
     #[test]
     fn latin_languages() {
         let cases = [
-            ("I waited on hold for forty minutes and nobody could help me", "en"),
-            ("Ich habe vierzig Minuten in der Warteschleife gewartet und niemand konnte helfen", "de"),
-            ("J'ai attendu quarante minutes au téléphone et personne n'a pu m'aider", "fr"),
-            ("Esperé cuarenta minutos al teléfono y nadie pudo ayudarme con mi problema", "es"),
+            (
+                "I waited on hold for forty minutes and nobody could help me",
+                "en",
+            ),
+            (
+                "Ich habe vierzig Minuten in der Warteschleife gewartet und niemand konnte helfen",
+                "de",
+            ),
+            (
+                "J'ai attendu quarante minutes au téléphone et personne n'a pu m'aider",
+                "fr",
+            ),
+            (
+                "Esperé cuarenta minutos al teléfono y nadie pudo ayudarme con mi problema",
+                "es",
+            ),
         ];
         for (text, code) in cases {
             let l = detect_language(text);

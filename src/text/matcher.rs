@@ -70,7 +70,11 @@ fn parse(pattern: &str) -> Result<Vec<Piece>, String> {
                 return Err(format!("'{word}' has no letters before '*'"));
             }
             for (i, t) in toks.into_iter().enumerate() {
-                pieces.push(if i + 1 == n { Piece::Prefix(t.text) } else { Piece::Exact(t.text) });
+                pieces.push(if i + 1 == n {
+                    Piece::Prefix(t.text)
+                } else {
+                    Piece::Exact(t.text)
+                });
             }
         } else {
             pieces.extend(tokenize(word).into_iter().map(|t| Piece::Exact(t.text)));
@@ -124,8 +128,16 @@ impl PhraseMatcher {
         if at + pieces.len() > tokens.len() {
             return;
         }
-        if pieces.iter().zip(&tokens[at..]).all(|(p, t)| p.accepts(&t.text)) {
-            out.push(Match { start: at, end: at + pieces.len(), payload: *payload });
+        if pieces
+            .iter()
+            .zip(&tokens[at..])
+            .all(|(p, t)| p.accepts(&t.text))
+        {
+            out.push(Match {
+                start: at,
+                end: at + pieces.len(),
+                payload: *payload,
+            });
         }
     }
 
@@ -139,10 +151,17 @@ impl PhraseMatcher {
                 }
             }
             if !self.prefix.is_empty() {
-                let mut ends = tok.text.char_indices().map(|(i, _)| i).skip(1).chain([tok.text.len()]);
+                let mut ends = tok
+                    .text
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .skip(1)
+                    .chain([tok.text.len()]);
                 let mut consumed = 0;
                 for &len in &self.prefix_lengths {
-                    let Some(end) = ends.by_ref().nth(len - 1 - consumed) else { break };
+                    let Some(end) = ends.by_ref().nth(len - 1 - consumed) else {
+                        break;
+                    };
                     consumed = len;
                     if let Some(ids) = self.prefix.get(&tok.text[..end]) {
                         for &id in ids {
@@ -189,17 +208,29 @@ mod tests {
     }
 
     fn hits(m: &PhraseMatcher, text: &str) -> Vec<(u32, usize, usize)> {
-        m.find_all(&tokenize(text)).iter().map(|x| (x.payload, x.start, x.end)).collect()
+        m.find_all(&tokenize(text))
+            .iter()
+            .map(|x| (x.payload, x.start, x.end))
+            .collect()
     }
 
     #[test]
     fn exact_prefix_suffix_contains_any() {
-        let m = matcher(&["on hold", "wait*", "*schleife", "*warte*", "transferred * times"]);
+        let m = matcher(&[
+            "on hold",
+            "wait*",
+            "*schleife",
+            "*warte*",
+            "transferred * times",
+        ]);
         assert_eq!(hits(&m, "On HOLD and waiting"), [(0, 0, 2), (1, 3, 4)]);
         assert_eq!(hits(&m, "telefonwarteschleife"), [(2, 0, 1), (3, 0, 1)]);
         assert_eq!(hits(&m, "I was transferred four times"), [(4, 2, 5)]);
         assert!(hits(&m, "holding").is_empty());
-        assert!(hits(&m, "schleife").is_empty(), "a suffix needs something before it");
+        assert!(
+            hits(&m, "schleife").is_empty(),
+            "a suffix needs something before it"
+        );
     }
 
     #[test]
@@ -213,7 +244,10 @@ mod tests {
     fn chinese_phrase_matches_characters() {
         let m = matcher(&["等了很久", "不", "不错"]);
         // Token indices: the comma is not a token.
-        assert_eq!(hits(&m, "我等了很久，不错"), [(0, 1, 5), (1, 5, 6), (2, 5, 7)]);
+        assert_eq!(
+            hits(&m, "我等了很久，不错"),
+            [(0, 1, 5), (1, 5, 6), (2, 5, 7)]
+        );
     }
 
     #[test]

@@ -43,7 +43,12 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     while i < chars.len() {
         let c = chars[i];
         if is_cjk(c) {
-            tokens.push(Token { text: c.to_string(), start: i, end: i + 1, cjk: true });
+            tokens.push(Token {
+                text: c.to_string(),
+                start: i,
+                end: i + 1,
+                cjk: true,
+            });
             i += 1;
             continue;
         }
@@ -70,7 +75,12 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 break;
             }
         }
-        tokens.push(Token { text: word, start, end: i, cjk: false });
+        tokens.push(Token {
+            text: word,
+            start,
+            end: i,
+            cjk: false,
+        });
     }
     tokens
 }
@@ -85,14 +95,20 @@ mod tests {
 
     #[test]
     fn splits_latin_and_keeps_nt() {
-        assert_eq!(words("Didn't HELP, l'attente; follow-up!"), ["didn't", "help", "l", "attente", "follow", "up"]);
+        assert_eq!(
+            words("Didn't HELP, l'attente; follow-up!"),
+            ["didn't", "help", "l", "attente", "follow", "up"]
+        );
         assert_eq!(words("don’t"), ["don't"]);
     }
 
     #[test]
     fn chinese_characters_are_words() {
         let t = tokenize("等了很久，ok");
-        assert_eq!(t.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["等", "了", "很", "久", "ok"]);
+        assert_eq!(
+            t.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(),
+            ["等", "了", "很", "久", "ok"]
+        );
         assert_eq!((t[4].start, t[4].end), (5, 7));
     }
 

@@ -37,7 +37,11 @@ contrast = ["but"]
 fn tagger() -> (LexiconTagger, SentimentLexicon, Taxonomy) {
     let taxonomy = Taxonomy::parse(TAXONOMY, "test").unwrap();
     let lexicon = SentimentLexicon::parse(LEXICON, "test").unwrap();
-    let t = LexiconTagger::new(&LexiconConfig { taxonomy: taxonomy.clone(), lexicon: lexicon.clone() }).unwrap();
+    let t = LexiconTagger::new(&LexiconConfig {
+        taxonomy: taxonomy.clone(),
+        lexicon: lexicon.clone(),
+    })
+    .unwrap();
     (t, lexicon, taxonomy)
 }
 
@@ -56,7 +60,11 @@ fn negation_flips_and_damps() {
     assert!(neg.sentiment_score.abs() < pos.sentiment_score.abs());
     let (t, _) = tag("He was not rude at all");
     assert_eq!(t.sentiment, Sentiment::Positive);
-    assert_eq!(t.themes[0].polarity, Sentiment::Positive, "'not rude' is a positive attitude mention");
+    assert_eq!(
+        t.themes[0].polarity,
+        Sentiment::Positive,
+        "'not rude' is a positive attitude mention"
+    );
 }
 
 #[test]
@@ -84,7 +92,11 @@ fn polar_theme_phrases_need_no_sentiment_word() {
     assert_eq!(t.themes[0].polarity, Sentiment::Negative);
     assert_eq!(t.sentiment, Sentiment::Negative);
     let ev = &t.themes[0].evidence[0];
-    assert_eq!(p.span_text(ev.start, ev.end), "on hold for 45 minutes", "widest span kept");
+    assert_eq!(
+        p.span_text(ev.start, ev.end),
+        "on hold for 45 minutes",
+        "widest span kept"
+    );
     let (t, _) = tag("answered straight away");
     assert_eq!(t.themes[0].polarity, Sentiment::Positive);
 }
@@ -118,10 +130,17 @@ fn no_theme_no_sentiment_is_neutral() {
 fn builtin_negation_in_seven_languages() {
     let lex = SentimentLexicon::builtin().unwrap();
     let tax = Taxonomy::builtin().unwrap();
-    let t = LexiconTagger::new(&LexiconConfig { taxonomy: tax, lexicon: lex.clone() }).unwrap();
+    let t = LexiconTagger::new(&LexiconConfig {
+        taxonomy: tax,
+        lexicon: lex.clone(),
+    })
+    .unwrap();
     for (text, want) in [
         ("The agent was not rude at all", Sentiment::Positive),
-        ("Kein Problem, alles wurde schnell erledigt", Sentiment::Positive),
+        (
+            "Kein Problem, alles wurde schnell erledigt",
+            Sentiment::Positive,
+        ),
         ("Не плохо, всё решили", Sentiment::Positive),
         ("Nhân viên không tệ", Sentiment::Positive),
         ("服务不错", Sentiment::Positive),

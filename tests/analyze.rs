@@ -1,0 +1,430 @@
+//! End-to-end runs of the real binary on small exports written for each test.
+
+mod common;
+
+use common::{Workdir, SMALL_EXPORT};
+
+#[test]
+fn small_export_writes_every_output_and_accounts_for_every_row() {
+    let w = Workdir::new();
+    w.write("in.csv", SMALL_EXPORT);
+    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 1, "rows were rejected, so exit 1: {}", r.stderr);
+    for f in [
+        "tagged.csv",
+        "rejected.csv",
+        "summary.json",
+        "report.md",
+        "report.html",
+    ] {
+        assert!(w.path(&format!("out/{f}")).is_file(), "{f} missing");
+    }
+    let (header, rows) = w.csv("out/tagged.csv");
+    assert_eq!(
+        &header[..7],
+        [
+            "Response ID",
+            "Date",
+            "Agent",
+            "Team",
+            "Channel",
+            "NPS Score",
+            "Comment"
+        ]
+    );
+    assert_eq!(
+        &header[7..],
+        [
+            "nps_category",
+            "language",
+            "sentiment",
+            "sentiment_score",
+            "themes",
+            "theme_evidence",
+            "status"
+        ]
+    );
+    assert_eq!(rows.len(), 9);
+    let (_, rejected) = w.csv("out/rejected.csv");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0][0], "7", "data row number");
+    assert_eq!(rejected[0][1], "8", "line number");
+    assert_eq!(rejected[0][2], "NPS Score");
+    assert_eq!(rejected[0][3], "score_not_a_number");
+    assert!(
+        rejected[0][4].contains("in.csv: row 7 (line 8), column 'NPS Score': 'N/A' is not a score"),
+        "{:?}",
+        rejected[0]
+    );
+    assert!(
+        rejected[0][5].starts_with("7,2026-11-19,Dan"),
+        "raw record kept"
+    );
+
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["rows_in"], 10);
+    assert_eq!(s["counts"]["tagged"], 9);
+    assert_eq!(s["counts"]["rejected"], 1);
+    assert_eq!(s["counts"]["no_comment"], 1);
+    assert_eq!(s["counts"]["commented"], 8);
+    assert_eq!(s["schema_version"], 1);
+    assert_eq!(s["input"]["columns"]["text"], "Comment");
+    assert_eq!(
+        s["input"]["segment_columns"],
+        serde_json::json!(["Agent", "Team", "Channel"])
+    );
+    assert_eq!(s["fingerprint"]["generated_at"], "2023-11-14T22:13:20Z");
+    assert_eq!(s["fingerprint"]["input_sha256"].as_str().unwrap().len(), 64);
+
+    // The no-comment row is counted in NPS but not tagged.
+    let no_comment = rows.iter().find(|r| r[0] == "5").unwrap();
+    assert_eq!(no_comment[13], "no_comment");
+    assert_eq!(no_comment[7], "passive");
+    // Themes with evidence.
+    let first = &rows[0];
+    assert!(
+        first[11].contains("wait_time") && first[11].contains("transfers"),
+        "{first:?}"
+    );
+    let ev: serde_json::Value = serde_json::from_str(&first[12]).unwrap();
+    let wait = ev
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["theme"] == "wait_time")
+        .unwrap();
+    assert_eq!(wait["polarity"], "negative");
+    let span = &wait["spans"][0];
+    let text: String = first[6]
+        .chars()
+        .skip(span["start"].as_u64().unwrap() as usize)
+        .take((span["end"].as_u64().unwrap() - span["start"].as_u64().unwrap()) as usize)
+        .collect();
+    assert_eq!(text, span["text"].as_str().unwrap());
+    // Languages detected.
+    let lang = |id: &str| rows.iter().find(|r| r[0] == id).unwrap()[8].clone();
+    assert_eq!(
+        (lang("1"), lang("6"), lang("8"), lang("9"), lang("10")),
+        (
+            "en".into(),
+            "de".into(),
+            "ru".into(),
+            "zh".into(),
+            "vi".into()
+        )
+    );
+    assert!(
+        r.stdout.contains("10 rows in, 9 tagged, 1 rejected"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn exit_zero_when_nothing_is_rejected_and_quiet_prints_nothing() {
+    let w = Workdir::new();
+    w.write("in.csv", "score,comment\n9,great\n3,slow\n");
+    let r = w.run(&["analyze", "in.csv", "--out", "out", "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.is_empty() && r.stderr.is_empty());
+}
+
+#[test]
+fn missing_text_column_names_the_headers_and_the_flag() {
+    let w = Workdir::new();
+    w.write("in.csv", "id,score,notes\n1,9,x\n");
+    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("'id', 'score', 'notes'") && r.stderr.contains("--text-column"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !w.path("out/tagged.csv").exists(),
+        "nothing written on a usage error"
+    );
+    let r = w.run(&[
+        "analyze",
+        "in.csv",
+        "--out",
+        "out",
+        "--text-column",
+        "notes",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn unknown_column_flag_is_named() {
+    let w = Workdir::new();
+    w.write("in.csv", "score,comment\n9,x\n");
+    let r = w.run(&[
+        "analyze",
+        "in.csv",
+        "--out",
+        "out",
+        "--segment-columns",
+        "team",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("--segment-columns 'team': no such column"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn semicolon_export_with_bom_decimal_commas_and_windows_1252() {
+    let w = Workdir::new();
+    // Windows-1252: "Grüße" and "très" encoded as single bytes.
+    let mut bytes =
+        b"ID;Bewertung;Kommentar\r\n1;9,0;Sehr gut, danke\r\n2;3;Gr\xfc\xdfe, tr\xe8s lent\r\n"
+            .to_vec();
+    w.write("cp1252.csv", &bytes);
+    let r = w.run(&["analyze", "cp1252.csv", "--out", "a"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, rows) = w.csv("a/tagged.csv");
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1][2].starts_with("Grüße, très"), "{:?}", rows[1]);
+    assert_eq!(
+        w.summary("a")["input"]["format"]["encoding"],
+        "windows-1252"
+    );
+    assert_eq!(w.summary("a")["input"]["format"]["delimiter"], ";");
+
+    bytes = "\u{FEFF}ID;Bewertung;Kommentar\n1;10;Schnell und freundlich\n"
+        .as_bytes()
+        .to_vec();
+    w.write("bom.csv", &bytes);
+    let r = w.run(&["analyze", "bom.csv", "--out", "b"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (header, _) = w.csv("b/tagged.csv");
+    assert_eq!(header[0], "ID", "BOM stripped from the first header");
+}
+
+#[test]
+fn utf16_with_bom_and_tabs() {
+    let w = Workdir::new();
+    let text = "score\tcomment\n10\tsuper, merci\n2\tбыло долго\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    w.write("u16.csv", bytes);
+    let r = w.run(&["analyze", "u16.csv", "--out", "out"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, rows) = w.csv("out/tagged.csv");
+    assert_eq!(rows[1][1], "было долго");
+}
+
+#[test]
+fn quoted_newlines_and_ragged_rows() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,score,comment,team\n1,9,\"line one\nline two, still the comment\",A\n2,8,short row\n3,7,too,many,fields\n4,6,trailing empties,B,,\n",
+    );
+    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 1);
+    let (_, rows) = w.csv("out/tagged.csv");
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["1", "2", "4"]
+    );
+    assert_eq!(rows[0][2], "line one\nline two, still the comment");
+    assert_eq!(rows[1][3], "", "short row padded");
+    let (_, rej) = w.csv("out/rejected.csv");
+    assert_eq!(rej.len(), 1);
+    assert_eq!(rej[0][3], "too_many_fields");
+    assert!(rej[0][4].contains("row 3 (line 5)"), "{:?}", rej[0]);
+}
+
+#[test]
+fn formula_injection_is_neutralised_and_html_is_escaped() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "score,comment,agent\n1,\"=HYPERLINK(\"\"http://x\"\",\"\"click\"\") rude agent <script>alert(1)</script>\",@evil\n2,\"<img src=x onerror=alert(1)> terrible wait\",-5\n",
+    );
+    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, rows) = w.csv("out/tagged.csv");
+    assert!(rows[0][1].starts_with("'=HYPERLINK"), "{:?}", rows[0]);
+    assert_eq!(rows[0][2], "'@evil");
+    assert_eq!(rows[1][2], "-5", "plain numbers are not formulas");
+    let html = w.read("out/report.html");
+    assert!(
+        !html.contains("<script>alert"),
+        "script from the data must not survive"
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "markup from the data must not survive"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            || html.contains("&lt;img src=x onerror=alert(1)&gt;")
+    );
+    assert!(!html.contains("<script"), "the report has no script at all");
+    let md = w.read("out/report.md");
+    assert!(!md.contains("<script>") && !md.contains("<img"));
+}
+
+#[test]
+fn personal_data_is_masked_in_reports_unless_kept() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "score,comment\n1,\"Rude agent, call me on +44 7700 900123 or mail jo@example.com, card 4111 1111 1111 1111\"\n",
+    );
+    w.run(&["analyze", "in.csv", "--out", "masked"]);
+    let html = w.read("masked/report.html");
+    let md = w.read("masked/report.md");
+    for doc in [&html, &md] {
+        assert!(
+            !doc.contains("7700 900123")
+                && !doc.contains("jo@example.com")
+                && !doc.contains("4111 1111"),
+            "{doc}"
+        );
+    }
+    assert!(html.contains("[PHONE]") && html.contains("[EMAIL]") && html.contains("[CARD]"));
+    assert_eq!(w.summary("masked")["pii_masked"], true);
+    w.run(&["analyze", "in.csv", "--out", "kept", "--keep-pii"]);
+    assert!(w.read("kept/report.html").contains("jo@example.com"));
+    assert_eq!(w.summary("kept")["pii_masked"], false);
+}
+
+#[test]
+fn reruns_and_thread_counts_give_identical_bytes() {
+    let w = Workdir::new();
+    let mut big = String::from("id,score,comment,team\n");
+    let lines = SMALL_EXPORT.lines().skip(1).collect::<Vec<_>>();
+    for i in 0..400 {
+        let l = lines[i % lines.len()];
+        let fields: Vec<&str> = l.splitn(7, ',').collect();
+        big.push_str(&format!("{i},{},{},{}\n", fields[5], fields[6], fields[3]));
+    }
+    w.write("in.csv", &big);
+    w.run(&["analyze", "in.csv", "--out", "one", "--threads", "1"]);
+    w.run(&["analyze", "in.csv", "--out", "two", "--threads", "2"]);
+    w.run(&["analyze", "in.csv", "--out", "again", "--threads", "2"]);
+    for f in [
+        "tagged.csv",
+        "rejected.csv",
+        "summary.json",
+        "report.md",
+        "report.html",
+    ] {
+        let a = w.read(&format!("one/{f}"));
+        assert_eq!(
+            a,
+            w.read(&format!("two/{f}")),
+            "{f} differs between 1 and 2 threads"
+        );
+        assert_eq!(a, w.read(&format!("again/{f}")), "{f} differs between runs");
+    }
+}
+
+#[test]
+fn xlsx_input_with_several_sheets() {
+    use rust_xlsxwriter::Workbook;
+    let w = Workdir::new();
+    let mut wb = Workbook::new();
+    let empty = wb.add_worksheet();
+    empty.set_name("Cover").unwrap();
+    let s = wb.add_worksheet();
+    s.set_name("Responses").unwrap();
+    for (c, h) in ["ID", "NPS", "Why?", "Team"].iter().enumerate() {
+        s.write_string(0, c as u16, *h).unwrap();
+    }
+    s.write_number(1, 0, 1.0).unwrap();
+    s.write_number(1, 1, 9.0).unwrap();
+    s.write_string(1, 2, "Quick and friendly").unwrap();
+    s.write_string(1, 3, "A").unwrap();
+    s.write_number(2, 0, 2.0).unwrap();
+    s.write_string(2, 1, "10 - Extremely likely").unwrap();
+    s.write_string(2, 2, "").unwrap();
+    s.write_number(3, 0, 3.0).unwrap();
+    s.write_string(3, 1, "eleven").unwrap();
+    s.write_string(3, 2, "x").unwrap();
+    wb.save(w.path("in.xlsx")).unwrap();
+    let r = w.run(&["analyze", "in.xlsx", "--out", "out"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(
+        s["input"]["format"]["sheet"], "Responses",
+        "the empty cover sheet is skipped"
+    );
+    assert_eq!(s["counts"]["tagged"], 2);
+    let (_, rej) = w.csv("out/rejected.csv");
+    assert_eq!(rej[0][1], "4", "sheet row number");
+    let (_, rows) = w.csv("out/tagged.csv");
+    assert_eq!(rows[0][1], "9", "whole numbers are not written as 9.0");
+    let r = w.run(&["analyze", "in.xlsx", "--out", "out2", "--sheet", "Nope"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no sheet named 'Nope'") && r.stderr.contains("Cover, Responses"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn taxonomy_errors_name_theme_and_field() {
+    let w = Workdir::new();
+    w.write("in.csv", "score,comment\n9,x\n");
+    w.write("tax.toml", "schema = 1\n[[theme]]\nid = \"wait\"\nname = \"Wait\"\ngroup = \"process\"\n[theme.patterns]\nen = [\"ok\", \"* *\"]\n");
+    let r = w.run(&[
+        "analyze",
+        "in.csv",
+        "--out",
+        "out",
+        "--taxonomy",
+        "tax.toml",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("theme 'wait': patterns.en[1] '* *'"),
+        "{}",
+        r.stderr
+    );
+    let r = w.run(&["check-taxonomy", "tax.toml"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn bad_paths_fail_fast_with_the_flag_named() {
+    let w = Workdir::new();
+    w.write("in.csv", "score,comment\n9,x\n");
+    w.write("afile", "x");
+    let r = w.run(&["analyze", "in.csv", "--out", "afile"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--out afile"), "{}", r.stderr);
+    let r = w.run(&["analyze", "missing.csv", "--out", "out"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("missing.csv"), "{}", r.stderr);
+    let r = w.run(&["analyze"]);
+    assert_eq!(r.code, 2, "usage error");
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    let w = Workdir::new();
+    w.write("empty.csv", "");
+    let r = w.run(&["analyze", "empty.csv", "--out", "out"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("empty.csv: the file is empty"),
+        "{}",
+        r.stderr
+    );
+    w.write("header.csv", "score,comment\n");
+    let r = w.run(&["analyze", "header.csv", "--out", "out"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(w.summary("out")["counts"]["rows_in"], 0);
+    assert!(w.read("out/report.md").contains("no responses"));
+}

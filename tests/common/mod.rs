@@ -1,0 +1,92 @@
+//! A scratch folder per test and a runner for the real binary (the xsv `Workdir` idea).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_npsight"))
+            .args(args)
+            .current_dir(self.root())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .expect("run npsight");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Parse a CSV output into header + rows.
+    pub fn csv(&self, name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(self.path(name))
+            .unwrap();
+        let header = r.headers().unwrap().iter().map(String::from).collect();
+        let rows = r
+            .records()
+            .map(|x| x.unwrap().iter().map(String::from).collect())
+            .collect();
+        (header, rows)
+    }
+
+    pub fn summary(&self, out: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(&format!("{out}/summary.json"))).unwrap()
+    }
+}
+
+/// A small export in several languages with agent, team and channel.
+pub const SMALL_EXPORT: &str = "\
+Response ID,Date,Agent,Team,Channel,NPS Score,Comment
+1,2026-11-16,Ann,Billing,phone,2,I was on hold for 45 minutes and then transferred three times
+2,2026-11-16,Ann,Billing,phone,9,Very friendly agent who sorted it quickly
+3,2026-11-17,Bob,Tech,chat,10,Great service thank you
+4,2026-11-17,Bob,Tech,chat,0,Rude agent and my internet is still not working
+5,2026-11-18,Cem,Billing,email,7,
+6,2026-11-18,Cem,Billing,phone,3,Ich habe ewig in der Warteschleife gewartet
+7,2026-11-19,Dan,Tech,phone,N/A,not a number
+8,2026-11-19,Dan,Tech,phone,8,Оператор был очень вежлив
+9,2026-11-20,Eve,Billing,chat,1,客服态度很差，等了很久
+10,2026-11-20,Eve,Billing,chat,9,\"Nhân viên nhiệt tình, giải quyết nhanh\"
+";
