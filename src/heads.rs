@@ -1,0 +1,281 @@
+//! Classification heads on sentence embeddings: logistic regression, one-vs-rest sigmoid for
+//! multi-label themes and softmax for sentiment. Training is full-batch gradient descent with
+//! Nesterov momentum and L2, in f64, in a fixed order, with no randomness: the same embeddings
+//! give the same weights, and weights are rounded to 6 decimals when saved so that the last
+//! bits of floating-point noise in embeddings do not change the file's bytes.
+//!
+//! Why logistic regression: with a few thousand labelled examples on a frozen 384-d encoder it
+//! is as accurate as a small MLP (measured in `npsight eval`), trains in seconds on two cores,
+//! and its files are small enough to review in a diff.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeadKind {
+    /// Independent sigmoid per label (multi-label).
+    Sigmoid,
+    /// One softmax over labels (single-label).
+    Softmax,
+}
+
+/// A trained head: `labels.len()` rows of `dim` weights plus a bias each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Head {
+    pub kind: HeadKind,
+    pub labels: Vec<String>,
+    pub dim: usize,
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+    /// Decision threshold per label (sigmoid heads), chosen on the dev split.
+    #[serde(default)]
+    pub thresholds: Vec<f32>,
+}
+
+/// Training settings, recorded in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainSettings {
+    pub l2: f64,
+    pub iterations: usize,
+    pub learning_rate: f64,
+    /// Cap on the up-weighting of rare positive labels (sigmoid heads).
+    pub max_positive_weight: f64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings { l2: 1e-3, iterations: 400, learning_rate: 2.0, max_positive_weight: 8.0 }
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn round6(v: f64) -> f32 {
+    ((v * 1e6).round() / 1e6) as f32
+}
+
+impl Head {
+    /// Raw probabilities for one embedding: per label (sigmoid) or a distribution (softmax).
+    pub fn predict(&self, x: &[f32]) -> Vec<f32> {
+        let z: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| w.iter().zip(x).map(|(a, b)| a * b).sum::<f32>() + b)
+            .collect();
+        match self.kind {
+            HeadKind::Sigmoid => z.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect(),
+            HeadKind::Softmax => {
+                let m = z.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                let e: Vec<f32> = z.iter().map(|v| (v - m).exp()).collect();
+                let s: f32 = e.iter().sum();
+                e.iter().map(|v| v / s).collect()
+            }
+        }
+    }
+
+    pub fn load(path: &std::path::Path) -> Result<Head> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the head", path.display()))?;
+        let head: Head = serde_json::from_str(&text).with_context(|| format!("{}: not a head file", path.display()))?;
+        if head.weights.len() != head.labels.len()
+            || head.bias.len() != head.labels.len()
+            || head.weights.iter().any(|w| w.len() != head.dim)
+        {
+            bail!("{}: head shapes do not match its labels and dimension", path.display());
+        }
+        Ok(head)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string(self).expect("head serialises");
+        s.push('\n');
+        s
+    }
+}
+
+/// Train one-vs-rest sigmoid heads. `y[i][k]` says whether example i has label k.
+pub fn train_sigmoid(labels: &[String], x: &[Vec<f32>], y: &[Vec<bool>], s: &TrainSettings) -> Head {
+    let dim = x.first().map_or(0, Vec::len);
+    let n = x.len() as f64;
+    let mut weights = Vec::with_capacity(labels.len());
+    let mut bias = Vec::with_capacity(labels.len());
+    for k in 0..labels.len() {
+        let pos = y.iter().filter(|r| r[k]).count() as f64;
+        let pw = if pos > 0.0 { ((n - pos) / pos).clamp(1.0, s.max_positive_weight) } else { 1.0 };
+        let targets: Vec<(f64, f64)> = y.iter().map(|r| if r[k] { (1.0, pw) } else { (0.0, 1.0) }).collect();
+        let (w, b) = descend(x, dim, s, |z: &[f64], grad_z: &mut [f64]| {
+            for (i, zi) in z.iter().enumerate() {
+                let (t, weight) = targets[i];
+                grad_z[i] = weight * (sigmoid(*zi) - t);
+            }
+        }, 1)
+        .pop()
+        .expect("one output");
+        weights.push(w.iter().map(|v| round6(*v)).collect());
+        bias.push(round6(b));
+    }
+    Head { kind: HeadKind::Sigmoid, labels: labels.to_vec(), dim, weights, bias, thresholds: vec![0.5; labels.len()] }
+}
+
+/// Train a softmax head; `y[i]` is the class index of example i.
+pub fn train_softmax(labels: &[String], x: &[Vec<f32>], y: &[usize], s: &TrainSettings) -> Head {
+    let dim = x.first().map_or(0, Vec::len);
+    let c = labels.len();
+    // Balance classes: weight = n / (c * n_class).
+    let mut counts = vec![0f64; c];
+    for &k in y {
+        counts[k] += 1.0;
+    }
+    let n = y.len() as f64;
+    let cw: Vec<f64> = counts.iter().map(|k| if *k > 0.0 { n / (c as f64 * k) } else { 0.0 }).collect();
+    let outputs = descend(x, dim, s, |z: &[f64], grad: &mut [f64]| {
+        // z and grad are laid out example-major: z[i * c + k].
+        for i in 0..y.len() {
+            let row = &z[i * c..(i + 1) * c];
+            let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let e: Vec<f64> = row.iter().map(|v| (v - m).exp()).collect();
+            let sum: f64 = e.iter().sum();
+            for k in 0..c {
+                let t = if y[i] == k { 1.0 } else { 0.0 };
+                grad[i * c + k] = cw[y[i]] * (e[k] / sum - t);
+            }
+        }
+    }, c);
+    let (weights, bias) = outputs.into_iter().map(|(w, b)| (w.iter().map(|v| round6(*v)).collect(), round6(b))).unzip();
+    Head { kind: HeadKind::Softmax, labels: labels.to_vec(), dim, weights, bias, thresholds: Vec::new() }
+}
+
+/// Gradient descent with Nesterov momentum on `outputs` linear functions of x. `loss_grad`
+/// receives the logits (example-major) and writes d(loss)/d(logit).
+fn descend(
+    x: &[Vec<f32>],
+    dim: usize,
+    s: &TrainSettings,
+    loss_grad: impl Fn(&[f64], &mut [f64]),
+    outputs: usize,
+) -> Vec<(Vec<f64>, f64)> {
+    let n = x.len();
+    if n == 0 {
+        return vec![(vec![0.0; dim], 0.0); outputs];
+    }
+    let mut w = vec![vec![0.0f64; dim + 1]; outputs]; // last entry: bias
+    let mut v = w.clone();
+    let mut z = vec![0.0f64; n * outputs];
+    let mut g = vec![0.0f64; n * outputs];
+    let momentum = 0.9;
+    for _ in 0..s.iterations {
+        // Look-ahead point.
+        let look: Vec<Vec<f64>> = w.iter().zip(&v).map(|(w, v)| w.iter().zip(v).map(|(a, b)| a + momentum * b).collect()).collect();
+        for (i, xi) in x.iter().enumerate() {
+            for (k, lk) in look.iter().enumerate() {
+                z[i * outputs + k] = xi.iter().zip(lk).map(|(a, b)| *a as f64 * b).sum::<f64>() + lk[dim];
+            }
+        }
+        loss_grad(&z, &mut g);
+        for k in 0..outputs {
+            let mut grad = vec![0.0f64; dim + 1];
+            for (i, xi) in x.iter().enumerate() {
+                let gi = g[i * outputs + k];
+                if gi == 0.0 {
+                    continue;
+                }
+                for (d, xv) in xi.iter().enumerate() {
+                    grad[d] += gi * *xv as f64;
+                }
+                grad[dim] += gi;
+            }
+            for d in 0..=dim {
+                grad[d] /= n as f64;
+                if d < dim {
+                    grad[d] += s.l2 * look[k][d];
+                }
+                v[k][d] = momentum * v[k][d] - s.learning_rate * grad[d];
+                w[k][d] += v[k][d];
+            }
+        }
+    }
+    w.into_iter().map(|mut wk| {
+        let b = wk.pop().expect("bias");
+        (wk, b)
+    }).collect()
+}
+
+/// The threshold in [0.05, 0.95] (step 0.01) that maximises F1 of `p >= t` against `truth`;
+/// ties go to the higher threshold (fewer false alarms).
+pub fn best_threshold(p: &[f32], truth: &[bool]) -> (f32, f64) {
+    let mut best = (0.5f32, -1.0f64);
+    for step in 5..=95 {
+        let t = step as f32 / 100.0;
+        let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
+        for (pi, ti) in p.iter().zip(truth) {
+            match (*pi >= t, *ti) {
+                (true, true) => tp += 1.0,
+                (true, false) => fp += 1.0,
+                (false, true) => fneg += 1.0,
+                _ => {}
+            }
+        }
+        let f1 = if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fneg) };
+        if f1 >= best.1 {
+            best = (t, f1);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two separable clusters in 3-d.
+    fn data() -> (Vec<Vec<f32>>, Vec<usize>) {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..40 {
+            let j = (i % 7) as f32 * 0.01;
+            x.push(vec![1.0 - j, 0.1 + j, 0.0]);
+            y.push(0);
+            x.push(vec![0.0, 0.2 - j, 1.0 + j]);
+            y.push(1);
+        }
+        (x, y)
+    }
+
+    #[test]
+    fn softmax_learns_separable_classes_deterministically() {
+        let (x, y) = data();
+        let labels = vec!["a".to_string(), "b".to_string()];
+        let h = train_softmax(&labels, &x, &y, &TrainSettings::default());
+        assert!(h.predict(&[1.0, 0.1, 0.0])[0] > 0.9);
+        assert!(h.predict(&[0.0, 0.1, 1.0])[1] > 0.9);
+        assert_eq!(h, train_softmax(&labels, &x, &y, &TrainSettings::default()));
+    }
+
+    #[test]
+    fn sigmoid_learns_a_rare_label() {
+        let (x, y) = data();
+        let yy: Vec<Vec<bool>> = y.iter().enumerate().map(|(i, c)| vec![*c == 1 && i % 4 == 1]).collect();
+        let h = train_sigmoid(&["rare".to_string()], &x, &yy, &TrainSettings::default());
+        let p: Vec<f32> = x.iter().map(|xi| h.predict(xi)[0]).collect();
+        let truth: Vec<bool> = yy.iter().map(|r| r[0]).collect();
+        let (t, f1) = best_threshold(&p, &truth);
+        assert!(t > 0.0 && f1 > 0.0);
+        // Positive-class examples score higher than the other cluster.
+        assert!(h.predict(&[0.0, 0.2, 1.0])[0] > h.predict(&[1.0, 0.1, 0.0])[0]);
+    }
+
+    #[test]
+    fn json_round_trip_and_shape_check() {
+        let (x, y) = data();
+        let h = train_softmax(&["a".into(), "b".into()], &x, &y, &TrainSettings::default());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("h.json");
+        std::fs::write(&p, h.to_json()).unwrap();
+        assert_eq!(Head::load(&p).unwrap(), h);
+        std::fs::write(&p, h.to_json().replace("\"dim\":3", "\"dim\":4")).unwrap();
+        assert!(Head::load(&p).unwrap_err().to_string().contains("shapes"));
+    }
+}
