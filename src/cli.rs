@@ -31,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Tag every comment of a survey export and write the root-cause report.
     Analyze(Box<AnalyzeArgs>),
+    /// Train the sentiment and theme heads on embeddings of the labelled examples.
+    Train(Box<TrainArgs>),
+    /// Measure accuracy against a gold file (per theme P/R/F1, sentiment accuracy).
+    Eval(Box<EvalArgs>),
     /// Validate a taxonomy file and list its themes.
     CheckTaxonomy {
         /// The taxonomy TOML file.
@@ -90,9 +94,142 @@ pub struct AnalyzeArgs {
     /// Keep personal data in report verbatims (masked by default).
     #[arg(long)]
     pub keep_pii: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// No progress bar and no closing summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Which classifier runs, shared by analyze, train and eval.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Classifier: `onnx` (the transformer heads with the lexicon, default) or `none` (lexicon only).
+    #[arg(long, default_value = "onnx", value_parser = ["onnx", "none"])]
+    pub encoder: String,
+    /// Encoder model folder (default: models/multilingual-e5-small, as written by scripts/fetch-models).
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
+    /// Folder of the trained heads (default: models/heads).
+    #[arg(long)]
+    pub heads_dir: Option<PathBuf>,
+    /// ONNX model precision: int8 (default, faster) or fp32.
+    #[arg(long, default_value = "int8", value_parser = ["int8", "fp32"])]
+    pub precision: String,
+}
+
+/// `models/<rel>` under the first of: $NPSIGHT_HOME, the current folder, the folders above the
+/// executable (so `target/release/npsight` finds the repository's models); else under the
+/// current folder, for the error message.
+pub fn resolve_models_path(rel: &str) -> PathBuf {
+    let mut bases: Vec<PathBuf> = Vec::new();
+    if let Some(h) = std::env::var_os("NPSIGHT_HOME") {
+        bases.push(PathBuf::from(h));
+    }
+    bases.push(PathBuf::from("."));
+    if let Ok(exe) = std::env::current_exe() {
+        bases.extend(exe.ancestors().skip(1).take(4).map(PathBuf::from));
+    }
+    bases
+        .iter()
+        .map(|b| b.join("models").join(rel))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("models").join(rel))
+}
+
+impl ModelArgs {
+    pub fn model_dir(&self) -> PathBuf {
+        self.model_dir
+            .clone()
+            .unwrap_or_else(|| resolve_models_path("multilingual-e5-small"))
+    }
+
+    pub fn heads_dir(&self) -> PathBuf {
+        self.heads_dir
+            .clone()
+            .unwrap_or_else(|| resolve_models_path("heads"))
+    }
+
+    pub fn encoder(&self) -> Result<std::sync::Arc<dyn crate::encoder::Encoder>> {
+        let dir = self.model_dir();
+        crate::tagger::combined::require_model_dir(&dir)?;
+        let config = crate::encoder::EncoderConfig {
+            model_dir: dir,
+            model_file: self.precision.parse()?,
+            ..Default::default()
+        };
+        Ok(std::sync::Arc::new(crate::encoder::OnnxEncoder::new(
+            &config,
+        )?))
+    }
+
+    /// The classifier these flags ask for.
+    pub fn classifier(
+        &self,
+        taxonomy: &Taxonomy,
+        lexicon: &SentimentLexicon,
+    ) -> Result<Box<dyn crate::tagger::Classifier>> {
+        let lex = LexiconTagger::new(&LexiconConfig {
+            taxonomy: taxonomy.clone(),
+            lexicon: lexicon.clone(),
+        })?;
+        if self.encoder == "none" {
+            return Ok(Box::new(lex));
+        }
+        let encoder = self.encoder()?;
+        let heads = crate::tagger::combined::Heads::load(&crate::tagger::combined::HeadsConfig {
+            dir: self.heads_dir(),
+        })?;
+        Ok(Box::new(crate::tagger::combined::CombinedTagger::new(
+            lex, encoder, heads, taxonomy,
+        )?))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Folder with the labelled examples train.csv and dev.csv.
+    #[arg(long, default_value = "models/examples")]
+    pub examples: PathBuf,
+    /// Extra sentiment data (source,lang,text,sentiment); repeatable. Default: .cache/training/extra.csv when present.
+    #[arg(long)]
+    pub extra: Vec<PathBuf>,
+    /// A corrected tagged.csv (people fixed `sentiment` and `themes`); repeatable.
+    #[arg(long)]
+    pub corrections: Vec<PathBuf>,
+    /// Where to write sentiment.json, themes.json and manifest.json.
+    #[arg(long, default_value = "models/heads")]
+    pub out: PathBuf,
+    /// Theme taxonomy TOML (default: built-in).
+    #[arg(long)]
+    pub taxonomy: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Gold file: CSV with a text column and `sentiment` and/or `themes` (ids, `;`-joined) columns, optionally `lang`.
+    #[arg(long)]
+    pub gold: PathBuf,
+    #[arg(long, value_name = "COLUMN")]
+    pub text_column: Option<String>,
+    #[arg(long, value_name = "COLUMN")]
+    pub lang_column: Option<String>,
+    #[arg(long, value_name = "COLUMN")]
+    pub sentiment_column: Option<String>,
+    #[arg(long, value_name = "COLUMN")]
+    pub themes_column: Option<String>,
+    /// Score sentiment as positive vs negative only (sign of the score), for star-rating data.
+    #[arg(long)]
+    pub polarity: bool,
+    /// Write eval.md and eval.json here (default: print the Markdown).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub taxonomy: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 impl AnalyzeArgs {
@@ -131,6 +268,10 @@ impl AnalyzeArgs {
         cfg.threads = self.threads;
         cfg.quiet = self.quiet;
         cfg.keep_pii = self.keep_pii;
+        if self.model.encoder != "none" {
+            // The encoder batches and length-sorts inside each call: give it more rows.
+            cfg.batch_size = 256;
+        }
         if self.out.is_file() {
             bail!("--out {}: is a file; give a folder", self.out.display());
         }
@@ -179,11 +320,8 @@ pub fn closing_summary(o: &Outcome) -> String {
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     let cfg = args.to_config()?;
     let (taxonomy, lexicon) = load_models(args)?;
-    let tagger = LexiconTagger::new(&LexiconConfig {
-        taxonomy: taxonomy.clone(),
-        lexicon: lexicon.clone(),
-    })?;
-    let outcome = analyze(&cfg, &taxonomy, &lexicon, &tagger)?;
+    let classifier = args.model.classifier(&taxonomy, &lexicon)?;
+    let outcome = analyze(&cfg, &taxonomy, &lexicon, classifier.as_ref())?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", closing_summary(&outcome));
@@ -193,6 +331,74 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn load_taxonomy(path: &Option<PathBuf>) -> Result<Taxonomy> {
+    Ok(match path {
+        Some(p) => Taxonomy::load(p)?,
+        None => Taxonomy::builtin()?,
+    })
+}
+
+fn run_train(args: &TrainArgs) -> Result<ExitCode> {
+    let taxonomy = load_taxonomy(&args.taxonomy)?;
+    let lexicon = SentimentLexicon::builtin()?;
+    let encoder = args.model.encoder()?;
+    let mut extra = args.extra.clone();
+    let default_extra = PathBuf::from(".cache/training/extra.csv");
+    if extra.is_empty() && default_extra.is_file() {
+        extra.push(default_extra);
+    }
+    let cfg = crate::train::TrainConfig {
+        examples_dir: args.examples.clone(),
+        extra,
+        corrections: args.corrections.clone(),
+        out_dir: args.out.clone(),
+        settings: Default::default(),
+    };
+    let mut log = |m: &str| eprintln!("npsight train: {m}");
+    let trained = crate::train::train(&cfg, &taxonomy, &lexicon, encoder, &mut log)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", crate::eval::render_md(&trained.dev));
+    let _ = writeln!(out, "heads written to {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_eval(args: &EvalArgs) -> Result<ExitCode> {
+    let taxonomy = load_taxonomy(&args.taxonomy)?;
+    let lexicon = SentimentLexicon::builtin()?;
+    let classifier = args.model.classifier(&taxonomy, &lexicon)?;
+    let cols = crate::labelled::LabelColumns {
+        text: args.text_column.clone(),
+        lang: args.lang_column.clone(),
+        sentiment: args.sentiment_column.clone(),
+        themes: args.themes_column.clone(),
+    };
+    let gold = crate::labelled::read(&args.gold, &cols)?;
+    let report = crate::eval::evaluate(
+        &gold,
+        &args.gold.display().to_string(),
+        &taxonomy,
+        &lexicon,
+        classifier.as_ref(),
+        args.polarity,
+    )?;
+    let md = crate::eval::render_md(&report);
+    match &args.out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("--out {}: {e}", dir.display()))?;
+            let mut f = crate::output::atomic::AtomicFile::create(&dir.join("eval.md"))?;
+            f.write_all(md.as_bytes())?;
+            f.commit()?;
+            let mut f = crate::output::atomic::AtomicFile::create(&dir.join("eval.json"))?;
+            f.write_all(&serde_json::to_vec_pretty(&report)?)?;
+            f.commit()?;
+            println!("{md}");
+        }
+        None => println!("{md}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
@@ -230,6 +436,8 @@ pub fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Analyze(a) => run_analyze(a),
+        Command::Train(a) => run_train(a),
+        Command::Eval(a) => run_eval(a),
         Command::CheckTaxonomy { file } => run_check_taxonomy(file),
     };
     match result {

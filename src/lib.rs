@@ -5,7 +5,11 @@
 //! [`tagger::Classifier`], and writes tagged data, rejects, `summary.json` and the reports.
 
 pub mod cli;
+pub mod encoder;
+pub mod eval;
+pub mod heads;
 pub mod input;
+pub mod labelled;
 pub mod lexicon;
 pub mod output;
 pub mod pii;
@@ -15,3 +19,4 @@ pub mod stats;
 pub mod tagger;
 pub mod taxonomy;
 pub mod text;
+pub mod train;

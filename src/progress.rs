@@ -24,7 +24,9 @@ impl Progress {
             return;
         }
         self.last = Instant::now();
-        let pct = (100 * byte).checked_div(self.total_bytes).map_or(0, |p| p.min(100));
+        let pct = (100 * byte)
+            .checked_div(self.total_bytes)
+            .map_or(0, |p| p.min(100));
         let filled = (pct / 4) as usize;
         let bar = format!("{}{}", "#".repeat(filled), ".".repeat(25 - filled));
         let _ = write!(std::io::stderr(), "\r  [{bar}] {pct:>3}%  {rows} rows");

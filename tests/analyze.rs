@@ -8,7 +8,7 @@ use common::{Workdir, SMALL_EXPORT};
 fn small_export_writes_every_output_and_accounts_for_every_row() {
     let w = Workdir::new();
     w.write("in.csv", SMALL_EXPORT);
-    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
     assert_eq!(r.code, 1, "rows were rejected, so exit 1: {}", r.stderr);
     for f in [
         "tagged.csv",
@@ -124,7 +124,15 @@ fn small_export_writes_every_output_and_accounts_for_every_row() {
 fn exit_zero_when_nothing_is_rejected_and_quiet_prints_nothing() {
     let w = Workdir::new();
     w.write("in.csv", "score,comment\n9,great\n3,slow\n");
-    let r = w.run(&["analyze", "in.csv", "--out", "out", "--quiet"]);
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.is_empty() && r.stderr.is_empty());
 }
@@ -133,7 +141,7 @@ fn exit_zero_when_nothing_is_rejected_and_quiet_prints_nothing() {
 fn missing_text_column_names_the_headers_and_the_flag() {
     let w = Workdir::new();
     w.write("in.csv", "id,score,notes\n1,9,x\n");
-    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("'id', 'score', 'notes'") && r.stderr.contains("--text-column"),
@@ -146,6 +154,8 @@ fn missing_text_column_names_the_headers_and_the_flag() {
     );
     let r = w.run(&[
         "analyze",
+        "--encoder",
+        "none",
         "in.csv",
         "--out",
         "out",
@@ -161,6 +171,8 @@ fn unknown_column_flag_is_named() {
     w.write("in.csv", "score,comment\n9,x\n");
     let r = w.run(&[
         "analyze",
+        "--encoder",
+        "none",
         "in.csv",
         "--out",
         "out",
@@ -184,7 +196,7 @@ fn semicolon_export_with_bom_decimal_commas_and_windows_1252() {
         b"ID;Bewertung;Kommentar\r\n1;9,0;Sehr gut, danke\r\n2;3;Gr\xfc\xdfe, tr\xe8s lent\r\n"
             .to_vec();
     w.write("cp1252.csv", &bytes);
-    let r = w.run(&["analyze", "cp1252.csv", "--out", "a"]);
+    let r = w.run(&["analyze", "--encoder", "none", "cp1252.csv", "--out", "a"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let (_, rows) = w.csv("a/tagged.csv");
     assert_eq!(rows.len(), 2);
@@ -199,7 +211,7 @@ fn semicolon_export_with_bom_decimal_commas_and_windows_1252() {
         .as_bytes()
         .to_vec();
     w.write("bom.csv", &bytes);
-    let r = w.run(&["analyze", "bom.csv", "--out", "b"]);
+    let r = w.run(&["analyze", "--encoder", "none", "bom.csv", "--out", "b"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let (header, _) = w.csv("b/tagged.csv");
     assert_eq!(header[0], "ID", "BOM stripped from the first header");
@@ -214,7 +226,7 @@ fn utf16_with_bom_and_tabs() {
         bytes.extend(u.to_le_bytes());
     }
     w.write("u16.csv", bytes);
-    let r = w.run(&["analyze", "u16.csv", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "u16.csv", "--out", "out"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let (_, rows) = w.csv("out/tagged.csv");
     assert_eq!(rows[1][1], "было долго");
@@ -227,7 +239,7 @@ fn quoted_newlines_and_ragged_rows() {
         "in.csv",
         "id,score,comment,team\n1,9,\"line one\nline two, still the comment\",A\n2,8,short row\n3,7,too,many,fields\n4,6,trailing empties,B,,\n",
     );
-    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
     assert_eq!(r.code, 1);
     let (_, rows) = w.csv("out/tagged.csv");
     assert_eq!(
@@ -249,7 +261,7 @@ fn formula_injection_is_neutralised_and_html_is_escaped() {
         "in.csv",
         "score,comment,agent\n1,\"=HYPERLINK(\"\"http://x\"\",\"\"click\"\") rude agent <script>alert(1)</script>\",@evil\n2,\"<img src=x onerror=alert(1)> terrible wait\",-5\n",
     );
-    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let (_, rows) = w.csv("out/tagged.csv");
     assert!(rows[0][1].starts_with("'=HYPERLINK"), "{:?}", rows[0]);
@@ -280,7 +292,7 @@ fn personal_data_is_masked_in_reports_unless_kept() {
         "in.csv",
         "score,comment\n1,\"Rude agent, call me on +44 7700 900123 or mail jo@example.com, card 4111 1111 1111 1111\"\n",
     );
-    w.run(&["analyze", "in.csv", "--out", "masked"]);
+    w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "masked"]);
     let html = w.read("masked/report.html");
     let md = w.read("masked/report.md");
     for doc in [&html, &md] {
@@ -293,7 +305,15 @@ fn personal_data_is_masked_in_reports_unless_kept() {
     }
     assert!(html.contains("[PHONE]") && html.contains("[EMAIL]") && html.contains("[CARD]"));
     assert_eq!(w.summary("masked")["pii_masked"], true);
-    w.run(&["analyze", "in.csv", "--out", "kept", "--keep-pii"]);
+    w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "kept",
+        "--keep-pii",
+    ]);
     assert!(w.read("kept/report.html").contains("jo@example.com"));
     assert_eq!(w.summary("kept")["pii_masked"], false);
 }
@@ -309,9 +329,36 @@ fn reruns_and_thread_counts_give_identical_bytes() {
         big.push_str(&format!("{i},{},{},{}\n", fields[5], fields[6], fields[3]));
     }
     w.write("in.csv", &big);
-    w.run(&["analyze", "in.csv", "--out", "one", "--threads", "1"]);
-    w.run(&["analyze", "in.csv", "--out", "two", "--threads", "2"]);
-    w.run(&["analyze", "in.csv", "--out", "again", "--threads", "2"]);
+    w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "one",
+        "--threads",
+        "1",
+    ]);
+    w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "two",
+        "--threads",
+        "2",
+    ]);
+    w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "again",
+        "--threads",
+        "2",
+    ]);
     for f in [
         "tagged.csv",
         "rejected.csv",
@@ -352,7 +399,7 @@ fn xlsx_input_with_several_sheets() {
     s.write_string(3, 1, "eleven").unwrap();
     s.write_string(3, 2, "x").unwrap();
     wb.save(w.path("in.xlsx")).unwrap();
-    let r = w.run(&["analyze", "in.xlsx", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "in.xlsx", "--out", "out"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let s = w.summary("out");
     assert_eq!(
@@ -364,7 +411,16 @@ fn xlsx_input_with_several_sheets() {
     assert_eq!(rej[0][1], "4", "sheet row number");
     let (_, rows) = w.csv("out/tagged.csv");
     assert_eq!(rows[0][1], "9", "whole numbers are not written as 9.0");
-    let r = w.run(&["analyze", "in.xlsx", "--out", "out2", "--sheet", "Nope"]);
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.xlsx",
+        "--out",
+        "out2",
+        "--sheet",
+        "Nope",
+    ]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("no sheet named 'Nope'") && r.stderr.contains("Cover, Responses"),
@@ -380,6 +436,8 @@ fn taxonomy_errors_name_theme_and_field() {
     w.write("tax.toml", "schema = 1\n[[theme]]\nid = \"wait\"\nname = \"Wait\"\ngroup = \"process\"\n[theme.patterns]\nen = [\"ok\", \"* *\"]\n");
     let r = w.run(&[
         "analyze",
+        "--encoder",
+        "none",
         "in.csv",
         "--out",
         "out",
@@ -401,10 +459,17 @@ fn bad_paths_fail_fast_with_the_flag_named() {
     let w = Workdir::new();
     w.write("in.csv", "score,comment\n9,x\n");
     w.write("afile", "x");
-    let r = w.run(&["analyze", "in.csv", "--out", "afile"]);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "afile"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--out afile"), "{}", r.stderr);
-    let r = w.run(&["analyze", "missing.csv", "--out", "out"]);
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "missing.csv",
+        "--out",
+        "out",
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("missing.csv"), "{}", r.stderr);
     let r = w.run(&["analyze"]);
@@ -415,7 +480,7 @@ fn bad_paths_fail_fast_with_the_flag_named() {
 fn empty_and_header_only_files() {
     let w = Workdir::new();
     w.write("empty.csv", "");
-    let r = w.run(&["analyze", "empty.csv", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "empty.csv", "--out", "out"]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("empty.csv: the file is empty"),
@@ -423,7 +488,7 @@ fn empty_and_header_only_files() {
         r.stderr
     );
     w.write("header.csv", "score,comment\n");
-    let r = w.run(&["analyze", "header.csv", "--out", "out"]);
+    let r = w.run(&["analyze", "--encoder", "none", "header.csv", "--out", "out"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(w.summary("out")["counts"]["rows_in"], 0);
     assert!(w.read("out/report.md").contains("no responses"));

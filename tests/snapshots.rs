@@ -15,6 +15,8 @@ fn report_md_snapshot() {
     );
     let r = w.run(&[
         "analyze",
+        "--encoder",
+        "none",
         "export.csv",
         "--out",
         "out",

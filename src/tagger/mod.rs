@@ -5,6 +5,7 @@
 //! Shape, as for every model in this project: `XConfig` -> `X::new(config)?` -> batch
 //! `classify(&[Prepared]) -> Result<Vec<Tagging>>`, output in input order.
 
+pub mod combined;
 pub mod lexicon_tagger;
 
 use serde::{Deserialize, Serialize};

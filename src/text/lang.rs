@@ -98,8 +98,8 @@ const FUNCTION_WORDS: [(&str, &[&str]); 4] = [
         "en",
         &[
             "the", "and", "is", "was", "to", "of", "i", "my", "it", "for", "with", "not", "very",
-            "they", "you", "on", "but", "have", "this", "that", "were", "been", "me", "thanks",
-            "thank", "great", "good", "would", "could", "never", "no", "so", "an", "at",
+            "they", "you", "on", "but", "have", "this", "that", "were", "been", "thanks", "thank",
+            "great", "good", "would", "could", "never", "so", "an", "at",
         ],
     ),
     (
@@ -115,7 +115,8 @@ const FUNCTION_WORDS: [(&str, &[&str]); 4] = [
         &[
             "el", "los", "las", "y", "que", "muy", "es", "un", "una", "por", "con", "pero", "fue",
             "para", "lo", "mi", "del", "gracias", "bien", "nada", "nunca", "tengo", "han", "está",
-            "estoy", "al", "sin", "cuando", "como", "más",
+            "estoy", "al", "sin", "cuando", "como", "más", "estuvo", "era", "hay", "nos", "este",
+            "esta", "todo",
         ],
     ),
     (
@@ -124,6 +125,7 @@ const FUNCTION_WORDS: [(&str, &[&str]); 4] = [
             "le", "les", "et", "est", "très", "je", "pas", "une", "mais", "pour", "avec", "été",
             "il", "du", "mon", "ma", "j", "n", "c", "qu", "merci", "bien", "rien", "jamais", "ai",
             "suis", "au", "aux", "sans", "quand", "comme", "plus", "ce", "cette", "des", "on",
+            "était", "ils", "elle", "nous", "vous",
         ],
     ),
 ];
@@ -254,7 +256,7 @@ pub fn detect_language(text: &str) -> Language {
         };
     }
     if s.latin * 2 >= s.letters {
-        if s.vietnamese >= 2 || (s.vietnamese >= 1 && s.letters < 12) {
+        if s.vietnamese >= 1 {
             return make("vi", true, &["vi"]);
         }
         return detect_latin(text, s.letters);

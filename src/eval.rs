@@ -1,0 +1,350 @@
+//! `npsight eval`: measured accuracy against a gold file. Per theme precision, recall and F1
+//! (micro and macro), per language; sentiment accuracy and the confusion matrix; written as
+//! Markdown and JSON. With `--polarity`, sentiment is scored as positive-versus-negative only
+//! (the sign of the sentiment score), the usual protocol for star-rating data sets.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::labelled::Labelled;
+use crate::lexicon::SentimentLexicon;
+use crate::tagger::{prepare, Classifier, Sentiment, Tagging};
+use crate::taxonomy::Taxonomy;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Prf {
+    pub tp: u64,
+    pub fp: u64,
+    pub fn_: u64,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub f1: Option<f64>,
+}
+
+impl Prf {
+    fn finish(mut self) -> Prf {
+        let (tp, fp, fn_) = (self.tp as f64, self.fp as f64, self.fn_ as f64);
+        self.precision = (tp + fp > 0.0).then(|| tp / (tp + fp));
+        self.recall = (tp + fn_ > 0.0).then(|| tp / (tp + fn_));
+        self.f1 = (tp + fp + fn_ > 0.0).then(|| 2.0 * tp / (2.0 * tp + fp + fn_));
+        self
+    }
+    fn add(&mut self, o: &Prf) {
+        self.tp += o.tp;
+        self.fp += o.fp;
+        self.fn_ += o.fn_;
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SentimentScores {
+    pub n: u64,
+    pub correct: u64,
+    pub accuracy: Option<f64>,
+    /// gold label -> predicted label -> count
+    pub confusion: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Scores {
+    pub n: u64,
+    pub themes: BTreeMap<String, Prf>,
+    pub themes_micro: Prf,
+    pub themes_macro_f1: Option<f64>,
+    pub sentiment: SentimentScores,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvalReport {
+    pub gold_file: String,
+    pub model_id: String,
+    pub polarity_only: bool,
+    pub overall: Scores,
+    pub by_language: BTreeMap<String, Scores>,
+    /// The worst sentiment errors (gold, predicted, score, text), for people to read.
+    pub sentiment_errors: Vec<(String, String, f32, String)>,
+}
+
+/// The label the prediction gives for scoring.
+fn predicted_label(t: &Tagging, polarity_only: bool) -> String {
+    if polarity_only {
+        if t.sentiment_score > 0.0 {
+            "positive"
+        } else if t.sentiment_score < 0.0 {
+            "negative"
+        } else {
+            "neutral"
+        }
+        .to_string()
+    } else {
+        t.sentiment.as_str().to_string()
+    }
+}
+
+fn score(
+    gold: &[&Labelled],
+    pred: &[&Tagging],
+    taxonomy: &Taxonomy,
+    polarity_only: bool,
+) -> Scores {
+    let mut s = Scores {
+        n: gold.len() as u64,
+        ..Default::default()
+    };
+    let with_themes = gold.iter().any(|g| g.themes.is_some());
+    if with_themes {
+        for t in &taxonomy.themes {
+            s.themes.insert(t.id.clone(), Prf::default());
+        }
+    }
+    for (g, p) in gold.iter().zip(pred) {
+        if let Some(gt) = &g.themes {
+            for theme in &taxonomy.themes {
+                let truth = gt.iter().any(|(id, _)| *id == theme.id);
+                let said = p
+                    .themes
+                    .iter()
+                    .any(|x| taxonomy.themes[x.theme].id == theme.id);
+                let e = s.themes.get_mut(&theme.id).expect("inserted");
+                match (said, truth) {
+                    (true, true) => e.tp += 1,
+                    (true, false) => e.fp += 1,
+                    (false, true) => e.fn_ += 1,
+                    _ => {}
+                }
+            }
+        }
+        if let Some(gs) = &g.sentiment {
+            let label = predicted_label(p, polarity_only);
+            s.sentiment.n += 1;
+            if *gs == label {
+                s.sentiment.correct += 1;
+            }
+            *s.sentiment
+                .confusion
+                .entry(gs.clone())
+                .or_default()
+                .entry(label)
+                .or_default() += 1;
+        }
+    }
+    let mut micro = Prf::default();
+    let mut f1s = Vec::new();
+    for prf in s.themes.values_mut() {
+        micro.add(prf);
+        *prf = std::mem::take(prf).finish();
+        if prf.tp + prf.fn_ > 0 {
+            f1s.push(prf.f1.unwrap_or(0.0));
+        }
+    }
+    s.themes_micro = micro.finish();
+    s.themes_macro_f1 = (!f1s.is_empty()).then(|| f1s.iter().sum::<f64>() / f1s.len() as f64);
+    s.sentiment.accuracy =
+        (s.sentiment.n > 0).then(|| s.sentiment.correct as f64 / s.sentiment.n as f64);
+    s
+}
+
+/// Tag the gold texts with `classifier` and score them.
+pub fn evaluate(
+    gold: &[Labelled],
+    gold_file: &str,
+    taxonomy: &Taxonomy,
+    lexicon: &SentimentLexicon,
+    classifier: &dyn Classifier,
+    polarity_only: bool,
+) -> Result<EvalReport> {
+    let preds: Vec<Tagging> = gold
+        .par_chunks(128)
+        .map(|chunk| {
+            let prepared: Vec<_> = chunk.iter().map(|g| prepare(&g.text, lexicon)).collect();
+            classifier.classify(&prepared)
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let all_g: Vec<&Labelled> = gold.iter().collect();
+    let all_p: Vec<&Tagging> = preds.iter().collect();
+    let overall = score(&all_g, &all_p, taxonomy, polarity_only);
+    let mut by_language = BTreeMap::new();
+    let mut langs: Vec<&str> = gold.iter().filter_map(|g| g.lang.as_deref()).collect();
+    langs.sort_unstable();
+    langs.dedup();
+    for lang in langs {
+        let idx: Vec<usize> = (0..gold.len())
+            .filter(|i| gold[*i].lang.as_deref() == Some(lang))
+            .collect();
+        let g: Vec<&Labelled> = idx.iter().map(|i| &gold[*i]).collect();
+        let p: Vec<&Tagging> = idx.iter().map(|i| &preds[*i]).collect();
+        by_language.insert(lang.to_string(), score(&g, &p, taxonomy, polarity_only));
+    }
+    // Confident mistakes first: |score| high and wrong.
+    let mut errors: Vec<(String, String, f32, String)> = gold
+        .iter()
+        .zip(&preds)
+        .filter_map(|(g, p)| {
+            let gs = g.sentiment.as_ref()?;
+            let label = predicted_label(p, polarity_only);
+            (*gs != label && gs != "mixed" && label != Sentiment::Mixed.as_str()).then(|| {
+                (
+                    gs.clone(),
+                    label,
+                    p.sentiment_score,
+                    g.text.chars().take(160).collect(),
+                )
+            })
+        })
+        .collect();
+    errors.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()).then(a.3.cmp(&b.3)));
+    errors.truncate(15);
+    Ok(EvalReport {
+        gold_file: gold_file.to_string(),
+        model_id: classifier.model_id(),
+        polarity_only,
+        overall,
+        by_language,
+        sentiment_errors: errors,
+    })
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("–".into(), |x| format!("{:.1}", 100.0 * x))
+}
+
+pub fn render_md(r: &EvalReport) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# Evaluation: {}\n", r.gold_file);
+    let _ = writeln!(
+        o,
+        "Model `{}`{}.\n",
+        r.model_id,
+        if r.polarity_only {
+            "; sentiment scored as positive vs negative (sign of the score)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        o,
+        "| language | n | sentiment accuracy % | theme micro P % | R % | F1 % | macro F1 % |"
+    );
+    let _ = writeln!(o, "|---|--:|--:|--:|--:|--:|--:|");
+    let row = |name: &str, s: &Scores| {
+        format!(
+            "| {name} | {} | {} | {} | {} | {} | {} |",
+            s.n,
+            pct(s.sentiment.accuracy),
+            pct(s.themes_micro.precision),
+            pct(s.themes_micro.recall),
+            pct(s.themes_micro.f1),
+            pct(s.themes_macro_f1)
+        )
+    };
+    for (l, s) in &r.by_language {
+        let _ = writeln!(o, "{}", row(l, s));
+    }
+    let _ = writeln!(o, "{}", row("**all**", &r.overall));
+    if !r.overall.themes.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n## Themes\n\n| theme | support | P % | R % | F1 % |\n|---|--:|--:|--:|--:|"
+        );
+        for (id, p) in &r.overall.themes {
+            let _ = writeln!(
+                o,
+                "| {id} | {} | {} | {} | {} |",
+                p.tp + p.fn_,
+                pct(p.precision),
+                pct(p.recall),
+                pct(p.f1)
+            );
+        }
+    }
+    if r.overall.sentiment.n > 0 {
+        let labels = ["positive", "negative", "neutral", "mixed"];
+        let _ = writeln!(o, "\n## Sentiment confusion (rows: gold, columns: predicted)\n\n| gold \\ predicted | {} |\n|---|{}", labels.join(" | "), "--:|".repeat(labels.len()));
+        for g in labels {
+            let Some(row) = r.overall.sentiment.confusion.get(g) else {
+                continue;
+            };
+            let cells: Vec<String> = labels
+                .iter()
+                .map(|p| row.get(*p).copied().unwrap_or(0).to_string())
+                .collect();
+            let _ = writeln!(o, "| {g} | {} |", cells.join(" | "));
+        }
+        if !r.sentiment_errors.is_empty() {
+            let _ = writeln!(o, "\n## Most confident sentiment errors\n");
+            for (g, p, s, t) in &r.sentiment_errors {
+                let _ = writeln!(
+                    o,
+                    "- gold {g}, predicted {p} ({s:+.2}): {}",
+                    crate::output::report_md::md_escape(t)
+                );
+            }
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tagger::ThemeTag;
+
+    #[test]
+    fn prf_by_hand() {
+        let tax = Taxonomy::parse("schema = 1\n[[theme]]\nid = \"a\"\nname = \"A\"\ngroup = \"agent\"\n[theme.patterns]\nen = [\"x\"]\n", "t").unwrap();
+        let g = |themes: &[&str], s: &str| Labelled {
+            text: "x".into(),
+            lang: Some("en".into()),
+            sentiment: Some(s.into()),
+            themes: Some(themes.iter().map(|t| (t.to_string(), None)).collect()),
+            source: String::new(),
+        };
+        let p = |themes: bool, s: Sentiment| Tagging {
+            sentiment: s,
+            sentiment_score: 0.0,
+            themes: if themes {
+                vec![ThemeTag {
+                    theme: 0,
+                    polarity: s,
+                    confidence: None,
+                    evidence: vec![],
+                }]
+            } else {
+                vec![]
+            },
+        };
+        let gold = [
+            g(&["a"], "positive"),
+            g(&["a"], "negative"),
+            g(&[], "neutral"),
+            g(&[], "neutral"),
+        ];
+        let pred = [
+            p(true, Sentiment::Positive),
+            p(false, Sentiment::Positive),
+            p(true, Sentiment::Neutral),
+            p(false, Sentiment::Neutral),
+        ];
+        let s = score(
+            &gold.iter().collect::<Vec<_>>(),
+            &pred.iter().collect::<Vec<_>>(),
+            &tax,
+            false,
+        );
+        // tp 1, fn 1, fp 1: P = R = F1 = 0.5
+        assert_eq!(
+            (s.themes_micro.tp, s.themes_micro.fp, s.themes_micro.fn_),
+            (1, 1, 1)
+        );
+        assert_eq!(s.themes_micro.f1, Some(0.5));
+        assert_eq!(s.sentiment.accuracy, Some(0.75));
+        assert_eq!(s.sentiment.confusion["negative"]["positive"], 1);
+    }
+}

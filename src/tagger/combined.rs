@@ -1,0 +1,257 @@
+//! The transformer classifier: sentence embeddings (multilingual-e5-small through an
+//! [`Encoder`]) scored by the project's own heads, combined with the lexicon tagger.
+//!
+//! Per comment, the whole comment and each of its clauses (when it has more than one) are
+//! embedded in one batch call. Sentiment comes from the sentiment head on the whole comment;
+//! it is *mixed* when one clause is confidently positive and another confidently negative.
+//! A theme is tagged when the lexicon found it, or when the theme head's probability on the
+//! comment or on any clause reaches the theme's threshold, chosen on the dev split of
+//! `models/examples` (never on test data). Every tag keeps evidence: the lexicon span, or the
+//! clause that scored highest; and a confidence: the head's probability. A theme mention takes
+//! the polarity the sentiment head gives its clause; phrases that carry their own polarity in
+//! the taxonomy ("on hold for ages") keep it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{Classifier, Evidence, LexiconTagger, Prepared, Sentiment, Source, Tagging, ThemeTag};
+use crate::encoder::Encoder;
+use crate::heads::Head;
+use crate::taxonomy::Taxonomy;
+
+/// A clause counts as clearly positive or negative for "mixed" from this probability.
+pub const MIXED_CLAUSE_P: f32 = 0.7;
+pub const SENTIMENT_LABELS: [&str; 3] = ["positive", "negative", "neutral"];
+
+/// What `npsight train` writes next to the heads, so anyone can retrain and compare bytes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub tool_version: String,
+    pub encoder_id: String,
+    pub settings: crate::heads::TrainSettings,
+    /// sha256 of every training input file, by name.
+    pub data_sha256: std::collections::BTreeMap<String, String>,
+    pub train_examples: usize,
+    pub extra_sentiment_examples: usize,
+    pub sentiment_sha256: String,
+    pub themes_sha256: String,
+    /// Dev-split figures at training time.
+    pub dev: serde_json::Value,
+}
+
+/// Where the heads are.
+#[derive(Debug, Clone)]
+pub struct HeadsConfig {
+    pub dir: PathBuf,
+}
+
+impl Default for HeadsConfig {
+    fn default() -> Self {
+        HeadsConfig {
+            dir: PathBuf::from("models/heads"),
+        }
+    }
+}
+
+pub struct Heads {
+    pub sentiment: Head,
+    pub themes: Head,
+    pub id: String,
+}
+
+impl Heads {
+    pub fn load(config: &HeadsConfig) -> Result<Heads> {
+        let s = config.dir.join("sentiment.json");
+        let t = config.dir.join("themes.json");
+        if !s.is_file() || !t.is_file() {
+            bail!(
+                "{}: no trained heads (sentiment.json, themes.json); run `npsight train` (after scripts/fetch-models)",
+                config.dir.display()
+            );
+        }
+        let sentiment = Head::load(&s)?;
+        let themes = Head::load(&t)?;
+        if sentiment.labels != SENTIMENT_LABELS {
+            bail!("{}: labels must be {:?}", s.display(), SENTIMENT_LABELS);
+        }
+        let bytes = [std::fs::read(&s)?, std::fs::read(&t)?].concat();
+        let id = crate::taxonomy::sha256_hex(&bytes)[..12].to_string();
+        Ok(Heads {
+            sentiment,
+            themes,
+            id,
+        })
+    }
+}
+
+pub struct CombinedTagger {
+    lexicon: LexiconTagger,
+    encoder: std::sync::Arc<dyn Encoder>,
+    heads: Heads,
+    /// For each theme-head label, the taxonomy index (None: not in this taxonomy).
+    head_to_theme: Vec<Option<usize>>,
+}
+
+impl CombinedTagger {
+    pub fn new(
+        lexicon: LexiconTagger,
+        encoder: std::sync::Arc<dyn Encoder>,
+        heads: Heads,
+        taxonomy: &Taxonomy,
+    ) -> Result<Self> {
+        if heads.sentiment.dim != encoder.dim() || heads.themes.dim != encoder.dim() {
+            bail!(
+                "the heads were trained for {}-d embeddings but the encoder gives {}; retrain with `npsight train`",
+                heads.themes.dim,
+                encoder.dim()
+            );
+        }
+        let head_to_theme = heads
+            .themes
+            .labels
+            .iter()
+            .map(|l| taxonomy.index_of(l))
+            .collect();
+        Ok(CombinedTagger {
+            lexicon,
+            encoder,
+            heads,
+            head_to_theme,
+        })
+    }
+
+    /// Texts to embed for one comment: the comment, then each clause if there are several.
+    fn units(p: &Prepared) -> Vec<(usize, usize)> {
+        let chars = p.text.chars().count();
+        let mut v = vec![(0, chars)];
+        if p.clauses.len() > 1 {
+            for c in &p.clauses {
+                v.push((p.tokens[c.tokens.0].start, p.tokens[c.tokens.1 - 1].end));
+            }
+        }
+        v
+    }
+
+    fn combine(&self, lexical: Tagging, emb: &[Vec<f32>], spans: &[(usize, usize)]) -> Tagging {
+        let sent: Vec<Vec<f32>> = emb
+            .iter()
+            .map(|e| self.heads.sentiment.predict(e))
+            .collect();
+        let whole = &sent[0];
+        let label_of = |probs: &[f32]| -> Sentiment {
+            let (i, _) =
+                probs.iter().enumerate().fold(
+                    (0, f32::MIN),
+                    |b, (i, v)| if *v > b.1 { (i, *v) } else { b },
+                );
+            [Sentiment::Positive, Sentiment::Negative, Sentiment::Neutral][i]
+        };
+        let clause_pos = sent[1..].iter().any(|s| s[0] >= MIXED_CLAUSE_P);
+        let clause_neg = sent[1..].iter().any(|s| s[1] >= MIXED_CLAUSE_P);
+        let sentiment = if clause_pos && clause_neg {
+            Sentiment::Mixed
+        } else {
+            label_of(whole)
+        };
+        let score = ((whole[0] - whole[1]) * 1000.0).round() / 1000.0;
+
+        let theme_p: Vec<Vec<f32>> = emb.iter().map(|e| self.heads.themes.predict(e)).collect();
+        let mut themes: Vec<ThemeTag> = lexical.themes;
+        for (k, target) in self.head_to_theme.iter().enumerate() {
+            let Some(theme) = *target else { continue };
+            // Best unit for this theme (ties: the earliest, the whole comment first).
+            let (best_unit, best_p) = theme_p
+                .iter()
+                .enumerate()
+                .map(|(u, ps)| (u, ps[k]))
+                .fold((0, f32::MIN), |b, x| if x.1 > b.1 { x } else { b });
+            let threshold = self.heads.themes.thresholds.get(k).copied().unwrap_or(0.5);
+            if let Some(tag) = themes.iter_mut().find(|t| t.theme == theme) {
+                tag.confidence = Some(best_p.max(threshold));
+                continue;
+            }
+            if best_p < threshold {
+                continue;
+            }
+            // Evidence: the best clause (or the whole comment when it has one clause).
+            let unit = if best_unit == 0 && spans.len() > 1 {
+                // The whole comment won; point at the clause that scored highest.
+                (1..spans.len())
+                    .max_by(|a, b| theme_p[*a][k].total_cmp(&theme_p[*b][k]).then(b.cmp(a)))
+                    .unwrap_or(0)
+            } else {
+                best_unit
+            };
+            let polarity = match label_of(&sent[unit]) {
+                Sentiment::Neutral => match sentiment {
+                    Sentiment::Positive | Sentiment::Negative => sentiment,
+                    _ => Sentiment::Neutral,
+                },
+                s => s,
+            };
+            themes.push(ThemeTag {
+                theme,
+                polarity,
+                confidence: Some(best_p),
+                evidence: vec![Evidence {
+                    start: spans[unit].0,
+                    end: spans[unit].1,
+                    source: Source::Model,
+                }],
+            });
+        }
+        themes.sort_by_key(|t| t.theme);
+        Tagging {
+            sentiment,
+            sentiment_score: score,
+            themes,
+        }
+    }
+}
+
+impl Classifier for CombinedTagger {
+    fn model_id(&self) -> String {
+        format!(
+            "{} + {} heads:{}",
+            self.lexicon.model_id(),
+            self.encoder.id(),
+            self.heads.id
+        )
+    }
+
+    fn classify(&self, batch: &[Prepared]) -> Result<Vec<Tagging>> {
+        let lexical = self.lexicon.classify(batch)?;
+        let spans: Vec<Vec<(usize, usize)>> = batch.iter().map(Self::units).collect();
+        let texts: Vec<String> = batch
+            .iter()
+            .zip(&spans)
+            .flat_map(|(p, s)| {
+                s.iter()
+                    .map(|(a, b)| p.span_text(*a, *b))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let emb = self
+            .encoder
+            .embed(&refs)
+            .context("embedding the comments")?;
+        let mut at = 0;
+        let mut out = Vec::with_capacity(batch.len());
+        for (lex, s) in lexical.into_iter().zip(&spans) {
+            out.push(self.combine(lex, &emb[at..at + s.len()], s));
+            at += s.len();
+        }
+        Ok(out)
+    }
+}
+
+/// Check that a model folder exists, with the fetch command in the message.
+pub fn require_model_dir(dir: &Path) -> Result<()> {
+    if !dir.join("tokenizer.json").is_file() {
+        bail!("{}: model folder missing or incomplete; run scripts/fetch-models (or pass --encoder none for the lexicon-only mode)", dir.display());
+    }
+    Ok(())
+}
