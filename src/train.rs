@@ -18,7 +18,7 @@ use crate::heads::{self, TrainSettings};
 use crate::labelled::{self, LabelColumns, Labelled};
 use crate::lexicon::SentimentLexicon;
 use crate::output::atomic::AtomicFile;
-use crate::tagger::combined::{CombinedTagger, Heads, Manifest, SENTIMENT_LABELS};
+use crate::tagger::combined::{sentiment_input, CombinedTagger, Heads, Manifest, SENTIMENT_LABELS};
 use crate::tagger::{prepare, Classifier, LexiconConfig, LexiconTagger};
 use crate::taxonomy::{sha256_hex, Taxonomy};
 
@@ -137,17 +137,28 @@ pub fn train(
     let extra_texts: Vec<String> = extra.iter().map(|e| e.text.clone()).collect();
     let extra_emb = embed_cached(encoder.as_ref(), &extra_texts)?;
 
-    // Sentiment: examples and extra data with a 3-class label ("mixed" comes from clauses).
+    // Sentiment: examples and extra data with a 3-class label ("mixed" comes from clauses),
+    // each embedding followed by the lexicon's features of the same text.
+    let lex_tagger = LexiconTagger::new(&LexiconConfig {
+        taxonomy: taxonomy.clone(),
+        lexicon: lexicon.clone(),
+    })?;
+    let lex_of = |text: &str| lex_tagger.tag(&prepare(text, lexicon));
     let mut sx = Vec::new();
     let mut sy = Vec::new();
-    for (e, v) in examples
+    let mut sw = Vec::new();
+    let in_domain = examples.iter().zip(&ex_emb).map(|(e, v)| (e, v, 1.0));
+    let off_domain = extra
         .iter()
-        .zip(&ex_emb)
-        .chain(extra.iter().zip(&extra_emb))
-    {
+        .zip(&extra_emb)
+        .map(|(e, v)| (e, v, cfg.settings.extra_weight));
+    for (e, v, w) in in_domain.chain(off_domain) {
         if let Some(k) = e.sentiment.as_deref().and_then(sentiment_index) {
-            sx.push(v.clone());
-            sy.push(k);
+            if w > 0.0 {
+                sx.push(sentiment_input(v, &lex_of(&e.text)));
+                sy.push(k);
+                sw.push(w);
+            }
         }
     }
     let labels: Vec<String> = SENTIMENT_LABELS.iter().map(|s| s.to_string()).collect();
@@ -155,7 +166,7 @@ pub fn train(
         "training the sentiment head on {} texts...",
         sx.len()
     ));
-    let sentiment = heads::train_softmax(&labels, &sx, &sy, &cfg.settings);
+    let sentiment = heads::train_softmax_weighted(&labels, &sx, &sy, &sw, &cfg.settings);
 
     // Themes: labelled examples only (off-domain data has no theme labels).
     let ids: Vec<String> = taxonomy.themes.iter().map(|t| t.id.clone()).collect();
@@ -235,7 +246,13 @@ pub fn train(
         themes: themes.clone(),
         id: sha256_hex(format!("{sentiment_json}{themes_json}").as_bytes())[..12].to_string(),
     };
-    let combined = CombinedTagger::new(lex_tagger, encoder.clone(), heads, taxonomy)?;
+    let combined = CombinedTagger::new(
+        lex_tagger,
+        lexicon.clone(),
+        encoder.clone(),
+        heads,
+        taxonomy,
+    )?;
     let report = eval::evaluate(
         &dev,
         "models/examples/dev.csv",

@@ -16,14 +16,45 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::{Classifier, Evidence, LexiconTagger, Prepared, Sentiment, Source, Tagging, ThemeTag};
+use super::{
+    prepare, Classifier, Evidence, LexiconTagger, Prepared, Sentiment, Source, Tagging, ThemeTag,
+};
 use crate::encoder::Encoder;
 use crate::heads::Head;
+use crate::lexicon::SentimentLexicon;
 use crate::taxonomy::Taxonomy;
 
 /// A clause counts as clearly positive or negative for "mixed" from this probability.
 pub const MIXED_CLAUSE_P: f32 = 0.7;
 pub const SENTIMENT_LABELS: [&str; 3] = ["positive", "negative", "neutral"];
+
+/// Lexicon features appended to the embedding for the sentiment head: the lexicon's score,
+/// its label one-hot, and how many theme phrases it found that are negative or positive in
+/// themselves. The lexicon knows negation and domain phrases ("on hold for ages") that a small
+/// encoder blurs; the encoder knows paraphrase the lexicon lacks. The head learns the mix.
+pub const N_LEX_FEATURES: usize = 7;
+
+pub fn lexical_features(t: &Tagging) -> [f32; N_LEX_FEATURES] {
+    let one = |s: Sentiment| if t.sentiment == s { 1.0 } else { 0.0 };
+    let polar =
+        |s: Sentiment| (t.themes.iter().filter(|x| x.polarity == s).count().min(3) as f32) / 3.0;
+    [
+        t.sentiment_score,
+        one(Sentiment::Positive),
+        one(Sentiment::Negative),
+        one(Sentiment::Neutral),
+        one(Sentiment::Mixed),
+        polar(Sentiment::Negative),
+        polar(Sentiment::Positive),
+    ]
+}
+
+/// The sentiment head's input: embedding then lexicon features.
+pub fn sentiment_input(embedding: &[f32], lexical: &Tagging) -> Vec<f32> {
+    let mut v = embedding.to_vec();
+    v.extend(lexical_features(lexical));
+    v
+}
 
 /// What `npsight train` writes next to the heads, so anyone can retrain and compare bytes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -88,6 +119,7 @@ impl Heads {
 
 pub struct CombinedTagger {
     lexicon: LexiconTagger,
+    sentiment_lexicon: SentimentLexicon,
     encoder: std::sync::Arc<dyn Encoder>,
     heads: Heads,
     /// For each theme-head label, the taxonomy index (None: not in this taxonomy).
@@ -97,11 +129,14 @@ pub struct CombinedTagger {
 impl CombinedTagger {
     pub fn new(
         lexicon: LexiconTagger,
+        sentiment_lexicon: SentimentLexicon,
         encoder: std::sync::Arc<dyn Encoder>,
         heads: Heads,
         taxonomy: &Taxonomy,
     ) -> Result<Self> {
-        if heads.sentiment.dim != encoder.dim() || heads.themes.dim != encoder.dim() {
+        if heads.sentiment.dim != encoder.dim() + N_LEX_FEATURES
+            || heads.themes.dim != encoder.dim()
+        {
             bail!(
                 "the heads were trained for {}-d embeddings but the encoder gives {}; retrain with `npsight train`",
                 heads.themes.dim,
@@ -116,6 +151,7 @@ impl CombinedTagger {
             .collect();
         Ok(CombinedTagger {
             lexicon,
+            sentiment_lexicon,
             encoder,
             heads,
             head_to_theme,
@@ -134,10 +170,24 @@ impl CombinedTagger {
         v
     }
 
-    fn combine(&self, lexical: Tagging, emb: &[Vec<f32>], spans: &[(usize, usize)]) -> Tagging {
+    fn combine(
+        &self,
+        lexical: Tagging,
+        unit_lexical: &[Tagging],
+        emb: &[Vec<f32>],
+        spans: &[(usize, usize)],
+    ) -> Tagging {
         let sent: Vec<Vec<f32>> = emb
             .iter()
-            .map(|e| self.heads.sentiment.predict(e))
+            .enumerate()
+            .map(|(u, e)| {
+                let lex = if u == 0 {
+                    &lexical
+                } else {
+                    &unit_lexical[u - 1]
+                };
+                self.heads.sentiment.predict(&sentiment_input(e, lex))
+            })
             .collect();
         let whole = &sent[0];
         let label_of = |probs: &[f32]| -> Sentiment {
@@ -241,7 +291,12 @@ impl Classifier for CombinedTagger {
         let mut at = 0;
         let mut out = Vec::with_capacity(batch.len());
         for (lex, s) in lexical.into_iter().zip(&spans) {
-            out.push(self.combine(lex, &emb[at..at + s.len()], s));
+            // Lexicon features of each clause, for the clause-level sentiment (mixed, polarity).
+            let clause_lex: Vec<Tagging> = texts[at + 1..at + s.len()]
+                .iter()
+                .map(|t| self.lexicon.tag(&prepare(t, &self.sentiment_lexicon)))
+                .collect();
+            out.push(self.combine(lex, &clause_lex, &emb[at..at + s.len()], s));
             at += s.len();
         }
         Ok(out)

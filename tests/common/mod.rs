@@ -44,10 +44,15 @@ impl Workdir {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_npsight"))
             .args(args)
             .current_dir(self.root())
             .env("SOURCE_DATE_EPOCH", "1700000000")
+            .envs(env.iter().copied())
             .output()
             .expect("run npsight");
         Run {
