@@ -177,8 +177,18 @@ impl ModelArgs {
             return Ok(Box::new(lex));
         }
         let encoder = self.encoder()?;
+        let heads_dir = self.heads_dir();
+        // Heads trained on another encoder still run, but their thresholds no longer fit.
+        if let Ok(text) = std::fs::read_to_string(heads_dir.join("manifest.json")) {
+            let trained_on = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|m| m["encoder_id"].as_str().map(String::from));
+            if let Some(id) = trained_on.filter(|id| *id != encoder.id()) {
+                eprintln!("npsight: warning: the heads in {} were trained with encoder `{id}`, not `{}`; retrain with `make train`", heads_dir.display(), encoder.id());
+            }
+        }
         let heads = crate::tagger::combined::Heads::load(&crate::tagger::combined::HeadsConfig {
-            dir: self.heads_dir(),
+            dir: heads_dir,
         })?;
         Ok(Box::new(crate::tagger::combined::CombinedTagger::new(
             lex,
