@@ -575,6 +575,7 @@ pub fn analyze(
             no_comment: n_tagged - statistics.commented.n,
             rejected_by_reason,
             unreadable_optional_fields: unreadable,
+            windowed_texts: classifier.windowed_texts(),
         },
         pii_masked: !cfg.keep_pii,
         statistics,

@@ -65,6 +65,27 @@ fn default_classifier_tags_with_the_transformer_and_the_lexicon() {
 }
 
 #[test]
+fn long_comments_are_windowed_not_truncated_and_counted() {
+    if !model_present("long_comments_are_windowed_not_truncated_and_counted") {
+        return;
+    }
+    let w = Workdir::new();
+    let long =
+        "The agent was friendly and patient but I had to wait on hold far too long. ".repeat(60);
+    w.write(
+        "in.csv",
+        format!("score,comment\n3,\"{long}\"\n9,short and sweet\n"),
+    );
+    let r = w.run(&["analyze", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    assert!(s["counts"]["windowed_texts"].as_u64().unwrap() >= 1, "{s}");
+    assert!(w
+        .read("out/report.md")
+        .contains("embedded in several windows"));
+}
+
+#[test]
 fn a_missing_model_folder_names_the_fetch_command() {
     let w = Workdir::new();
     w.write("in.csv", "score,comment\n9,fine\n");

@@ -266,6 +266,9 @@ pub fn render(r: &ReportInput) -> String {
     for (field, n) in &c.unreadable_optional_fields {
         let _ = writeln!(o, "- Unreadable {field} values left empty: {n}");
     }
+    if c.windowed_texts > 0 {
+        let _ = writeln!(o, "- Texts longer than the encoder's window, embedded in several windows (not truncated): {}", c.windowed_texts);
+    }
     let _ = writeln!(
         o,
         "- Input read as {} ({}).",

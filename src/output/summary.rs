@@ -34,6 +34,10 @@ pub struct Counts {
     /// Fields of optional score columns (agent score, CSAT, CES, FCR) that could not be read
     /// and were left empty; the row itself is kept.
     pub unreadable_optional_fields: BTreeMap<String, u64>,
+    /// Comments or clauses longer than the encoder's 512-token window, embedded as several
+    /// windows and combined; never truncated.
+    #[serde(default)]
+    pub windowed_texts: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

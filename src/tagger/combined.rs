@@ -124,6 +124,7 @@ pub struct CombinedTagger {
     heads: Heads,
     /// For each theme-head label, the taxonomy index (None: not in this taxonomy).
     head_to_theme: Vec<Option<usize>>,
+    windowed: std::sync::atomic::AtomicU64,
 }
 
 impl CombinedTagger {
@@ -155,6 +156,7 @@ impl CombinedTagger {
             encoder,
             heads,
             head_to_theme,
+            windowed: Default::default(),
         })
     }
 
@@ -262,6 +264,10 @@ impl CombinedTagger {
 }
 
 impl Classifier for CombinedTagger {
+    fn windowed_texts(&self) -> u64 {
+        self.windowed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn model_id(&self) -> String {
         format!(
             "{} + {} heads:{}",
@@ -286,8 +292,13 @@ impl Classifier for CombinedTagger {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let emb = self
             .encoder
-            .embed(&refs)
+            .embed_with_stats(&refs)
             .context("embedding the comments")?;
+        let (emb, stats) = emb;
+        self.windowed.fetch_add(
+            stats.windowed_texts as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let mut at = 0;
         let mut out = Vec::with_capacity(batch.len());
         for (lex, s) in lexical.into_iter().zip(&spans) {

@@ -144,6 +144,11 @@ pub trait Classifier: Send + Sync {
     /// Identifies the model for the run fingerprint (name and content hash).
     fn model_id(&self) -> String;
     fn classify(&self, batch: &[Prepared]) -> anyhow::Result<Vec<Tagging>>;
+    /// Texts so far that were longer than the model's window and were embedded as several
+    /// windows and combined (never truncated); 0 for classifiers without a window.
+    fn windowed_texts(&self) -> u64 {
+        0
+    }
 }
 
 #[cfg(test)]
