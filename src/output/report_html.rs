@@ -172,22 +172,7 @@ fn quadrant_chart(themes: &[&ThemeStat], overall_detractor_rate: f64) -> String 
 }
 
 fn verbatim_html(v: &Verbatim) -> String {
-    let chars: Vec<char> = v.text.chars().collect();
-    let mut spans = v.spans.clone();
-    spans.sort();
-    let mut body = String::new();
-    let mut at = 0;
-    for (s, e) in spans {
-        if s < at || e > chars.len() || s >= e {
-            continue;
-        }
-        body.push_str(&esc(&chars[at..s].iter().collect::<String>()));
-        body.push_str("<mark>");
-        body.push_str(&esc(&chars[s..e].iter().collect::<String>()));
-        body.push_str("</mark>");
-        at = e;
-    }
-    body.push_str(&esc(&chars[at..].iter().collect::<String>()));
+    let body = super::report_md::mark_spans(v, esc, "<mark>", "</mark>");
     let segs: Vec<String> = v
         .segments
         .iter()

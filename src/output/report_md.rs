@@ -49,9 +49,11 @@ pub fn nps_with_ci(n: &NpsStat) -> String {
     }
 }
 
-/// A verbatim with its evidence in bold, escaped.
-pub fn highlighted(v: &Verbatim) -> String {
+/// Render a verbatim with its evidence spans marked: `escape` for the text, `open`/`close`
+/// around each span. Spans out of range or overlapping an earlier one are skipped.
+pub fn mark_spans(v: &Verbatim, escape: fn(&str) -> String, open: &str, close: &str) -> String {
     let chars: Vec<char> = v.text.chars().collect();
+    let piece = |a: usize, b: usize| escape(&chars[a..b].iter().collect::<String>());
     let mut spans = v.spans.clone();
     spans.sort();
     let mut out = String::new();
@@ -60,14 +62,19 @@ pub fn highlighted(v: &Verbatim) -> String {
         if s < at || e > chars.len() || s >= e {
             continue;
         }
-        out.push_str(&md_escape(&chars[at..s].iter().collect::<String>()));
-        out.push_str("**");
-        out.push_str(&md_escape(&chars[s..e].iter().collect::<String>()));
-        out.push_str("**");
+        out.push_str(&piece(at, s));
+        out.push_str(open);
+        out.push_str(&piece(s, e));
+        out.push_str(close);
         at = e;
     }
-    out.push_str(&md_escape(&chars[at..].iter().collect::<String>()));
+    out.push_str(&piece(at, chars.len()));
     out
+}
+
+/// A verbatim with its evidence in bold, escaped.
+pub fn highlighted(v: &Verbatim) -> String {
+    mark_spans(v, md_escape, "**", "**")
 }
 
 fn theme_row(t: &ThemeStat) -> String {
