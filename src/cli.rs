@@ -455,6 +455,10 @@ fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
 }
 
 pub fn main() -> ExitCode {
+    // Ctrl-C: finish the current chunk, drop the temporary outputs, keep the previous ones.
+    let _ = ctrlc::set_handler(|| {
+        crate::pipeline::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst)
+    });
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -64,6 +64,10 @@ impl AnalyzeConfig {
     }
 }
 
+/// Set by the Ctrl-C handler (see `cli`): the run stops between chunks, its temporary files are
+/// removed, and the previous run's outputs stay as they were.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The added columns of tagged.csv, after every input column.
 pub const TAGGED_COLUMNS: [&str; 7] = [
     "nps_category",
@@ -509,6 +513,9 @@ pub fn analyze(
                 if accepted.len() >= cfg.chunk_rows {
                     break;
                 }
+            }
+            if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                bail!("interrupted: no output was replaced");
             }
             if accepted.is_empty() {
                 break;
