@@ -1,31 +1,11 @@
 //! Ctrl-C: an interrupted run keeps the previous outputs. In its own test binary because the
 //! interrupt flag is process-wide and would stop runs of other tests in the same process.
 
-use npsight::lexicon::SentimentLexicon;
+mod common;
+
+use common::models;
+
 use npsight::pipeline::{analyze, AnalyzeConfig};
-use npsight::tagger::{LexiconConfig, LexiconTagger};
-use npsight::taxonomy::Taxonomy;
-
-struct Models {
-    taxonomy: Taxonomy,
-    lexicon: SentimentLexicon,
-    tagger: LexiconTagger,
-}
-
-fn models() -> Models {
-    let taxonomy = Taxonomy::builtin().unwrap();
-    let lexicon = SentimentLexicon::builtin().unwrap();
-    let tagger = LexiconTagger::new(&LexiconConfig {
-        taxonomy: taxonomy.clone(),
-        lexicon: lexicon.clone(),
-    })
-    .unwrap();
-    Models {
-        taxonomy,
-        lexicon,
-        tagger,
-    }
-}
 
 /// An interrupted run (the Ctrl-C flag) leaves the previous outputs byte for byte and no
 /// temporary file behind.

@@ -1,32 +1,12 @@
 //! Property tests: whatever the export looks like, every row is either tagged or rejected, and
 //! tagging does not depend on how rows are cut into batches and chunks.
 
-use npsight::lexicon::SentimentLexicon;
+mod common;
+
+use common::{models, Models};
+
 use npsight::pipeline::{analyze, AnalyzeConfig};
-use npsight::tagger::{LexiconConfig, LexiconTagger};
-use npsight::taxonomy::Taxonomy;
 use proptest::prelude::*;
-
-struct Models {
-    taxonomy: Taxonomy,
-    lexicon: SentimentLexicon,
-    tagger: LexiconTagger,
-}
-
-fn models() -> Models {
-    let taxonomy = Taxonomy::builtin().unwrap();
-    let lexicon = SentimentLexicon::builtin().unwrap();
-    let tagger = LexiconTagger::new(&LexiconConfig {
-        taxonomy: taxonomy.clone(),
-        lexicon: lexicon.clone(),
-    })
-    .unwrap();
-    Models {
-        taxonomy,
-        lexicon,
-        tagger,
-    }
-}
 
 fn count_records(path: &std::path::Path) -> usize {
     csv::ReaderBuilder::new()

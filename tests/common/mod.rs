@@ -3,6 +3,10 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+
+use npsight::lexicon::SentimentLexicon;
+use npsight::tagger::{LexiconConfig, LexiconTagger};
+use npsight::taxonomy::Taxonomy;
 use std::process::{Command, Output};
 
 pub struct Workdir {
@@ -95,3 +99,25 @@ Response ID,Date,Agent,Team,Channel,NPS Score,Comment
 9,2026-11-20,Eve,Billing,chat,1,客服态度很差，等了很久
 10,2026-11-20,Eve,Billing,chat,9,\"Nhân viên nhiệt tình, giải quyết nhanh\"
 ";
+
+/// The built-in taxonomy and lexicon with the lexicon tagger, for tests that call the library.
+pub struct Models {
+    pub taxonomy: Taxonomy,
+    pub lexicon: SentimentLexicon,
+    pub tagger: LexiconTagger,
+}
+
+pub fn models() -> Models {
+    let taxonomy = Taxonomy::builtin().unwrap();
+    let lexicon = SentimentLexicon::builtin().unwrap();
+    let tagger = LexiconTagger::new(&LexiconConfig {
+        taxonomy: taxonomy.clone(),
+        lexicon: lexicon.clone(),
+    })
+    .unwrap();
+    Models {
+        taxonomy,
+        lexicon,
+        tagger,
+    }
+}
