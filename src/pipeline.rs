@@ -324,15 +324,18 @@ fn process_batch(
     classifier: &dyn Classifier,
     n_themes: usize,
 ) -> Result<(Vec<Done>, Accumulator)> {
-    let prepared: Vec<Option<Prepared>> = batch
-        .iter()
-        .map(|a| {
-            let p = prepare(&a.comment, lexicon);
-            (!p.text.is_empty()).then_some(p)
-        })
-        .collect();
-    let to_classify: Vec<Prepared> = prepared.iter().flatten().cloned().collect();
-    let mut tags = classifier.classify(&to_classify)?.into_iter();
+    // Comments that are empty after normalisation are not classified; the others are moved,
+    // not copied, into the classifier's batch and back out to their rows.
+    let mut has_comment = Vec::with_capacity(batch.len());
+    let mut to_classify: Vec<Prepared> = Vec::with_capacity(batch.len());
+    for a in batch {
+        let p = prepare(&a.comment, lexicon);
+        has_comment.push(!p.text.is_empty());
+        if !p.text.is_empty() {
+            to_classify.push(p);
+        }
+    }
+    let tags = classifier.classify(&to_classify)?;
     if tags.len() != to_classify.len() {
         bail!(
             "the classifier returned {} results for {} comments",
@@ -340,10 +343,16 @@ fn process_batch(
             to_classify.len()
         );
     }
+    let mut classified = to_classify.into_iter().zip(tags);
     let mut acc = Accumulator::new(n_themes);
     let mut done = Vec::with_capacity(batch.len());
-    for (a, p) in batch.iter().zip(prepared) {
-        let tagging = p.as_ref().map(|_| tags.next().expect("length checked"));
+    for (a, commented) in batch.iter().zip(has_comment) {
+        let (p, tagging) = if commented {
+            let (p, t) = classified.next().expect("length checked");
+            (Some(p), Some(t))
+        } else {
+            (None, None)
+        };
         acc.add(&RowFacts {
             row: a.record.row,
             id: &a.id,
