@@ -69,13 +69,15 @@ impl AnalyzeConfig {
 pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The added columns of tagged.csv, after every input column.
-pub const TAGGED_COLUMNS: [&str; 7] = [
+pub const TAGGED_COLUMNS: [&str; 9] = [
     "nps_category",
     "language",
     "sentiment",
     "sentiment_score",
     "themes",
     "theme_evidence",
+    "mismatch",
+    "mismatch_reason",
     "status",
 ];
 pub const REJECTED_COLUMNS: [&str; 6] = [
@@ -396,10 +398,17 @@ fn write_tagged(
                     .join(";"),
             );
             row.push(evidence_json(taxonomy, p, t));
+            match crate::stats::mismatch::check(a.score, t) {
+                Some(m) => {
+                    row.push(m.kind.as_str().to_string());
+                    row.push(m.reason);
+                }
+                None => row.extend([String::new(), String::new()]),
+            }
             row.push("tagged".into());
         }
         _ => {
-            row.extend(["", "", "", "", "[]"].map(String::from));
+            row.extend(["", "", "", "", "[]", "", ""].map(String::from));
             row.push("no_comment".into());
         }
     }
@@ -552,10 +561,13 @@ pub fn analyze(
     }
     progress.finish();
 
-    let statistics = acc.finish(taxonomy);
+    let mut statistics = acc.finish(taxonomy);
     let mut verbatims: Vec<Reservoir> = acc.verbatims.clone();
     if !cfg.keep_pii {
         mask_verbatims(&mut verbatims);
+        for e in &mut statistics.mismatch_examples {
+            e.text = crate::pii::mask(&e.text);
+        }
     }
     let summary = Summary {
         schema_version: SCHEMA_VERSION,

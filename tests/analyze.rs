@@ -41,6 +41,8 @@ fn small_export_writes_every_output_and_accounts_for_every_row() {
             "sentiment_score",
             "themes",
             "theme_evidence",
+            "mismatch",
+            "mismatch_reason",
             "status"
         ]
     );
@@ -78,7 +80,7 @@ fn small_export_writes_every_output_and_accounts_for_every_row() {
 
     // The no-comment row is counted in NPS but not tagged.
     let no_comment = rows.iter().find(|r| r[0] == "5").unwrap();
-    assert_eq!(no_comment[13], "no_comment");
+    assert_eq!(no_comment[15], "no_comment");
     assert_eq!(no_comment[7], "passive");
     // Themes with evidence.
     let first = &rows[0];

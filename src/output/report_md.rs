@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::summary::Summary;
 use super::{fmt_opt, fmt_pct, fmt_signed};
-use crate::stats::{NpsStat, Reservoir, ThemeStat, Verbatim};
+use crate::stats::{DriverModel, NpsStat, Reservoir, SegmentStat, ThemeStat, Verbatim};
 use crate::taxonomy::Taxonomy;
 
 pub struct ReportInput<'a> {
@@ -99,6 +99,144 @@ fn theme_row(t: &ThemeStat) -> String {
     )
 }
 
+/// Greyed (italic, with the reason) when a caution applies.
+fn grey(text: String, caution: Option<&str>) -> String {
+    match caution {
+        Some(_) => format!("*{text}*"),
+        None => text,
+    }
+}
+
+/// "-4.1 (-5.9 to -2.2)"
+pub fn impact_with_ci(impact: f64, lo: f64, hi: f64) -> String {
+    format!(
+        "{} ({} to {})",
+        fmt_signed(Some(impact), 1),
+        fmt_signed(Some(lo), 1),
+        fmt_signed(Some(hi), 1)
+    )
+}
+
+/// The driver-model section.
+fn driver_section(o: &mut String, m: &DriverModel) {
+    let _ = writeln!(o, "\n## Driver model\n");
+    let _ = writeln!(
+        o,
+        "All themes at once: each commented response's score is regressed on its theme mentions (negative, positive, other), ridge-penalised (lambda {}) so overlapping themes stay stable; {} comments, {} responses. **Impact** = effect x frequency: the NPS points the theme's mentions cost (negative) or earn (positive) the overall score, with a 95 % bootstrap interval ({} replicates, seed {}). **Share** = the theme's Shapley share of what the detractor model explains ({}); the model explains {} of the variation in who is a detractor. Rows in italics are not to be ranked: the reason is given.\n",
+        m.ridge_lambda,
+        m.rows,
+        m.responses,
+        m.bootstrap_replicates,
+        m.seed,
+        m.shapley,
+        fmt_pct(Some(m.detractor_r2), 1)
+    );
+    let _ = writeln!(
+        o,
+        "| Theme | Group | Mentions | Impact (pts, 95% CI) | Negative mention (pts) | Positive mention (pts) | Share of explained | Note |"
+    );
+    let _ = writeln!(o, "|---|---|--:|--:|--:|--:|--:|---|");
+    for t in m.ranked() {
+        let c = t.caution.as_deref();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            grey(md_escape(&t.name), c),
+            t.group,
+            t.mentions,
+            grey(impact_with_ci(t.impact_points, t.ci95_low, t.ci95_high), c),
+            fmt_signed(t.effect_negative_points, 1),
+            fmt_signed(t.effect_positive_points, 1),
+            fmt_pct(Some(t.importance_share), 1),
+            c.map(md_escape).unwrap_or_default()
+        );
+    }
+}
+
+fn agent_section(o: &mut String, company: &DriverModel, agent: &DriverModel) {
+    let _ = writeln!(o, "\n## Agent score versus company score\n");
+    let _ = writeln!(
+        o,
+        "The same driver model fitted to the agent-level question ({} comments with an agent score). A theme that moves the company score but not the agent score is not the agent's to fix; the group column says whose it is (agent, process, outcome, channel, product).\n",
+        agent.rows
+    );
+    let _ = writeln!(
+        o,
+        "| Theme | Group | Impact on company NPS (pts) | Impact on agent NPS (pts) |"
+    );
+    let _ = writeln!(o, "|---|---|--:|--:|");
+    for t in company.ranked() {
+        let Some(a) = agent.themes.iter().find(|a| a.id == t.id) else {
+            continue;
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            grey(md_escape(&t.name), t.caution.as_deref()),
+            t.group,
+            impact_with_ci(t.impact_points, t.ci95_low, t.ci95_high),
+            if a.mentions > 0 {
+                grey(
+                    impact_with_ci(a.impact_points, a.ci95_low, a.ci95_high),
+                    a.caution.as_deref(),
+                )
+            } else {
+                "–".into()
+            }
+        );
+    }
+}
+
+fn segment_row(v: &SegmentStat, with_agent: bool) -> String {
+    let drivers: Vec<String> = v
+        .top_drivers
+        .iter()
+        .map(|d| format!("{} ({})", d.id, fmt_signed(Some(d.impact_points), 1)))
+        .collect();
+    let over: Vec<String> = v
+        .over_represented
+        .iter()
+        .map(|x| match x.ratio {
+            Some(r) => format!("{} (x{r:.1})", x.id),
+            None => format!("{} (only here)", x.id),
+        })
+        .collect();
+    let c = v.caution.as_deref();
+    let agent = if with_agent {
+        format!(
+            " {} | {} |",
+            v.agent_nps
+                .as_ref()
+                .map_or("–".to_string(), |a| fmt_signed(a.nps, 1)),
+            fmt_signed(v.agent_gap_points, 1)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "| {} | {} | {} | {} | {} to {} | {} | {} |{} {} | {} |",
+        grey(md_escape(&v.value), c),
+        v.nps.n,
+        v.comments,
+        grey(fmt_signed(v.nps.nps, 1), c),
+        fmt_signed(v.nps.ci95_low, 1),
+        fmt_signed(v.nps.ci95_high, 1),
+        fmt_signed(v.difference_to_rest_points, 1),
+        match v.q_value {
+            Some(q) if v.significant => format!("{q:.3} ✔"),
+            Some(q) => format!("{q:.3}"),
+            None => "n too small".into(),
+        },
+        agent,
+        drivers.join(", "),
+        [over.join(", "), c.map(md_escape).unwrap_or_default()]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
+}
+
 pub fn render(r: &ReportInput) -> String {
     let s = r.summary;
     let st = &s.statistics;
@@ -156,6 +294,36 @@ pub fn render(r: &ReportInput) -> String {
     if !top.is_empty() {
         let _ = writeln!(o, "- Biggest drags on NPS: {}.", top.join(", "));
     }
+    if let Some(m) = &st.drivers {
+        let real: Vec<String> = m
+            .ranked()
+            .into_iter()
+            .filter(|t| t.caution.is_none() && t.impact_points < 0.0)
+            .take(3)
+            .map(|t| {
+                format!(
+                    "{} {} pts, {} of what the model explains",
+                    md_escape(&t.name),
+                    impact_with_ci(t.impact_points, t.ci95_low, t.ci95_high),
+                    fmt_pct(Some(t.importance_share), 0)
+                )
+            })
+            .collect();
+        if !real.is_empty() {
+            let _ = writeln!(
+                o,
+                "- Driver model, damaging themes distinguishable from noise: {}.",
+                real.join("; ")
+            );
+        }
+    }
+    let flagged: u64 = st.mismatches.values().sum();
+    if flagged > 0 {
+        let _ = writeln!(
+            o,
+            "- {flagged} comments contradict their score (see \"Score and text disagree\")."
+        );
+    }
 
     let _ = writeln!(o, "\n## What drives detractors\n");
     let _ = writeln!(
@@ -179,6 +347,24 @@ pub fn render(r: &ReportInput) -> String {
     if !silent.is_empty() {
         let _ = writeln!(o, "\nNot mentioned: {}.", silent.join(", "));
     }
+    let few: Vec<String> = st
+        .themes
+        .iter()
+        .filter_map(|t| {
+            t.caution
+                .as_ref()
+                .map(|c| format!("{} ({})", t.id, md_escape(c)))
+        })
+        .collect();
+    if !few.is_empty() {
+        let _ = writeln!(o, "\nRead with care: {}.", few.join("; "));
+    }
+    if let Some(m) = &st.drivers {
+        driver_section(&mut o, m);
+        if let Some(a) = &st.agent_drivers {
+            agent_section(&mut o, m, a);
+        }
+    }
 
     let _ = writeln!(o, "\n## Sentiment and languages\n");
     let sent: Vec<String> = st
@@ -195,30 +381,58 @@ pub fn render(r: &ReportInput) -> String {
     let _ = writeln!(o, "- Languages: {}.", langs.join(", "));
 
     for (col, values) in &st.segments {
+        let with_agent = values.iter().any(|v| v.agent_nps.is_some());
         let _ = writeln!(o, "\n## By {}\n", md_escape(col));
         let _ = writeln!(
             o,
-            "| {} | n | Comments | NPS | 95% CI | Top drivers (impact pts) |",
-            md_escape(col)
+            "vs rest: NPS of the {col} minus NPS of every other response, Welch's test; q adjusted (Benjamini-Hochberg) over every segment of every column, ✔ marks q < 0.05. Over-represented: themes named significantly more often in its comments than elsewhere (ratio of shares).{}\n",
+            if with_agent {
+                " Agent NPS and gap (agent minus company NPS on the same responses) where the export has an agent score."
+            } else {
+                ""
+            },
+            col = md_escape(col)
         );
-        let _ = writeln!(o, "|---|--:|--:|--:|--:|---|");
+        let _ = writeln!(
+            o,
+            "| {} | n | Comments | NPS | 95% CI | vs rest (pts) | q |{} Top drivers (impact pts) | Over-represented themes; notes |",
+            md_escape(col),
+            if with_agent { " Agent NPS | Gap (pts) |" } else { "" }
+        );
+        let _ = writeln!(
+            o,
+            "|---|--:|--:|--:|--:|--:|--:|{}---|---|",
+            if with_agent { "--:|--:|" } else { "" }
+        );
         for v in values {
-            let drivers: Vec<String> = v
-                .top_drivers
+            let _ = writeln!(o, "{}", segment_row(v, with_agent));
+        }
+    }
+
+    if !st.mismatches.is_empty() {
+        let total: u64 = st.mismatches.values().sum();
+        let _ = writeln!(o, "\n## Score and text disagree\n");
+        let _ = writeln!(
+            o,
+            "{} of {} comments ({}) contradict their score: {}. A low score with only praise often means a reversed scale or a score meant for something else; read these before quoting the score. Flagged in `tagged.csv` (column `mismatch`).\n",
+            total,
+            st.commented.n,
+            fmt_pct((st.commented.n > 0).then(|| total as f64 / st.commented.n as f64), 1),
+            st.mismatches
                 .iter()
-                .map(|d| format!("{} ({})", d.id, fmt_signed(Some(d.impact_points), 1)))
-                .collect();
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for e in &st.mismatch_examples {
             let _ = writeln!(
                 o,
-                "| {}{} | {} | {} | {} | {} to {} | {} |",
-                md_escape(&v.value),
-                if v.small_n { " (small n)" } else { "" },
-                v.nps.n,
-                v.comments,
-                fmt_signed(v.nps.nps, 1),
-                fmt_signed(v.nps.ci95_low, 1),
-                fmt_signed(v.nps.ci95_high, 1),
-                drivers.join(", ")
+                "- score {} · {} · {} · sentiment {:+.2} — {}",
+                e.score,
+                e.kind.as_str(),
+                md_escape(&e.language),
+                e.sentiment_score,
+                md_escape(&e.text)
             );
         }
     }

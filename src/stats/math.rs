@@ -54,6 +54,24 @@ pub fn nps_difference_test(a: &NpsCounts, b: &NpsCounts) -> Option<(f64, f64)> {
     Some((100.0 * diff, p))
 }
 
+/// Two-proportion z-test (pooled standard error) of x1/n1 against x2/n2. Returns (difference
+/// of the proportions, two-sided p-value); None when a group has fewer than [`MIN_TEST_N`]
+/// responses. When both proportions are 0 or both are 1 the p-value is 1.
+pub fn two_proportion_test(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<(f64, f64)> {
+    if n1 < MIN_TEST_N || n2 < MIN_TEST_N {
+        return None;
+    }
+    let (p1, p2) = (x1 as f64 / n1 as f64, x2 as f64 / n2 as f64);
+    let pooled = (x1 + x2) as f64 / (n1 + n2) as f64;
+    let se = (pooled * (1.0 - pooled) * (1.0 / n1 as f64 + 1.0 / n2 as f64)).sqrt();
+    let p = if se > 0.0 {
+        two_sided_p((p1 - p2) / se)
+    } else {
+        1.0
+    };
+    Some((p1 - p2, p))
+}
+
 /// Benjamini-Hochberg adjusted p-values (q-values), in the input order; None stays None.
 pub fn benjamini_hochberg(p: &[Option<f64>]) -> Vec<Option<f64>> {
     let mut idx: Vec<usize> = (0..p.len()).filter(|i| p[*i].is_some()).collect();
@@ -91,6 +109,17 @@ mod tests {
             assert!((g.unwrap() - w).abs() < 1e-12, "{q:?}");
         }
         assert_eq!(q[4], None);
+    }
+
+    #[test]
+    fn two_proportions_by_hand() {
+        // 30/100 vs 10/100: pooled .2, se = sqrt(.2 * .8 * .02) = .056569; z = 3.5355.
+        let (d, p) = two_proportion_test(30, 100, 10, 100).unwrap();
+        assert!((d - 0.2).abs() < 1e-12);
+        assert!((p - two_sided_p(0.2 / (0.2f64 * 0.8 * 0.02).sqrt())).abs() < 1e-12);
+        assert!(p < 0.001);
+        assert_eq!(two_proportion_test(0, 50, 0, 60), Some((0.0, 1.0)));
+        assert_eq!(two_proportion_test(4, 4, 1, 60), None);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! the counts are merged in input order, so threads (and later shards of a file) combine
 //! exactly the same way. [`Accumulator::finish`] turns the counts into the numbers reported.
 
+pub mod drivers;
 pub mod math;
+pub mod mismatch;
 pub mod nps;
 pub mod verbatims;
 
@@ -10,6 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use drivers::{DriverModel, Patterns, ThemeDriver};
+pub use mismatch::{Mismatch, MismatchExample, MismatchExamples, MismatchKind};
 pub use nps::{Category, NpsCounts};
 pub use verbatims::{Reservoir, Verbatim};
 
@@ -44,6 +48,10 @@ pub struct SegmentCounts {
     pub all: NpsCounts,
     pub commented: NpsCounts,
     pub themes: Vec<NpsCounts>,
+    /// Agent-score categories of the rows with an agent score...
+    pub agent: NpsCounts,
+    /// ...and the company-score categories of the same rows.
+    pub paired_company: NpsCounts,
 }
 
 /// What the accumulator needs to know about one accepted row.
@@ -61,11 +69,17 @@ pub struct RowFacts<'a> {
     pub segments: &'a [(String, String)],
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Accumulator {
     pub all: NpsCounts,
     pub commented: NpsCounts,
     pub agent: NpsCounts,
+    /// Company-score categories of the rows that have an agent score.
+    pub paired_company: NpsCounts,
+    /// Counts per pattern of theme mentions, for the driver model.
+    pub patterns: Patterns,
+    pub mismatches: BTreeMap<MismatchKind, u64>,
+    pub mismatch_examples: MismatchExamples,
     pub themes: Vec<ThemeCounts>,
     pub sentiment: BTreeMap<Sentiment, u64>,
     pub languages: BTreeMap<String, u64>,
@@ -85,8 +99,10 @@ impl Accumulator {
     pub fn add(&mut self, f: &RowFacts) {
         let cat = Category::of(f.score);
         self.all.add(cat);
-        if let Some(a) = f.agent_score {
-            self.agent.add(Category::of(a));
+        let agent_cat = f.agent_score.map(Category::of);
+        if let Some(a) = agent_cat {
+            self.agent.add(a);
+            self.paired_company.add(cat);
         }
         let n_themes = self.themes.len();
         for (col, value) in f.segments {
@@ -100,6 +116,10 @@ impl Accumulator {
                     ..Default::default()
                 });
             seg.all.add(cat);
+            if let Some(a) = agent_cat {
+                seg.agent.add(a);
+                seg.paired_company.add(cat);
+            }
             if let Some(t) = f.tagging {
                 seg.commented.add(cat);
                 for tag in &t.themes {
@@ -109,6 +129,27 @@ impl Accumulator {
         }
         let Some(t) = f.tagging else { return };
         self.commented.add(cat);
+        let mut features: Vec<u32> = t
+            .themes
+            .iter()
+            .map(|x| drivers::feature(x.theme, x.polarity))
+            .collect();
+        features.sort_unstable();
+        self.patterns.add(features, cat, agent_cat);
+        if let Some(m) = mismatch::check(f.score, t) {
+            *self.mismatches.entry(m.kind).or_default() += 1;
+            self.mismatch_examples.offer(MismatchExample {
+                row: f.row,
+                id: f.id.to_string(),
+                score: f.score,
+                kind: m.kind,
+                reason: m.reason,
+                language: f.language.unwrap_or("und").to_string(),
+                sentiment_score: t.sentiment_score,
+                text: f.text.unwrap_or("").to_string(),
+                segments: f.segments.to_vec(),
+            });
+        }
         *self.sentiment.entry(t.sentiment).or_default() += 1;
         *self
             .languages
@@ -132,6 +173,12 @@ impl Accumulator {
         self.all.merge(&o.all);
         self.commented.merge(&o.commented);
         self.agent.merge(&o.agent);
+        self.paired_company.merge(&o.paired_company);
+        self.patterns.merge(&o.patterns);
+        for (k, v) in &o.mismatches {
+            *self.mismatches.entry(*k).or_default() += v;
+        }
+        self.mismatch_examples.merge(&o.mismatch_examples);
         for (a, b) in self.themes.iter_mut().zip(&o.themes) {
             a.merge(b);
         }
@@ -148,6 +195,8 @@ impl Accumulator {
                     Some(m) => {
                         m.all.merge(&c.all);
                         m.commented.merge(&c.commented);
+                        m.agent.merge(&c.agent);
+                        m.paired_company.merge(&c.paired_company);
                         for (a, b) in m.themes.iter_mut().zip(&c.themes) {
                             a.merge(b);
                         }
@@ -166,21 +215,55 @@ impl Accumulator {
     /// Compute the reported statistics.
     pub fn finish(&self, taxonomy: &Taxonomy) -> Statistics {
         let themes = self.theme_stats(taxonomy);
-        let segments = self
+        let mut segments: BTreeMap<String, Vec<SegmentStat>> = self
             .segments
             .iter()
             .map(|(col, values)| {
                 let stats = values
                     .iter()
-                    .map(|(v, c)| segment_stat(v, c, taxonomy))
+                    .map(|(v, c)| self.segment_stat(v, c, taxonomy))
                     .collect();
                 (col.clone(), stats)
             })
             .collect();
+        // One false-discovery-rate correction over every segment of every column.
+        let p: Vec<Option<f64>> = segments.values().flatten().map(|s| s.p_value).collect();
+        let mut q = math::benjamini_hochberg(&p).into_iter();
+        for s in segments.values_mut().flatten() {
+            s.q_value = q.next().flatten();
+            s.significant = s.q_value.is_some_and(|q| q < 0.05);
+        }
+        let drivers = drivers::fit(
+            &self.patterns,
+            drivers::Outcome::Company,
+            &self.all,
+            taxonomy,
+        );
+        let agent_drivers = (self.agent.n() > 0)
+            .then(|| {
+                drivers::fit(
+                    &self.patterns,
+                    drivers::Outcome::Agent,
+                    &self.agent,
+                    taxonomy,
+                )
+            })
+            .flatten();
+        let mut examples = self.mismatch_examples.clone();
+        examples.trim();
         Statistics {
             overall: NpsStat::of(&self.all),
             commented: NpsStat::of(&self.commented),
             agent: (self.agent.n() > 0).then(|| NpsStat::of(&self.agent)),
+            agent_paired_company: (self.agent.n() > 0).then(|| NpsStat::of(&self.paired_company)),
+            drivers,
+            agent_drivers,
+            mismatches: self
+                .mismatches
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), *v))
+                .collect(),
+            mismatch_examples: examples.items,
             sentiment: Sentiment::ALL
                 .iter()
                 .map(|s| (*s, self.sentiment.get(s).copied().unwrap_or(0)))
@@ -236,6 +319,13 @@ impl Accumulator {
                     p_value: test.map(|t| t.1),
                     q_value: None,
                     significant: false,
+                    caution: (m.n() > 0 && m.n() < drivers::MIN_MENTIONS).then(|| {
+                        format!(
+                            "only {} mentions (fewer than {}): too few to rank",
+                            m.n(),
+                            drivers::MIN_MENTIONS
+                        )
+                    }),
                 }
             })
             .collect();
@@ -252,34 +342,99 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-fn segment_stat(value: &str, c: &SegmentCounts, taxonomy: &Taxonomy) -> SegmentStat {
-    let mut drivers: Vec<(String, f64, u64)> = c
-        .themes
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.n() > 0)
-        .filter_map(|(i, m)| {
-            let without = c.all.minus(m);
-            let impact = c.all.nps()? - without.nps()?;
-            Some((taxonomy.themes[i].id.clone(), impact, m.n()))
-        })
-        .collect();
-    drivers.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    drivers.retain(|d| d.1 < 0.0);
-    drivers.truncate(3);
-    SegmentStat {
-        value: value.to_string(),
-        nps: NpsStat::of(&c.all),
-        comments: c.commented.n(),
-        small_n: c.all.n() < SMALL_N,
-        top_drivers: drivers
-            .into_iter()
-            .map(|(id, impact, mentions)| Driver {
-                id,
-                impact_points: impact,
-                mentions,
+impl Accumulator {
+    fn segment_stat(&self, value: &str, c: &SegmentCounts, taxonomy: &Taxonomy) -> SegmentStat {
+        let mut drivers: Vec<(String, f64, u64)> = c
+            .themes
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.n() > 0)
+            .filter_map(|(i, m)| {
+                let without = c.all.minus(m);
+                let impact = c.all.nps()? - without.nps()?;
+                Some((taxonomy.themes[i].id.clone(), impact, m.n()))
             })
-            .collect(),
+            .collect();
+        drivers.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        drivers.retain(|d| d.1 < 0.0);
+        drivers.truncate(3);
+        let rest = self.all.minus(&c.all);
+        let test = math::nps_difference_test(&c.all, &rest);
+        // Themes over-represented among the segment's comments compared with everyone else's.
+        let rest_commented = self.commented.n() - c.commented.n();
+        let mut tests: Vec<(usize, f64, f64, Option<f64>)> = Vec::new();
+        for (i, m) in c.themes.iter().enumerate() {
+            let rest_m = self.themes[i].mentioners.n() - m.n();
+            if let Some((_, p)) =
+                math::two_proportion_test(m.n(), c.commented.n(), rest_m, rest_commented)
+            {
+                let share = m.n() as f64 / c.commented.n() as f64;
+                let share_rest = rest_m as f64 / rest_commented as f64;
+                tests.push((i, share, share_rest, Some(p)));
+            }
+        }
+        let q = math::benjamini_hochberg(&tests.iter().map(|t| t.3).collect::<Vec<_>>());
+        let mut over: Vec<OverRepresented> = tests
+            .iter()
+            .zip(q)
+            .filter(|((_, share, rest, _), q)| share > rest && q.is_some_and(|q| q < 0.05))
+            .map(|((i, share, rest, _), q)| OverRepresented {
+                id: taxonomy.themes[*i].id.clone(),
+                share_of_comments: *share,
+                share_of_comments_elsewhere: *rest,
+                ratio: if *rest > 0.0 {
+                    Some(share / rest)
+                } else {
+                    None
+                },
+                q_value: q.unwrap_or(1.0),
+            })
+            .collect();
+        over.sort_by(|a, b| {
+            b.ratio
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&a.ratio.unwrap_or(f64::INFINITY))
+                .then(a.id.cmp(&b.id))
+        });
+        over.truncate(3);
+        let paired = (c.agent.n() > 0).then(|| {
+            (
+                NpsStat::of(&c.agent),
+                NpsStat::of(&c.paired_company),
+                c.agent
+                    .nps()
+                    .zip(c.paired_company.nps())
+                    .map(|(a, b)| a - b),
+            )
+        });
+        SegmentStat {
+            value: value.to_string(),
+            nps: NpsStat::of(&c.all),
+            comments: c.commented.n(),
+            small_n: c.all.n() < SMALL_N,
+            caution: (c.all.n() < SMALL_N).then(|| {
+                format!(
+                    "only {} responses (fewer than {SMALL_N}): NPS moves a lot by chance",
+                    c.all.n()
+                )
+            }),
+            difference_to_rest_points: test.map(|t| t.0),
+            p_value: test.map(|t| t.1),
+            q_value: None,
+            significant: false,
+            agent_nps: paired.as_ref().map(|p| p.0.clone()),
+            company_nps_same_rows: paired.as_ref().map(|p| p.1.clone()),
+            agent_gap_points: paired.and_then(|p| p.2),
+            top_drivers: drivers
+                .into_iter()
+                .map(|(id, impact, mentions)| Driver {
+                    id,
+                    impact_points: impact,
+                    mentions,
+                })
+                .collect(),
+            over_represented: over,
+        }
     }
 }
 
@@ -337,6 +492,8 @@ pub struct ThemeStat {
     /// Benjamini-Hochberg adjusted p-value across themes.
     pub q_value: Option<f64>,
     pub significant: bool,
+    /// Why the theme is shown greyed (too few mentions), if it is.
+    pub caution: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -352,8 +509,34 @@ pub struct SegmentStat {
     pub nps: NpsStat,
     pub comments: u64,
     pub small_n: bool,
+    /// Why the segment is shown greyed, if it is.
+    pub caution: Option<String>,
+    /// NPS(segment) - NPS(every other response), Welch's z-test.
+    pub difference_to_rest_points: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Benjamini-Hochberg over every segment of every column.
+    pub q_value: Option<f64>,
+    pub significant: bool,
+    /// Agent-score NPS of the segment's rows with an agent score, the company-score NPS of the
+    /// same rows, and the gap (agent - company), when the export has an agent score.
+    pub agent_nps: Option<NpsStat>,
+    pub company_nps_same_rows: Option<NpsStat>,
+    pub agent_gap_points: Option<f64>,
     /// Up to three themes with the most negative leave-one-out impact inside the segment.
     pub top_drivers: Vec<Driver>,
+    /// Up to three themes mentioned significantly more often in this segment's comments than in
+    /// the others' (two-proportion z-test, Benjamini-Hochberg within the column), by ratio.
+    pub over_represented: Vec<OverRepresented>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverRepresented {
+    pub id: String,
+    pub share_of_comments: f64,
+    pub share_of_comments_elsewhere: f64,
+    /// None when no other comment mentions the theme.
+    pub ratio: Option<f64>,
+    pub q_value: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -361,6 +544,15 @@ pub struct Statistics {
     pub overall: NpsStat,
     pub commented: NpsStat,
     pub agent: Option<NpsStat>,
+    /// Company-score NPS of the responses that have an agent score (to compare with `agent`).
+    pub agent_paired_company: Option<NpsStat>,
+    /// The multivariate driver model of the company score (None below 20 comments).
+    pub drivers: Option<DriverModel>,
+    /// The same model of the agent score, when the export has one.
+    pub agent_drivers: Option<DriverModel>,
+    /// Score/text mismatches by kind, and the strongest examples.
+    pub mismatches: BTreeMap<String, u64>,
+    pub mismatch_examples: Vec<MismatchExample>,
     pub sentiment: BTreeMap<Sentiment, u64>,
     pub languages: BTreeMap<String, u64>,
     pub themes: Vec<ThemeStat>,

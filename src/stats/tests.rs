@@ -256,3 +256,127 @@ fn empty_input_has_no_numbers_not_zeros() {
     assert!(s.segments.is_empty());
     assert!(s.themes_by_impact().is_empty());
 }
+
+/// Segment comparison, over-representation and the agent gap, by hand. Team X: 6 promoters,
+/// 2 passives, 2 detractors (NPS +40), every row with an agent score of 10; team Y: 2, 2, 6
+/// (NPS -40), theme a in 8 of its 10 comments (X: 1 of 10); team Z: 5 passives, no comments.
+#[test]
+fn segment_comparison_by_hand() {
+    use Sentiment::Negative;
+    let mut acc = Accumulator::new(3);
+    let mut add = |score: u8, theme_a: bool, team: &str, agent: Option<u8>, commented: bool| {
+        let t = tagging(if theme_a { &[(0, Negative)] } else { &[] });
+        let segments = vec![("team".to_string(), team.to_string())];
+        acc.add(&RowFacts {
+            row: 1,
+            id: "",
+            score,
+            agent_score: agent,
+            tagging: commented.then_some(&t),
+            language: Some("en"),
+            text: commented.then_some("aaa"),
+            segments: &segments,
+        });
+    };
+    let x = [10, 10, 9, 9, 9, 9, 8, 7, 3, 0];
+    for (i, s) in x.iter().enumerate() {
+        add(*s, i == 9, "X", Some(10), true);
+    }
+    let y = [10, 9, 8, 8, 6, 5, 4, 3, 2, 1];
+    for (i, s) in y.iter().enumerate() {
+        add(*s, i >= 2, "Y", None, true);
+    }
+    for _ in 0..5 {
+        add(7, false, "Z", None, false);
+    }
+    let s = acc.finish(&taxonomy());
+    let seg = |v: &str| s.segments["team"].iter().find(|x| x.value == v).unwrap();
+    let (sx, sy, sz) = (seg("X"), seg("Y"), seg("Z"));
+    assert!(close(sx.nps.nps, 40.0) && close(sy.nps.nps, -40.0) && close(sz.nps.nps, 0.0));
+
+    // X against Y+Z (2 P, 7 passives, 6 D of 15: NPS -26.67): Welch by hand.
+    let var = |p: f64, d: f64, n: f64| (p + d - (p - d).powi(2)) * n / (n - 1.0);
+    let (vx, vr) = (var(0.6, 0.2, 10.0), var(2.0 / 15.0, 6.0 / 15.0, 15.0));
+    let diff = 0.4 - (2.0 - 6.0) / 15.0;
+    let z = diff / (vx / 10.0 + vr / 15.0).sqrt();
+    assert!(close(sx.difference_to_rest_points, 100.0 * diff));
+    assert!(close(sx.p_value, math::two_sided_p(z)));
+    // Z has 5 responses: tested; q over the 3 segments of the column.
+    let ps: Vec<Option<f64>> = [sx, sy, sz].iter().map(|v| v.p_value).collect();
+    assert!(ps.iter().all(Option::is_some));
+    let q = math::benjamini_hochberg(&ps);
+    assert!(close(sx.q_value, q[0].unwrap()) && close(sz.q_value, q[2].unwrap()));
+    assert!(sz.small_n && sz.caution.as_deref().unwrap().contains("only 5 responses"));
+
+    // Over-representation of a in Y: 8/10 against X's 1/10 (Z has no comments).
+    let pooled: f64 = 9.0 / 20.0;
+    let se = (pooled * (1.0 - pooled) * (0.1 + 0.1)).sqrt();
+    let p_y = math::two_sided_p(0.7 / se);
+    assert_eq!(sy.over_represented.len(), 1);
+    let o = &sy.over_represented[0];
+    assert_eq!(o.id, "a");
+    assert!(close(o.ratio, 8.0) && (o.share_of_comments - 0.8).abs() < 1e-12);
+    // q: BH over every (segment, theme) test of the column that could run: X and Y, 3 themes
+    // each (b and c have 0 of 10 against 0 of 10: p = 1).
+    let q = math::benjamini_hochberg(&[
+        Some(p_y),
+        Some(1.0),
+        Some(1.0),
+        Some(p_y),
+        Some(1.0),
+        Some(1.0),
+    ]);
+    assert!((o.q_value - q[0].unwrap()).abs() < 1e-12);
+    // X under-represents a: not listed; Z has no comments: nothing to list, no drivers.
+    assert!(sx.over_represented.is_empty());
+    assert!(sz.over_represented.is_empty() && sz.top_drivers.is_empty() && sz.comments == 0);
+
+    // Agent gap on the same rows: agent NPS +100 against company +40.
+    assert!(close(sx.agent_nps.as_ref().unwrap().nps, 100.0));
+    assert!(close(sx.company_nps_same_rows.as_ref().unwrap().nps, 40.0));
+    assert!(close(sx.agent_gap_points, 60.0));
+    assert!(sy.agent_nps.is_none() && sy.agent_gap_points.is_none());
+    assert!(close(s.agent.as_ref().unwrap().nps, 100.0));
+    assert!(close(s.agent_paired_company.as_ref().unwrap().nps, 40.0));
+    // 20 comments: the driver model is fitted; the agent model has 10 rows: too few.
+    assert!(s.drivers.is_some() && s.agent_drivers.is_none());
+}
+
+/// Mismatches are counted and their examples kept (the rule itself is tested in mismatch.rs).
+#[test]
+fn mismatches_are_counted() {
+    let mut acc = Accumulator::new(3);
+    for (i, (score, sentiment, strength)) in [
+        (1u8, Sentiment::Positive, 0.9f32),
+        (10, Sentiment::Negative, -0.8),
+        (10, Sentiment::Positive, 0.9),
+        (2, Sentiment::Positive, 0.2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut t = tagging(&[]);
+        t.sentiment = sentiment;
+        t.sentiment_score = strength;
+        acc.add(&RowFacts {
+            row: i as u64 + 1,
+            id: "id",
+            score,
+            agent_score: None,
+            tagging: Some(&t),
+            language: Some("en"),
+            text: Some("text"),
+            segments: &[],
+        });
+    }
+    let s = acc.finish(&taxonomy());
+    assert_eq!(s.mismatches.get("praise_low_score"), Some(&1));
+    assert_eq!(s.mismatches.get("complaint_high_score"), Some(&1));
+    assert_eq!(
+        s.mismatch_examples
+            .iter()
+            .map(|e| e.row)
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
