@@ -495,3 +495,102 @@ fn empty_and_header_only_files() {
     assert_eq!(w.summary("out")["counts"]["rows_in"], 0);
     assert!(w.read("out/report.md").contains("no responses"));
 }
+
+/// Agent and company scores, the driver model, segment comparison and the score/text mismatch
+/// flag, through the binary.
+#[test]
+fn agent_score_driver_model_and_mismatch_reach_every_output() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,Team,NPS Score,Agent score,Comment\n");
+    for i in 0..40 {
+        // Team A: long waits, detractors; the agent is rated well all the same.
+        let (team, score, agent, text) = if i % 2 == 0 {
+            (
+                "A",
+                2 + i % 3,
+                10,
+                "I waited on hold for an hour before anyone answered",
+            )
+        } else {
+            ("B", 9 + i % 2, 9, "Quick answer and the problem was solved")
+        };
+        csv.push_str(&format!("{i},{team},{score},{agent},{text}\n"));
+    }
+    // A reversed scale: top praise with a 0.
+    csv.push_str("40,B,0,10,\"Excellent service, thank you so much, wonderful!\"\n");
+    w.write("agents.csv", &csv);
+    let r = w.run(&[
+        "analyze",
+        "agents.csv",
+        "--out",
+        "out",
+        "--encoder",
+        "none",
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let (header, rows) = w.csv("out/tagged.csv");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let flagged: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| !r[col("mismatch")].is_empty())
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0][col("id")], "40");
+    assert_eq!(flagged[0][col("mismatch")], "praise_low_score");
+    assert!(flagged[0][col("mismatch_reason")].starts_with("score 0 with a positive comment"));
+
+    let s: serde_json::Value = serde_json::from_str(&w.read("out/summary.json")).unwrap();
+    let st = &s["statistics"];
+    assert_eq!(st["mismatches"]["praise_low_score"], 1);
+    assert_eq!(st["mismatch_examples"][0]["id"], "40");
+    // Agent NPS: 21 of 41 rows are 10s, 20 are 9s: +100; company NPS on the same rows:
+    // 20 promoters, 21 detractors of 41.
+    assert_eq!(st["agent"]["nps"], 100.0);
+    let paired = st["agent_paired_company"]["nps"].as_f64().unwrap();
+    assert!(
+        (paired - 100.0 * (20.0 - 21.0) / 41.0).abs() < 1e-9,
+        "{paired}"
+    );
+    let team_a = st["segments"]["Team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["value"] == "A")
+        .unwrap();
+    assert_eq!(team_a["nps"]["nps"], -100.0);
+    assert_eq!(team_a["agent_gap_points"], 200.0);
+    assert_eq!(team_a["significant"], true, "{team_a}");
+    // The driver model puts wait time first, distinguishable from noise, and it moves the
+    // company score but not the agent score.
+    let model = &st["drivers"];
+    let wait = model["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "wait_time")
+        .unwrap();
+    assert!(wait["impact_points"].as_f64().unwrap() < -20.0, "{wait}");
+    assert_eq!(wait["distinguishable"], true);
+    let agent_wait = st["agent_drivers"]["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "wait_time")
+        .unwrap();
+    assert!(
+        agent_wait["impact_points"].as_f64().unwrap().abs() < 5.0,
+        "{agent_wait}"
+    );
+
+    let md = w.read("out/report.md");
+    for section in [
+        "## Driver model",
+        "## Agent score versus company score",
+        "## Score and text disagree",
+        "| Agent NPS | Gap (pts) |",
+    ] {
+        assert!(md.contains(section), "missing {section}");
+    }
+}
