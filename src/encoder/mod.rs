@@ -9,6 +9,7 @@
 //! [`HashingEncoder`] is a deterministic stand-in behind the same trait for fast tests.
 
 pub mod batching;
+pub mod core;
 pub mod fake;
 pub mod onnx;
 

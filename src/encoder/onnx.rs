@@ -23,105 +23,34 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use anyhow::{anyhow, bail, ensure, Context, Result};
+use anyhow::{anyhow, bail, ensure, Result};
 use ort::environment::Environment;
 use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::session::Session;
 use ort::value::Tensor;
-use rayon::prelude::*;
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use tokenizers::Tokenizer;
-use unicode_normalization::UnicodeNormalization;
 
-use super::batching::{self, Combiner, Window};
+use super::batching::Window;
+use super::core::{Padded, TextBatcher};
 use super::{EmbedStats, Encoder, EncoderConfig};
 
-/// What a user is told to do when the model or the runtime is missing.
-pub const FETCH_HINT: &str = "run scripts/fetch-models";
+pub use super::core::FETCH_HINT;
 /// Where `scripts/fetch-models` links the ONNX Runtime library, relative to the repository root.
 pub const LIBRARY_DIR: &str = ".cache/lib";
-
-/// The fields of the model folder's `config.json` the encoder needs.
-#[derive(Debug, Deserialize)]
-struct ModelConfig {
-    hidden_size: usize,
-    max_position_embeddings: usize,
-    bos_token_id: u32,
-    eos_token_id: u32,
-    pad_token_id: u32,
-}
 
 /// Sentence encoder over an ONNX graph with inputs `input_ids`, `attention_mask` (int64
 /// `[batch, seq]`) and output `last_hidden_state` (`[batch, seq, dim]`).
 pub struct OnnxEncoder {
-    tokenizer: Tokenizer,
+    text: TextBatcher,
     sessions: Vec<Mutex<Session>>,
-    dim: usize,
-    /// Tokens per window, `<s>`/`</s>` included: the config's limit capped by the model's.
-    max_seq_len: usize,
-    max_batch: usize,
-    max_batch_tokens: usize,
-    sort_by_length: bool,
-    prefix: String,
-    bos: u32,
-    eos: u32,
-    pad: i64,
     id: String,
 }
 
 impl OnnxEncoder {
     pub fn new(config: &EncoderConfig) -> Result<Self> {
-        ensure!(
-            config.max_batch >= 1,
-            "encoder max_batch must be at least 1"
-        );
-        ensure!(
-            config.max_seq_len >= 3,
-            "encoder max_seq_len must be at least 3 (<s>, a token, </s>)"
-        );
-        ensure!(
-            config.intra_threads >= 1,
-            "encoder intra_threads must be at least 1"
-        );
         let dir = &config.model_dir;
         let file = config.model_file.file_name();
-        if !dir.is_dir() {
-            bail!(
-                "model folder {} not found: {FETCH_HINT} to create it (or point the model \
-                 folder at one holding config.json, tokenizer.json and {file})",
-                dir.display()
-            );
-        }
-        let (config_path, tokenizer_path, model_path) = (
-            dir.join("config.json"),
-            dir.join("tokenizer.json"),
-            dir.join(file),
-        );
-        for path in [&config_path, &tokenizer_path, &model_path] {
-            ensure!(
-                path.is_file(),
-                "{} is missing: {FETCH_HINT} to (re)create the model folder",
-                path.display()
-            );
-        }
-        let model: ModelConfig = serde_json::from_str(
-            &std::fs::read_to_string(&config_path)
-                .with_context(|| format!("reading {}", config_path.display()))?,
-        )
-        .with_context(|| format!("{}: not a BERT config.json", config_path.display()))?;
-
-        let mut tokenizer = Tokenizer::from_file(&tokenizer_path).map_err(|e| {
-            anyhow!(
-                "{}: cannot load the tokenizer: {e}",
-                tokenizer_path.display()
-            )
-        })?;
-        tokenizer
-            .with_truncation(None)
-            .map_err(|e| anyhow!("{}: {e}", tokenizer_path.display()))?;
-        tokenizer.with_padding(None);
-
+        let text = TextBatcher::load(config, file)?;
+        let model_path = dir.join(file);
         let library = find_ort_library(config.ort_library.as_deref(), dir)?;
         let environment = environment(&library)?;
         let count = if config.sessions == 0 {
@@ -138,58 +67,28 @@ impl OnnxEncoder {
             .collect::<Result<Vec<_>>>()?;
         check_signature(&sessions[0], &model_path)?;
 
-        let max_seq_len = config.max_seq_len.min(model.max_position_embeddings);
-        let id = format!(
-            "{}/{file} sha256:{} tokenizer sha256:{} prefix={:?} window={max_seq_len}",
-            dir.file_name().map_or_else(
-                || dir.display().to_string(),
-                |n| n.to_string_lossy().into_owned()
-            ),
-            file_sha256(dir, file)?,
-            file_sha256(dir, "tokenizer.json")?,
-            config.prefix,
-        );
-        Ok(OnnxEncoder {
-            tokenizer,
-            sessions,
-            dim: model.hidden_size,
-            max_seq_len,
-            max_batch: config.max_batch,
-            max_batch_tokens: config.max_batch_tokens,
-            sort_by_length: config.sort_by_length,
-            prefix: config.prefix.clone(),
-            bos: model.bos_token_id,
-            eos: model.eos_token_id,
-            pad: i64::from(model.pad_token_id),
-            id,
-        })
+        let id = text.id(dir, file)?;
+        Ok(OnnxEncoder { text, sessions, id })
     }
 
     /// Content token ids of one text: NFC, then prefix, then the tokenizer without specials.
     pub fn content_ids(&self, text: &str) -> Result<Vec<u32>> {
-        let input = format!("{}{}", self.prefix, text.nfc().collect::<String>());
-        let encoding = self
-            .tokenizer
-            .encode_fast(input, false)
-            .map_err(|e| anyhow!("tokenising {:?}: {e}", preview(text)))?;
-        Ok(encoding.get_ids().to_vec())
+        self.text.content_ids(text)
     }
 
     /// Tokens per window, `<s>` and `</s>` included.
     pub fn max_seq_len(&self) -> usize {
-        self.max_seq_len
+        self.text.max_seq_len
     }
 
     /// Runs one padded batch and returns each window's mean hidden state.
     fn run_batch(&self, windows: &[&Window]) -> Result<Vec<Vec<f32>>> {
-        let rows = windows.len();
-        let seq = windows.iter().map(|w| w.ids.len()).max().unwrap_or(0);
-        let mut ids = vec![self.pad; rows * seq];
-        let mut mask = vec![0i64; rows * seq];
-        for (r, w) in windows.iter().enumerate() {
-            ids[r * seq..r * seq + w.ids.len()].copy_from_slice(&w.ids);
-            mask[r * seq..r * seq + w.ids.len()].fill(1);
-        }
+        let Padded {
+            rows,
+            seq,
+            ids,
+            mask,
+        } = self.text.pad(windows);
         let inputs = ort::inputs![
             "input_ids" => Tensor::from_array(([rows, seq], ids))?,
             "attention_mask" => Tensor::from_array(([rows, seq], mask))?,
@@ -203,22 +102,12 @@ impl OnnxEncoder {
             .get("last_hidden_state")
             .ok_or_else(|| anyhow!("the model gave no last_hidden_state"))?;
         let (shape, data) = hidden.try_extract_tensor::<f32>()?;
-        let expected = [rows as i64, seq as i64, self.dim as i64];
+        let expected = [rows as i64, seq as i64, self.text.dim() as i64];
         ensure!(
             **shape == expected,
             "last_hidden_state has shape {shape:?}, expected {expected:?}"
         );
-        Ok(windows
-            .iter()
-            .enumerate()
-            .map(|(r, w)| {
-                batching::mean_pool(
-                    &data[r * seq * self.dim..(r + 1) * seq * self.dim],
-                    w.ids.len(),
-                    self.dim,
-                )
-            })
-            .collect())
+        Ok(self.text.pool(windows, seq, data))
     }
 }
 
@@ -228,7 +117,7 @@ impl Encoder for OnnxEncoder {
     }
 
     fn dim(&self) -> usize {
-        self.dim
+        self.text.dim()
     }
 
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
@@ -236,46 +125,7 @@ impl Encoder for OnnxEncoder {
     }
 
     fn embed_with_stats(&self, texts: &[&str]) -> Result<(Vec<Vec<f32>>, EmbedStats)> {
-        let content = texts
-            .par_iter()
-            .map(|t| self.content_ids(t))
-            .collect::<Result<Vec<_>>>()?;
-        let windows: Vec<Window> = content
-            .iter()
-            .enumerate()
-            .flat_map(|(i, ids)| batching::windows(i, ids, self.max_seq_len, self.bos, self.eos))
-            .collect();
-        let lengths: Vec<usize> = windows.iter().map(|w| w.ids.len()).collect();
-        let batches = batching::plan(
-            &lengths,
-            self.max_batch,
-            self.max_batch_tokens,
-            self.sort_by_length,
-        );
-        let means = batches
-            .par_iter()
-            .map(|batch| self.run_batch(&batch.iter().map(|&i| &windows[i]).collect::<Vec<_>>()))
-            .collect::<Result<Vec<_>>>()?;
-
-        let mut combiner = Combiner::new(texts.len(), self.dim);
-        for (batch, batch_means) in batches.iter().zip(&means) {
-            for (&w, mean) in batch.iter().zip(batch_means) {
-                combiner.add(windows[w].text, windows[w].weight, mean);
-            }
-        }
-        let width = self.max_seq_len - 2;
-        let stats = EmbedStats {
-            texts: texts.len(),
-            windowed_texts: content.iter().filter(|ids| ids.len() > width).count(),
-            windows: windows.len(),
-            batches: batches.len(),
-            tokens: lengths.iter().sum(),
-            padded_tokens: batches
-                .iter()
-                .map(|b| b.len() * b.iter().map(|&i| lengths[i]).max().unwrap_or(0))
-                .sum(),
-        };
-        Ok((combiner.finish(), stats))
+        self.text.embed_with(texts, &|batch| self.run_batch(batch))
     }
 }
 
@@ -390,36 +240,6 @@ fn check_signature(session: &Mutex<Session>, model: &Path) -> Result<()> {
         model.display()
     );
     Ok(())
-}
-
-/// First 12 hex digits of a file's sha256: from the folder's `manifest.json` when it lists the
-/// file (hashing 470 MB takes a second or two), else computed.
-fn file_sha256(dir: &Path, name: &str) -> Result<String> {
-    let from_manifest = std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-        .and_then(|m| m["files"][name]["sha256"].as_str().map(str::to_string));
-    let hex = match from_manifest {
-        Some(hex) => hex,
-        None => {
-            let path = dir.join(name);
-            let mut file = std::fs::File::open(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let mut hasher = Sha256::new();
-            std::io::copy(&mut file, &mut hasher)
-                .with_context(|| format!("reading {}", path.display()))?;
-            hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        }
-    };
-    Ok(hex.chars().take(12).collect())
-}
-
-fn preview(text: &str) -> String {
-    text.chars().take(40).collect()
 }
 
 #[cfg(test)]

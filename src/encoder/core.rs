@@ -1,0 +1,265 @@
+//! What every transformer backend shares: the model folder's `config.json` and `tokenizer.json`,
+//! the e5 text conventions (NFC, prefix), parallel tokenisation, windows for long texts,
+//! length-bucketed batches and the weighted combination of window means. A backend only runs
+//! one padded batch ([`TextBatcher::embed_with`] calls it, possibly from several rayon workers
+//! at once) and returns each window's mean hidden state.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use rayon::prelude::*;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokenizers::Tokenizer;
+use unicode_normalization::UnicodeNormalization;
+
+use super::batching::{self, Combiner, Window};
+use super::{EmbedStats, EncoderConfig};
+
+/// What a user is told to do when the model or the runtime is missing.
+pub const FETCH_HINT: &str = "run scripts/fetch-models";
+
+/// The fields of the model folder's `config.json` the encoders need.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelConfig {
+    pub hidden_size: usize,
+    pub max_position_embeddings: usize,
+    pub bos_token_id: u32,
+    pub eos_token_id: u32,
+    pub pad_token_id: u32,
+}
+
+/// Tokeniser, windowing and batching settings of one encoder.
+pub struct TextBatcher {
+    tokenizer: Tokenizer,
+    pub model: ModelConfig,
+    /// Tokens per window, `<s>`/`</s>` included: the config's limit capped by the model's.
+    pub max_seq_len: usize,
+    max_batch: usize,
+    max_batch_tokens: usize,
+    sort_by_length: bool,
+    pub prefix: String,
+    pub pad: i64,
+}
+
+/// One padded batch, row-major `[rows, seq]`.
+pub struct Padded {
+    pub rows: usize,
+    pub seq: usize,
+    pub ids: Vec<i64>,
+    pub mask: Vec<i64>,
+}
+
+impl TextBatcher {
+    /// Check the folder and the settings, load `config.json` and `tokenizer.json`; `weights`
+    /// is the backend's weights file, checked to exist so that every missing file gets the same
+    /// message.
+    pub fn load(config: &EncoderConfig, weights: &str) -> Result<TextBatcher> {
+        ensure!(
+            config.max_batch >= 1,
+            "encoder max_batch must be at least 1"
+        );
+        ensure!(
+            config.max_seq_len >= 3,
+            "encoder max_seq_len must be at least 3 (<s>, a token, </s>)"
+        );
+        ensure!(
+            config.intra_threads >= 1,
+            "encoder intra_threads must be at least 1"
+        );
+        let dir = &config.model_dir;
+        if !dir.is_dir() {
+            bail!(
+                "model folder {} not found: {FETCH_HINT} to create it (or point the model \
+                 folder at one holding config.json, tokenizer.json and {weights})",
+                dir.display()
+            );
+        }
+        let (config_path, tokenizer_path, weights_path) = (
+            dir.join("config.json"),
+            dir.join("tokenizer.json"),
+            dir.join(weights),
+        );
+        for path in [&config_path, &tokenizer_path, &weights_path] {
+            ensure!(
+                path.is_file(),
+                "{} is missing: {FETCH_HINT} to (re)create the model folder",
+                path.display()
+            );
+        }
+        let model: ModelConfig = serde_json::from_str(
+            &std::fs::read_to_string(&config_path)
+                .with_context(|| format!("reading {}", config_path.display()))?,
+        )
+        .with_context(|| format!("{}: not a BERT config.json", config_path.display()))?;
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_path).map_err(|e| {
+            anyhow!(
+                "{}: cannot load the tokenizer: {e}",
+                tokenizer_path.display()
+            )
+        })?;
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| anyhow!("{}: {e}", tokenizer_path.display()))?;
+        tokenizer.with_padding(None);
+        Ok(TextBatcher {
+            tokenizer,
+            max_seq_len: config.max_seq_len.min(model.max_position_embeddings),
+            max_batch: config.max_batch,
+            max_batch_tokens: config.max_batch_tokens,
+            sort_by_length: config.sort_by_length,
+            prefix: config.prefix.clone(),
+            pad: i64::from(model.pad_token_id),
+            model,
+        })
+    }
+
+    pub fn dim(&self) -> usize {
+        self.model.hidden_size
+    }
+
+    /// The part of an encoder id every backend shares.
+    pub fn id(&self, dir: &Path, weights: &str) -> Result<String> {
+        Ok(format!(
+            "{}/{weights} sha256:{} tokenizer sha256:{} prefix={:?} window={}",
+            dir.file_name().map_or_else(
+                || dir.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            ),
+            file_sha256(dir, weights)?,
+            file_sha256(dir, "tokenizer.json")?,
+            self.prefix,
+            self.max_seq_len
+        ))
+    }
+
+    /// Content token ids of one text: NFC, then prefix, then the tokenizer without specials.
+    pub fn content_ids(&self, text: &str) -> Result<Vec<u32>> {
+        let input = format!("{}{}", self.prefix, text.nfc().collect::<String>());
+        let encoding = self
+            .tokenizer
+            .encode_fast(input, false)
+            .map_err(|e| anyhow!("tokenising {:?}: {e}", preview(text)))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// Pad a batch of windows with the model's pad id.
+    pub fn pad(&self, windows: &[&Window]) -> Padded {
+        let rows = windows.len();
+        let seq = windows.iter().map(|w| w.ids.len()).max().unwrap_or(0);
+        let mut ids = vec![self.pad; rows * seq];
+        let mut mask = vec![0i64; rows * seq];
+        for (r, w) in windows.iter().enumerate() {
+            ids[r * seq..r * seq + w.ids.len()].copy_from_slice(&w.ids);
+            mask[r * seq..r * seq + w.ids.len()].fill(1);
+        }
+        Padded {
+            rows,
+            seq,
+            ids,
+            mask,
+        }
+    }
+
+    /// Mean-pool each window's rows of a `[rows, seq, dim]` hidden state.
+    pub fn pool(&self, windows: &[&Window], seq: usize, hidden: &[f32]) -> Vec<Vec<f32>> {
+        let dim = self.dim();
+        windows
+            .iter()
+            .enumerate()
+            .map(|(r, w)| {
+                batching::mean_pool(
+                    &hidden[r * seq * dim..(r + 1) * seq * dim],
+                    w.ids.len(),
+                    dim,
+                )
+            })
+            .collect()
+    }
+
+    /// Tokenise in parallel, cut windows, batch by length, run `run` on every batch (on the
+    /// rayon pool) and combine the window means per text, in input order.
+    pub fn embed_with(
+        &self,
+        texts: &[&str],
+        run: &(dyn Fn(&[&Window]) -> Result<Vec<Vec<f32>>> + Sync),
+    ) -> Result<(Vec<Vec<f32>>, EmbedStats)> {
+        let content = texts
+            .par_iter()
+            .map(|t| self.content_ids(t))
+            .collect::<Result<Vec<_>>>()?;
+        let (bos, eos) = (self.model.bos_token_id, self.model.eos_token_id);
+        let windows: Vec<Window> = content
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ids)| batching::windows(i, ids, self.max_seq_len, bos, eos))
+            .collect();
+        let lengths: Vec<usize> = windows.iter().map(|w| w.ids.len()).collect();
+        let batches = batching::plan(
+            &lengths,
+            self.max_batch,
+            self.max_batch_tokens,
+            self.sort_by_length,
+        );
+        let means = batches
+            .par_iter()
+            .map(|batch| run(&batch.iter().map(|&i| &windows[i]).collect::<Vec<_>>()))
+            .collect::<Result<Vec<_>>>()?;
+
+        let mut combiner = Combiner::new(texts.len(), self.dim());
+        for (batch, batch_means) in batches.iter().zip(&means) {
+            ensure!(
+                batch.len() == batch_means.len(),
+                "the encoder returned {} vectors for {} windows",
+                batch_means.len(),
+                batch.len()
+            );
+            for (&w, mean) in batch.iter().zip(batch_means) {
+                combiner.add(windows[w].text, windows[w].weight, mean);
+            }
+        }
+        let width = self.max_seq_len - 2;
+        let stats = EmbedStats {
+            texts: texts.len(),
+            windowed_texts: content.iter().filter(|ids| ids.len() > width).count(),
+            windows: windows.len(),
+            batches: batches.len(),
+            tokens: lengths.iter().sum(),
+            padded_tokens: batches
+                .iter()
+                .map(|b| b.len() * b.iter().map(|&i| lengths[i]).max().unwrap_or(0))
+                .sum(),
+        };
+        Ok((combiner.finish(), stats))
+    }
+}
+
+/// First 12 hex digits of a file's sha256: from the folder's `manifest.json` when it lists the
+/// file (hashing 470 MB takes a second or two), else computed.
+pub fn file_sha256(dir: &Path, name: &str) -> Result<String> {
+    let from_manifest = std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|m| m["files"][name]["sha256"].as_str().map(str::to_string));
+    let hex = match from_manifest {
+        Some(hex) => hex,
+        None => {
+            let path = dir.join(name);
+            let mut file = std::fs::File::open(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let mut hasher = Sha256::new();
+            std::io::copy(&mut file, &mut hasher)
+                .with_context(|| format!("reading {}", path.display()))?;
+            hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        }
+    };
+    Ok(hex.chars().take(12).collect())
+}
+
+fn preview(text: &str) -> String {
+    text.chars().take(40).collect()
+}
