@@ -29,6 +29,9 @@ pub struct ModelConfig {
     pub pad_token_id: u32,
 }
 
+/// A backend's batch runner: padded windows in, one mean hidden state per window out.
+pub type RunBatch<'a> = dyn Fn(&[&Window]) -> Result<Vec<Vec<f32>>> + Sync + 'a;
+
 /// Tokeniser, windowing and batching settings of one encoder.
 pub struct TextBatcher {
     tokenizer: Tokenizer,
@@ -182,7 +185,7 @@ impl TextBatcher {
     pub fn embed_with(
         &self,
         texts: &[&str],
-        run: &(dyn Fn(&[&Window]) -> Result<Vec<Vec<f32>>> + Sync),
+        run: &RunBatch,
     ) -> Result<(Vec<Vec<f32>>, EmbedStats)> {
         let content = texts
             .par_iter()
