@@ -4,7 +4,11 @@
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: run test build models lint train clean
+.PHONY: run test build build-torch models libtorch lint train clean
+
+# The `torch` feature links the CPU libtorch 2.4.0 that scripts/fetch-libtorch unpacks from
+# PyPI's torch wheel (pre-C++11 ABI).
+TORCH_ENV = LIBTORCH=$(CURDIR)/.cache/libtorch-cpu LIBTORCH_CXX11_ABI=0
 
 build:
 	$(CARGO) build --release --locked
@@ -14,18 +18,28 @@ build:
 models:
 	scripts/fetch-models
 
+# CPU libtorch for the torch backend; idempotent (about 810 MB downloaded once).
+libtorch:
+	scripts/fetch-libtorch
+
+build-torch: libtorch
+	$(TORCH_ENV) $(CARGO) build --release --locked --features torch
+
 # Exit code 1 means "finished, some rows rejected": the example contains four bad rows on
 # purpose, so 1 is success here; anything else fails.
 run: models build
 	./target/release/npsight analyze examples/feedback.csv --out $(OUT) || [ $$? -eq 1 ]
 	@echo "Open $(OUT)/report.html in a browser; tagged data in $(OUT)/tagged.csv."
 
-lint:
+lint: libtorch
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(TORCH_ENV) $(CARGO) clippy --locked --all-targets --features torch -- -D warnings
 
+# Every test with the default build, then the torch backend's tests with the torch feature.
 test: lint models
 	$(CARGO) test --locked
+	$(TORCH_ENV) $(CARGO) test --locked --features torch --test encoder_torch
 
 # Retrain the heads in models/heads (deterministic; see models/README.md).
 train: models build

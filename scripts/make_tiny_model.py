@@ -157,6 +157,8 @@ def main() -> int:
     v = vocab()
     conv.H, conv.NL, conv.NH, conv.FF, conv.MAXP = H, NL, NH, FF, MAXP
     conv.build_onnx(weights(len(v)), OUT / "model.onnx")
+    # The same weights for the libtorch backend (feature `torch`), Hugging Face names.
+    conv.write_safetensors(OUT / "model.safetensors", weights(len(v)))
     conv.quantize_int8(OUT / "model.onnx", OUT / "model_int8.onnx")
     write_tokenizer(v, OUT)
     cfg = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": H,

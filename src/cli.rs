@@ -104,18 +104,47 @@ pub struct AnalyzeArgs {
 /// Which classifier runs, shared by analyze, train and eval.
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
-    /// Classifier: `onnx` (the transformer heads with the lexicon, default) or `none` (lexicon only).
-    #[arg(long, default_value = "onnx", value_parser = ["onnx", "none"])]
+    /// Classifier: `onnx` (the transformer heads with the lexicon, default), `torch` (the same
+    /// model and heads through libtorch; needs a build with the `torch` feature) or `none`
+    /// (lexicon only).
+    #[arg(long, default_value = "onnx", value_parser = ["onnx", "torch", "none"])]
     pub encoder: String,
+    /// Device of the torch encoder: cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
     /// Encoder model folder (default: models/multilingual-e5-small, as written by scripts/fetch-models).
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
     /// Folder of the trained heads (default: models/heads).
     #[arg(long)]
     pub heads_dir: Option<PathBuf>,
-    /// ONNX model precision: int8 (default, faster) or fp32.
+    /// ONNX model precision: int8 (default, faster) or fp32. The torch encoder always runs the
+    /// fp32 weights of model.safetensors.
     #[arg(long, default_value = "int8", value_parser = ["int8", "fp32"])]
     pub precision: String,
+}
+
+#[cfg(feature = "torch")]
+fn torch_encoder(
+    config: &crate::encoder::EncoderConfig,
+    device: &str,
+) -> Result<std::sync::Arc<dyn crate::encoder::Encoder>> {
+    let device = crate::encoder::torch::parse_device(device)?;
+    Ok(std::sync::Arc::new(crate::encoder::TorchEncoder::new(
+        config, device,
+    )?))
+}
+
+#[cfg(not(feature = "torch"))]
+fn torch_encoder(
+    _config: &crate::encoder::EncoderConfig,
+    _device: &str,
+) -> Result<std::sync::Arc<dyn crate::encoder::Encoder>> {
+    anyhow::bail!(
+        "--encoder torch: this npsight was built without the `torch` feature; run \
+         scripts/fetch-libtorch, then build with `LIBTORCH=$PWD/.cache/libtorch-cpu \
+         LIBTORCH_CXX11_ABI=0 cargo build --release --features torch` (or use --encoder onnx)"
+    )
 }
 
 /// `models/<rel>` under the first of: $NPSIGHT_HOME, the current folder, the folders above the
@@ -158,9 +187,20 @@ impl ModelArgs {
             model_file: self.precision.parse()?,
             ..Default::default()
         };
-        Ok(std::sync::Arc::new(crate::encoder::OnnxEncoder::new(
-            &config,
-        )?))
+        match self.encoder.as_str() {
+            "torch" => torch_encoder(&config, &self.device),
+            _ => {
+                if self.device != "cpu" {
+                    anyhow::bail!(
+                        "--device {}: only the torch encoder runs on other devices (--encoder torch)",
+                        self.device
+                    );
+                }
+                Ok(std::sync::Arc::new(crate::encoder::OnnxEncoder::new(
+                    &config,
+                )?))
+            }
+        }
     }
 
     /// The classifier these flags ask for.

@@ -12,6 +12,8 @@ pub mod batching;
 pub mod core;
 pub mod fake;
 pub mod onnx;
+#[cfg(feature = "torch")]
+pub mod torch;
 
 use std::path::PathBuf;
 
@@ -19,6 +21,8 @@ use anyhow::Result;
 
 pub use fake::HashingEncoder;
 pub use onnx::OnnxEncoder;
+#[cfg(feature = "torch")]
+pub use torch::TorchEncoder;
 
 /// A sentence encoder. Implementations are deterministic for a given input list and return one
 /// L2-normalised vector of [`Encoder::dim`] floats per text, in input order.
