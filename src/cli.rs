@@ -35,6 +35,8 @@ pub enum Command {
     Train(Box<TrainArgs>),
     /// Measure accuracy against a gold file (per theme P/R/F1, sentiment accuracy).
     Eval(Box<EvalArgs>),
+    /// Compare two runs' output folders: NPS change, attribution to themes, emerging themes.
+    Compare(CompareArgs),
     /// Validate a taxonomy file and list its themes.
     CheckTaxonomy {
         /// The taxonomy TOML file.
@@ -94,6 +96,12 @@ pub struct AnalyzeArgs {
     /// Keep personal data in report verbatims (masked by default).
     #[arg(long)]
     pub keep_pii: bool,
+    /// An earlier run's output folder: report the change since it (NPS, attribution, emerging themes).
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+    /// Split the export into ISO weeks (Monday to Sunday) by its date column; rows without a readable date are rejected.
+    #[arg(long)]
+    pub by_week: bool,
     #[command(flatten)]
     pub model: ModelArgs,
     /// No progress bar and no closing summary.
@@ -201,6 +209,17 @@ impl ModelArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The earlier run's output folder (holding summary.json).
+    pub old: PathBuf,
+    /// The later run's output folder.
+    pub new: PathBuf,
+    /// Also write compare.md and compare.json here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// Folder with the labelled examples train.csv and dev.csv.
     #[arg(long, default_value = "models/examples")]
@@ -294,6 +313,8 @@ impl AnalyzeArgs {
         cfg.threads = self.threads;
         cfg.quiet = self.quiet;
         cfg.keep_pii = self.keep_pii;
+        cfg.previous = self.previous.clone();
+        cfg.by_week = self.by_week;
         if self.model.encoder != "none" {
             // The encoder batches and length-sorts inside each call: give it more rows.
             cfg.batch_size = 256;
@@ -433,6 +454,39 @@ fn run_eval(args: &EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_compare(args: &CompareArgs) -> Result<ExitCode> {
+    let old = crate::compare::load(&args.old)?;
+    let new = crate::compare::load(&args.new)?;
+    let change = crate::compare::between_runs(&old, &new, ("old run", "new run"));
+    let mut md = String::from("# NPS change between two runs\n\n");
+    crate::output::change_md::change_section(
+        &mut md,
+        &change,
+        &format!("{} ({})", args.old.display(), old.describe()),
+        &format!("{} ({})", args.new.display(), new.describe()),
+        2,
+    );
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("--out {}: {e}", dir.display()))?;
+        let mut f = crate::output::atomic::AtomicFile::create(&dir.join("compare.md"))?;
+        f.write_all(md.as_bytes())?;
+        f.commit()?;
+        let mut f = crate::output::atomic::AtomicFile::create(&dir.join("compare.json"))?;
+        let mut json = serde_json::to_vec_pretty(&serde_json::json!({
+            "old": { "folder": args.old.display().to_string(), "description": old.describe() },
+            "new": { "folder": args.new.display().to_string(), "description": new.describe() },
+            "change": change,
+        }))?;
+        json.push(b'\n');
+        f.write_all(&json)?;
+        f.commit()?;
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{md}");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
     let t = Taxonomy::load(file)?;
     let mut out = std::io::stdout().lock();
@@ -474,6 +528,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(a) => run_analyze(a),
         Command::Train(a) => run_train(a),
         Command::Eval(a) => run_eval(a),
+        Command::Compare(a) => run_compare(a),
         Command::CheckTaxonomy { file } => run_check_taxonomy(file),
     };
     match result {

@@ -157,6 +157,7 @@ pub fn render(r: &ReportInput) -> String {
         let _ = writeln!(o, "- Biggest drags on NPS: {}.", top.join(", "));
     }
 
+    o.push_str(&super::change_md::sections(s));
     let _ = writeln!(o, "\n## What drives detractors\n");
     let _ = writeln!(
         o,

@@ -375,6 +375,11 @@ pub struct Change {
     pub before_label: String,
     pub after_label: String,
     pub history_label: String,
+    /// What each side is (file, dates, n), when known.
+    #[serde(default)]
+    pub before_detail: String,
+    #[serde(default)]
+    pub after_detail: String,
     pub nps: NpsChange,
     /// Groups in order: themes (this side's taxonomy, then themes only before), no theme, no
     /// comment. Their `total`s sum to `nps.difference`.
@@ -411,26 +416,31 @@ fn theme_of<'a>(s: &Side<'a>, id: &str) -> Option<&'a ThemePeriod> {
 
 /// Split NPS(after) - NPS(before) into groups (see the module comment).
 pub fn attribute(before: &Side, after: &Side) -> Vec<Contribution> {
-    let mut groups: Vec<(String, String, Weighted, Weighted)> = union_ids(before, after)
+    let mut groups: Vec<Group> = union_ids(before, after)
         .into_iter()
         .map(|(id, name)| {
             let w = |s: &Side| theme_of(s, &id).map(Weighted::of_theme).unwrap_or_default();
             let (b, a) = (w(before), w(after));
-            (id, name, b, a)
+            Group {
+                id,
+                name,
+                before: b,
+                after: a,
+            }
         })
         .collect();
-    groups.push((
-        "(no theme)".into(),
-        "Comment without a theme".into(),
-        Weighted::of(&before.counts.no_theme),
-        Weighted::of(&after.counts.no_theme),
-    ));
-    groups.push((
-        "(no comment)".into(),
-        "No comment".into(),
-        Weighted::of(&before.counts.no_comment()),
-        Weighted::of(&after.counts.no_comment()),
-    ));
+    groups.push(Group {
+        id: "(no theme)".into(),
+        name: "Comment without a theme".into(),
+        before: Weighted::of(&before.counts.no_theme),
+        after: Weighted::of(&after.counts.no_theme),
+    });
+    groups.push(Group {
+        id: "(no comment)".into(),
+        name: "No comment".into(),
+        before: Weighted::of(&before.counts.no_comment()),
+        after: Weighted::of(&after.counts.no_comment()),
+    });
     attribute_groups(
         before.counts.all.n() as f64,
         after.counts.all.n() as f64,
@@ -438,49 +448,60 @@ pub fn attribute(before: &Side, after: &Side) -> Vec<Contribution> {
     )
 }
 
+/// One attribution group with its weighted counts in both periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub before: Weighted,
+    pub after: Weighted,
+}
+
 /// The decomposition on weighted groups; `n_before`/`n_after` are the total responses, which
 /// the groups' weights sum to.
-pub fn attribute_groups(
-    n_before: f64,
-    n_after: f64,
-    groups: Vec<(String, String, Weighted, Weighted)>,
-) -> Vec<Contribution> {
+pub fn attribute_groups(n_before: f64, n_after: f64, groups: Vec<Group>) -> Vec<Contribution> {
     if n_before <= 0.0 || n_after <= 0.0 {
         return Vec::new();
     }
-    let overall = |n: f64, side: &dyn Fn(&(String, String, Weighted, Weighted)) -> Weighted| {
-        let (p, d) = groups.iter().fold((0.0, 0.0), |(p, d), g| {
-            let w = side(g);
-            (p + w.promoters, d + w.detractors)
-        });
+    let overall = |n: f64, ws: Vec<Weighted>| {
+        let (p, d) = ws
+            .iter()
+            .fold((0.0, 0.0), |(p, d), w| (p + w.promoters, d + w.detractors));
         100.0 * (p - d) / n
     };
-    let nps_b = overall(n_before, &|g| g.2);
-    let nps_a = overall(n_after, &|g| g.3);
+    let nps_b = overall(n_before, groups.iter().map(|g| g.before).collect());
+    let nps_a = overall(n_after, groups.iter().map(|g| g.after).collect());
     let mid = (nps_b + nps_a) / 2.0;
     groups
         .into_iter()
-        .filter(|g| g.2.n() > 0.0 || g.3.n() > 0.0)
-        .map(|(group, name, b, a)| {
-            let (wb, wa) = (b.n() / n_before, a.n() / n_after);
-            let (rb, ra) = (b.nps(), a.nps());
-            // An empty side takes the other side's NPS: its rate effect is 0.
-            let rb_ = rb.or(ra).unwrap_or(0.0);
-            let ra_ = ra.or(rb).unwrap_or(0.0);
-            let volume_effect = (wa - wb) * ((rb_ + ra_) / 2.0 - mid);
-            let rate_effect = (wb + wa) / 2.0 * (ra_ - rb_);
-            Contribution {
-                group,
-                name,
-                share_before: wb,
-                share_after: wa,
-                nps_before: rb,
-                nps_after: ra,
-                volume_effect,
-                rate_effect,
-                total: volume_effect + rate_effect,
-            }
-        })
+        .filter(|g| g.before.n() > 0.0 || g.after.n() > 0.0)
+        .map(
+            |Group {
+                 id: group,
+                 name,
+                 before: b,
+                 after: a,
+             }| {
+                let (wb, wa) = (b.n() / n_before, a.n() / n_after);
+                let (rb, ra) = (b.nps(), a.nps());
+                // An empty side takes the other side's NPS: its rate effect is 0.
+                let rb_ = rb.or(ra).unwrap_or(0.0);
+                let ra_ = ra.or(rb).unwrap_or(0.0);
+                let volume_effect = (wa - wb) * ((rb_ + ra_) / 2.0 - mid);
+                let rate_effect = (wb + wa) / 2.0 * (ra_ - rb_);
+                Contribution {
+                    group,
+                    name,
+                    share_before: wb,
+                    share_after: wa,
+                    nps_before: rb,
+                    nps_after: ra,
+                    volume_effect,
+                    rate_effect,
+                    total: volume_effect + rate_effect,
+                }
+            },
+        )
         .collect()
 }
 
@@ -673,6 +694,8 @@ pub fn compare(before: &Side, after: &Side, history: &Side) -> Change {
         before_label: before.label.to_string(),
         after_label: after.label.to_string(),
         history_label: history.label.to_string(),
+        before_detail: String::new(),
+        after_detail: String::new(),
         emerging: pick("emerging"),
         spiking: pick("spiking"),
         quiet: pick("quiet"),

@@ -71,10 +71,10 @@ fn attribution_by_hand() {
     // no comment: volume (.5-.6)·(100 - 40) = -6, rate 0.
     let t0: &[usize] = &[0];
     let mut b = vec![(10, Some(t0)), (10, Some(t0)), (0, Some(t0)), (0, Some(t0))];
-    b.extend(std::iter::repeat((9, None)).take(6));
+    b.extend(std::iter::repeat_n((9, None), 6));
     let mut a = vec![(10, Some(t0))];
-    a.extend(std::iter::repeat((3, Some(t0))).take(4));
-    a.extend(std::iter::repeat((9, None)).take(5));
+    a.extend(std::iter::repeat_n((3, Some(t0)), 4));
+    a.extend(std::iter::repeat_n((9, None), 5));
     let ids = ids(1);
     let (pb, pa) = (period(1, &b), period(1, &a));
     let c = attribute(&side("b", &ids, &pb), &side("a", &ids, &pa));
