@@ -361,7 +361,39 @@ pub fn closing_summary(o: &Outcome) -> String {
         c.commented,
         if top.is_empty() { "none".to_string() } else { top.join(", ") },
         o.out_dir.display()
-    )
+    ) + &change_sentence(s)
+}
+
+/// " NPS change since the previous run: +3.2 points (p = 0.041)." and the same for the last
+/// week with --by-week; empty without either.
+fn change_sentence(s: &crate::output::summary::Summary) -> String {
+    let one = |what: &str, ch: &crate::stats::change::Change| {
+        let p = ch
+            .nps
+            .p_value
+            .map_or("not tested".to_string(), |p| format!("p = {p:.3}"));
+        let mut out = format!(
+            " NPS change {what}: {} points ({p}).",
+            fmt_signed(ch.nps.difference, 1)
+        );
+        if !ch.emerging.is_empty() || !ch.spiking.is_empty() {
+            let mut themes = ch.emerging.clone();
+            themes.extend(ch.spiking.iter().cloned());
+            out.push_str(&format!(" Rising themes: {}.", themes.join(", ")));
+        }
+        out
+    };
+    let mut out = String::new();
+    if let Some(ch) = &s.change {
+        out.push_str(&one("since the previous run", ch));
+    }
+    if let Some(ch) = s.weeks.as_ref().and_then(|w| w.last_change.as_ref()) {
+        out.push_str(&one(
+            &format!("{} against {}", ch.after_label, ch.before_label),
+            ch,
+        ));
+    }
+    out
 }
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {

@@ -158,8 +158,14 @@ pub fn between_runs(old: &ComparisonData, new: &ComparisonData, labels: (&str, &
             old.model_id, new.model_id
         ));
     }
-    if let (Some(old_last), Some(new_first)) = (&old.period.last_date, &new.period.first_date) {
-        if new_first <= old_last {
+    let p = (&old.period, &new.period);
+    if let (Some(old_first), Some(old_last), Some(new_first), Some(new_last)) = (
+        &p.0.first_date,
+        &p.0.last_date,
+        &p.1.first_date,
+        &p.1.last_date,
+    ) {
+        if new_first <= old_last && old_first <= new_last {
             ch.warnings.push(format!(
                 "the periods overlap ({} ends {old_last}, {} starts {new_first}): responses in both are not independent",
                 labels.0, labels.1

@@ -380,3 +380,61 @@ fn by_week_needs_a_date_column() {
     assert_eq!(s["comparison_data"]["period"]["dated_rows"], 1);
     assert!(s.get("weeks").is_none());
 }
+
+#[test]
+fn previous_may_be_the_same_output_folder() {
+    // The weekly routine: each run replaces the folder and compares with what it held.
+    let w = Workdir::new();
+    two_runs(&w);
+    let r = analyze(&w, "new.csv", "old", &["--previous", "old"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("old");
+    check_change_by_hand(&s["change"]);
+    // The closing line (without -q) names the change.
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "old.csv",
+        "--out",
+        "old",
+        "--previous",
+        "old",
+        "--taxonomy",
+        &format!("{FIXTURES}/mini_taxonomy.toml"),
+        "--sentiment-lexicon",
+        &format!("{FIXTURES}/mini_sentiment.toml"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("NPS change since the previous run: -10.0 points (p = "),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn overlapping_periods_are_flagged() {
+    let w = Workdir::new();
+    two_runs(&w);
+    let r = analyze(&w, "old.csv", "again", &["--previous", "old"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c = &w.summary("again")["change"];
+    assert!(close(f(&c["nps"]["difference"]), 0.0));
+    assert!(
+        c["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.as_str().unwrap().starts_with(
+                "the periods overlap (previous run ends 2026-11-12, this run starts 2026-11-09)"
+            )),
+        "{c}"
+    );
+    // Disjoint periods: no such warning.
+    let r = analyze(&w, "new.csv", "new", &["--previous", "old"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c = &w.summary("new")["change"];
+    assert!(!c["warnings"].to_string().contains("overlap"), "{c}");
+}
