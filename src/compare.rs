@@ -241,11 +241,23 @@ pub fn weeks_report(data: &ComparisonData, date_column: &str) -> WeeksReport {
             } else {
                 format!("{} to {}", data.weeks[0].week, before.week)
             };
-            Some(compare(
+            let mut ch = compare(
                 &side(&before.week, &ids, &before.counts),
                 &side(&after.week, &ids, &after.counts),
                 &side(&history_label, &ids, &history),
-            ))
+            );
+            let detail = |w: &WeekCounts| {
+                format!(
+                    "{} ({} to {}, n = {})",
+                    w.week,
+                    w.start,
+                    w.end,
+                    w.counts.all.n()
+                )
+            };
+            ch.before_detail = detail(before);
+            ch.after_detail = detail(after);
+            Some(ch)
         }
         _ => None,
     };

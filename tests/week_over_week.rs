@@ -438,3 +438,39 @@ fn overlapping_periods_are_flagged() {
     let c = &w.summary("new")["change"];
     assert!(!c["warnings"].to_string().contains("overlap"), "{c}");
 }
+
+#[test]
+fn report_html_shows_the_change_escaped() {
+    let w = Workdir::new();
+    two_runs(&w);
+    // A file name with markup reaches the "Before:" line of the new report.
+    std::fs::copy(w.path("old.csv"), w.path("<b>old.csv")).unwrap();
+    let r = analyze(&w, "<b>old.csv", "evil", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = analyze(&w, "new.csv", "new", &["--previous", "evil", "--by-week"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = w.read("new/report.html");
+    assert!(
+        html.contains("<h2>Change since previous run</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<li>Before: &lt;b&gt;old.csv, 2026-11-09 to 2026-11-12, n = 10.</li>"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>old.csv"));
+    assert!(
+        html.contains("<b>NPS 0.0 → +10.0: +10.0 points</b>"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Week by week</h2>"), "{html}");
+    // new.csv lies in one week: nothing to compare week on week.
+    assert_eq!(
+        w.summary("new")["weeks"]["weeks"].as_array().unwrap().len(),
+        1
+    );
+    assert!(w.summary("new")["weeks"]["last_change"].is_null());
+    assert!(w
+        .read("new/report.md")
+        .contains("Only one week: nothing to compare."));
+}

@@ -228,18 +228,17 @@ pub fn weeks_section(o: &mut String, w: &WeeksReport) {
             top.join(", ")
         );
     }
-    match (&w.last_change, w.weeks.as_slice()) {
-        (Some(ch), [.., b, a]) => {
-            let _ = writeln!(o, "\n### {} against {}\n", a.week, b.week);
-            change_section(
+    match &w.last_change {
+        Some(ch) => {
+            let _ = writeln!(
                 o,
-                ch,
-                &format!("{} ({} to {}, n = {})", b.week, b.start, b.end, b.nps.n),
-                &format!("{} ({} to {}, n = {})", a.week, a.start, a.end, a.nps.n),
-                4,
+                "\n### {} against {}\n",
+                md_escape(&ch.after_label),
+                md_escape(&ch.before_label)
             );
+            change_section(o, ch, &ch.before_detail, &ch.after_detail, 4);
         }
-        _ => {
+        None => {
             let _ = writeln!(o, "\nOnly one week: nothing to compare.");
         }
     }
