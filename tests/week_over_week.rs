@@ -474,3 +474,33 @@ fn report_html_shows_the_change_escaped() {
         .read("new/report.md")
         .contains("Only one week: nothing to compare."));
 }
+
+#[test]
+fn by_week_output_does_not_depend_on_threads_or_batches() {
+    let w = Workdir::new();
+    let mut rows = Vec::new();
+    for (i, date) in ["2026-11-02", "2026-11-10", "2026-11-18", "2026-11-26"]
+        .iter()
+        .enumerate()
+    {
+        rows.extend(repeat(7 + i, date, (i * 3) as u8, "rude and I had to wait"));
+        rows.extend(repeat(5, date, 9, "my bill was wrong but friendly people"));
+        rows.extend(repeat(3 + i, date, 10, ""));
+    }
+    w.write("in.csv", export(&rows));
+    let one = analyze(&w, "in.csv", "a", &["--by-week", "-j", "1"]);
+    let many = analyze(&w, "in.csv", "b", &["--by-week", "-j", "3"]);
+    assert_eq!(
+        (one.code, many.code),
+        (0, 0),
+        "{}{}",
+        one.stderr,
+        many.stderr
+    );
+    assert_eq!(w.read("a/summary.json"), w.read("b/summary.json"));
+    assert_eq!(w.read("a/report.md"), w.read("b/report.md"));
+    let s = w.summary("a");
+    assert_eq!(s["weeks"]["weeks"].as_array().unwrap().len(), 4);
+    let c = &s["weeks"]["last_change"];
+    assert!(close(f(&c["attribution_sum"]), f(&c["nps"]["difference"])));
+}

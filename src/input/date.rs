@@ -414,6 +414,43 @@ mod tests {
     }
 
     #[test]
+    fn every_day_round_trips_in_every_form() {
+        let names = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let start = days_from_civil(1999, 12, 1).unwrap();
+        for z in (start..start + 12_000).step_by(7) {
+            let (y, m, d) = civil_from_days(z);
+            let want = Some(DateKey::Day(z));
+            assert_eq!(parse(&iso_date(z)), want);
+            assert_eq!(parse(&format!("{d:02}.{m:02}.{y}")), want);
+            assert_eq!(parse(&format!("{y}/{m}/{d}")), want);
+            assert_eq!(parse(&format!("{} {d}, {y}", names[m as usize - 1])), want);
+            assert_eq!(parse(&format!("{}", z + 25_569)), want, "Excel serial");
+            let slashed = parse(&format!("{d}/{m}/{y}")).unwrap();
+            assert_eq!(DateOrder::DayFirst.resolve(&slashed), z);
+            let slashed = parse(&format!("{m}/{d}/{y} 09:00")).unwrap();
+            assert_eq!(DateOrder::MonthFirst.resolve(&slashed), z);
+            assert_eq!(
+                week_start(z).rem_euclid(7),
+                4,
+                "Mondays are 4 mod 7 days after 1970-01-01"
+            );
+        }
+    }
+
+    #[test]
     fn iso_weeks() {
         // 2026-11-23 is a Monday in ISO week 48.
         let mon = days_from_civil(2026, 11, 23).unwrap();
