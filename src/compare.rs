@@ -248,7 +248,7 @@ pub fn weeks_report(data: &ComparisonData, date_column: &str) -> WeeksReport {
             );
             let detail = |w: &WeekCounts| {
                 format!(
-                    "{} ({} to {}, n = {})",
+                    "{}: {} to {}, n = {}",
                     w.week,
                     w.start,
                     w.end,

@@ -334,6 +334,7 @@ mod tests {
             "23 November 2026",
             "Monday, 23 November 2026",
             "November 23rd 2026 10:00",
+            "23-Nov-2026",
         ] {
             assert_eq!(parse(v), Some(want), "{v}");
         }
