@@ -377,3 +377,58 @@ fn accumulator_merges_in_any_split_and_groups_weeks() {
     // Without --by-week: no weeks, same period.
     assert!(a.finish(false).1.is_empty());
 }
+
+#[test]
+fn empty_periods_give_no_numbers_rather_than_zeros() {
+    let ids = ids(2);
+    let empty = PeriodCounts::new(2);
+    let t0: &[usize] = &[0];
+    let some = period(2, &[(10, Some(t0)), (0, None)]);
+    let ch = compare(
+        &side("b", &ids, &empty),
+        &side("a", &ids, &some),
+        &side("b", &ids, &empty),
+    );
+    assert_eq!(ch.nps.difference, None);
+    assert!(ch.attribution.is_empty());
+    assert_eq!(ch.attribution_sum, None);
+    assert!(ch
+        .themes
+        .iter()
+        .all(|t| t.status == "untested" && t.test.is_none()));
+    assert!(ch
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("b has 0 responses")));
+    // Identical periods: every effect is exactly 0 and nothing is flagged.
+    let ch = compare(
+        &side("b", &ids, &some),
+        &side("a", &ids, &some),
+        &side("b", &ids, &some),
+    );
+    assert_eq!(ch.nps.difference, Some(0.0));
+    assert!(ch.attribution.iter().all(|c| c.total == 0.0));
+    assert!(ch.emerging.is_empty() && ch.spiking.is_empty() && ch.quiet.is_empty());
+}
+
+#[test]
+fn tied_p_values_get_tied_q_values() {
+    // Two themes with the same counts on both sides: same p, same q, same status.
+    let ids = ids(2);
+    let both: &[usize] = &[0, 1];
+    let none: &[usize] = &[];
+    let mut b = vec![(5u8, Some(none)); 95];
+    b.extend(vec![(5u8, Some(both)); 5]);
+    let mut a = vec![(5u8, Some(none)); 70];
+    a.extend(vec![(5u8, Some(both)); 30]);
+    let (pb, pa) = (period(2, &b), period(2, &a));
+    let s = theme_shifts(&side("b", &ids, &pb), &side("a", &ids, &pa));
+    assert_eq!(s[0].p_rise, s[1].p_rise);
+    assert_eq!(s[0].q_rise, s[1].q_rise);
+    // BH with two equal p-values: q = p·2/2 = p.
+    assert_eq!(s[0].q_rise, s[0].p_rise);
+    assert_eq!(
+        (s[0].status.as_str(), s[1].status.as_str()),
+        ("spiking", "spiking")
+    );
+}
