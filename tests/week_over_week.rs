@@ -504,3 +504,62 @@ fn by_week_output_does_not_depend_on_threads_or_batches() {
     let c = &s["weeks"]["last_change"];
     assert!(close(f(&c["attribution_sum"]), f(&c["nps"]["difference"])));
 }
+
+#[test]
+fn by_week_reads_workbook_dates_and_day_numbers() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let w = Workdir::new();
+    let mut wb = Workbook::new();
+    let s = wb.add_worksheet();
+    for (c, h) in ["Date", "Score", "Comment"].iter().enumerate() {
+        s.write_string(0, c as u16, *h).unwrap();
+    }
+    let fmt = Format::new().set_num_format("dd/mm/yyyy");
+    // Row 1: a date cell (Monday 2026-11-16, W47); row 2: a plain day number, 46349 =
+    // 2026-11-23 (W48); row 3: text; row 4: a date-time cell on Sunday 2026-11-22 (W47).
+    s.write_datetime_with_format(1, 0, &ExcelDateTime::from_ymd(2026, 11, 16).unwrap(), &fmt)
+        .unwrap();
+    s.write_number(2, 0, 46_349.0).unwrap();
+    s.write_string(3, 0, "24.11.2026").unwrap();
+    s.write_datetime_with_format(
+        4,
+        0,
+        &ExcelDateTime::from_ymd(2026, 11, 22)
+            .unwrap()
+            .and_hms(18, 30, 0)
+            .unwrap(),
+        &fmt,
+    )
+    .unwrap();
+    for (r, (score, comment)) in [
+        (9.0, "friendly"),
+        (0.0, "I had to wait"),
+        (10.0, "fine"),
+        (2.0, "my bill"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        s.write_number(r as u32 + 1, 1, *score).unwrap();
+        s.write_string(r as u32 + 1, 2, *comment).unwrap();
+    }
+    wb.save(w.path("in.xlsx")).unwrap();
+    let r = analyze(&w, "in.xlsx", "out", &["--by-week"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    let weeks = s["weeks"]["weeks"].as_array().unwrap();
+    let got: Vec<(&str, u64, f64)> = weeks
+        .iter()
+        .map(|x| {
+            (
+                x["week"].as_str().unwrap(),
+                x["nps"]["n"].as_u64().unwrap(),
+                f(&x["nps"]["nps"]),
+            )
+        })
+        .collect();
+    // W47: 9 and 2 -> NPS 0; W48: 0 and 10 -> NPS 0.
+    assert_eq!(got, [("2026-W47", 2, 0.0), ("2026-W48", 2, 0.0)]);
+    assert_eq!(s["comparison_data"]["period"]["first_date"], "2026-11-16");
+    assert_eq!(s["comparison_data"]["period"]["last_date"], "2026-11-24");
+}
