@@ -517,14 +517,14 @@ fn by_week_reads_workbook_dates_and_day_numbers() {
     let fmt = Format::new().set_num_format("dd/mm/yyyy");
     // Row 1: a date cell (Monday 2026-11-16, W47); row 2: a plain day number, 46349 =
     // 2026-11-23 (W48); row 3: text; row 4: a date-time cell on Sunday 2026-11-22 (W47).
-    s.write_datetime_with_format(1, 0, &ExcelDateTime::from_ymd(2026, 11, 16).unwrap(), &fmt)
+    s.write_datetime_with_format(1, 0, ExcelDateTime::from_ymd(2026, 11, 16).unwrap(), &fmt)
         .unwrap();
     s.write_number(2, 0, 46_349.0).unwrap();
     s.write_string(3, 0, "24.11.2026").unwrap();
     s.write_datetime_with_format(
         4,
         0,
-        &ExcelDateTime::from_ymd(2026, 11, 22)
+        ExcelDateTime::from_ymd(2026, 11, 22)
             .unwrap()
             .and_hms(18, 30, 0)
             .unwrap(),
