@@ -17,7 +17,8 @@ use crate::stats::change::{compare, Change, NpsChange, Period, PeriodCounts, Sid
 use crate::stats::{NpsStat, SMALL_N};
 use crate::taxonomy::Taxonomy;
 
-/// summary.json schema version that carries `comparison_data`.
+/// The first summary.json schema version that carries `comparison_data`; later versions are
+/// read as long as they keep it (only `schema_version` and `comparison_data` are read).
 pub const COMPARISON_SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,9 +107,9 @@ pub fn load(dir: &Path) -> Result<ComparisonData> {
     })?;
     let stored: StoredSummary = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a valid npsight summary.json", file.display()))?;
-    if stored.schema_version != COMPARISON_SCHEMA {
+    if stored.schema_version < COMPARISON_SCHEMA {
         bail!(
-            "{}: schema version {}, but comparisons need version {COMPARISON_SCHEMA}; rerun `npsight analyze` on that export with this version",
+            "{}: schema version {}, but comparisons need version {COMPARISON_SCHEMA} or later; rerun `npsight analyze` on that export with this version",
             file.display(),
             stored.schema_version
         );

@@ -239,7 +239,7 @@ fn previous_folder_problems_are_named() {
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
-            .contains("v1/summary.json: schema version 1, but comparisons need version 2"),
+            .contains("v1/summary.json: schema version 1, but comparisons need version 2 or later"),
         "{}",
         r.stderr
     );
@@ -562,4 +562,33 @@ fn by_week_reads_workbook_dates_and_day_numbers() {
     assert_eq!(got, [("2026-W47", 2, 0.0), ("2026-W48", 2, 0.0)]);
     assert_eq!(s["comparison_data"]["period"]["first_date"], "2026-11-16");
     assert_eq!(s["comparison_data"]["period"]["last_date"], "2026-11-24");
+}
+
+#[test]
+fn comparison_data_must_match_its_theme_list() {
+    let w = Workdir::new();
+    two_runs(&w);
+    let mut s = w.summary("old");
+    s["comparison_data"]["themes"].as_array_mut().unwrap().pop();
+    w.write("cut/summary.json", serde_json::to_vec(&s).unwrap());
+    let r = w.run(&["compare", "cut", "old"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("cut/summary.json: comparison_data lists 3 themes but counts 4"),
+        "{}",
+        r.stderr
+    );
+    // A later schema that keeps comparison_data is still read.
+    let mut s = w.summary("old");
+    s["schema_version"] = 3.into();
+    s["something_new"] = 1.into();
+    w.write("v3/summary.json", serde_json::to_vec(&s).unwrap());
+    let r = w.run(&["compare", "v3", "old"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("**NPS 0.0 → 0.0: 0.0 points**"),
+        "{}",
+        r.stdout
+    );
 }

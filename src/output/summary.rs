@@ -9,7 +9,7 @@ use crate::input::InputFormat;
 use crate::stats::Statistics;
 
 /// 2: adds `comparison_data` (always), `change` (with --previous) and `weeks` (with --by-week).
-pub const SCHEMA_VERSION: u32 = crate::compare::COMPARISON_SCHEMA;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Fingerprint {
