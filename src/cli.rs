@@ -35,6 +35,8 @@ pub enum Command {
     Train(Box<TrainArgs>),
     /// Measure accuracy against a gold file (per theme P/R/F1, sentiment accuracy).
     Eval(Box<EvalArgs>),
+    /// Compare two runs' output folders: NPS change, attribution to themes, emerging themes.
+    Compare(CompareArgs),
     /// Validate a taxonomy file and list its themes.
     CheckTaxonomy {
         /// The taxonomy TOML file.
@@ -94,6 +96,12 @@ pub struct AnalyzeArgs {
     /// Keep personal data in report verbatims (masked by default).
     #[arg(long)]
     pub keep_pii: bool,
+    /// An earlier run's output folder: report the change since it (NPS, attribution, emerging themes).
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+    /// Split the export into ISO weeks (Monday to Sunday) by its date column; rows without a readable date are rejected.
+    #[arg(long)]
+    pub by_week: bool,
     #[command(flatten)]
     pub model: ModelArgs,
     /// No progress bar and no closing summary.
@@ -241,6 +249,17 @@ impl ModelArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The earlier run's output folder (holding summary.json).
+    pub old: PathBuf,
+    /// The later run's output folder.
+    pub new: PathBuf,
+    /// Also write compare.md and compare.json here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// Folder with the labelled examples train.csv and dev.csv.
     #[arg(long, default_value = "models/examples")]
@@ -334,6 +353,8 @@ impl AnalyzeArgs {
         cfg.threads = self.threads;
         cfg.quiet = self.quiet;
         cfg.keep_pii = self.keep_pii;
+        cfg.previous = self.previous.clone();
+        cfg.by_week = self.by_week;
         if self.model.encoder != "none" {
             // The encoder batches and length-sorts inside each call: give it more rows.
             cfg.batch_size = 256;
@@ -380,7 +401,39 @@ pub fn closing_summary(o: &Outcome) -> String {
         c.commented,
         if top.is_empty() { "none".to_string() } else { top.join(", ") },
         o.out_dir.display()
-    )
+    ) + &change_sentence(s)
+}
+
+/// " NPS change since the previous run: +3.2 points (p = 0.041)." and the same for the last
+/// week with --by-week; empty without either.
+fn change_sentence(s: &crate::output::summary::Summary) -> String {
+    let one = |what: &str, ch: &crate::stats::change::Change| {
+        let p = ch
+            .nps
+            .p_value
+            .map_or("not tested".to_string(), |p| format!("p = {p:.3}"));
+        let mut out = format!(
+            " NPS change {what}: {} points ({p}).",
+            fmt_signed(ch.nps.difference, 1)
+        );
+        if !ch.emerging.is_empty() || !ch.spiking.is_empty() {
+            let mut themes = ch.emerging.clone();
+            themes.extend(ch.spiking.iter().cloned());
+            out.push_str(&format!(" Rising themes: {}.", themes.join(", ")));
+        }
+        out
+    };
+    let mut out = String::new();
+    if let Some(ch) = &s.change {
+        out.push_str(&one("since the previous run", ch));
+    }
+    if let Some(ch) = s.weeks.as_ref().and_then(|w| w.last_change.as_ref()) {
+        out.push_str(&one(
+            &format!("{} against {}", ch.after_label, ch.before_label),
+            ch,
+        ));
+    }
+    out
 }
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
@@ -473,6 +526,39 @@ fn run_eval(args: &EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_compare(args: &CompareArgs) -> Result<ExitCode> {
+    let old = crate::compare::load(&args.old)?;
+    let new = crate::compare::load(&args.new)?;
+    let change = crate::compare::between_runs(&old, &new, ("old run", "new run"));
+    let mut md = String::from("# NPS change between two runs\n\n");
+    crate::output::change_md::change_section(
+        &mut md,
+        &change,
+        &format!("{} ({})", args.old.display(), old.describe()),
+        &format!("{} ({})", args.new.display(), new.describe()),
+        2,
+    );
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("--out {}: {e}", dir.display()))?;
+        let mut f = crate::output::atomic::AtomicFile::create(&dir.join("compare.md"))?;
+        f.write_all(md.as_bytes())?;
+        f.commit()?;
+        let mut f = crate::output::atomic::AtomicFile::create(&dir.join("compare.json"))?;
+        let mut json = serde_json::to_vec_pretty(&serde_json::json!({
+            "old": { "folder": args.old.display().to_string(), "description": old.describe() },
+            "new": { "folder": args.new.display().to_string(), "description": new.describe() },
+            "change": change,
+        }))?;
+        json.push(b'\n');
+        f.write_all(&json)?;
+        f.commit()?;
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{md}");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
     let t = Taxonomy::load(file)?;
     let mut out = std::io::stdout().lock();
@@ -514,6 +600,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(a) => run_analyze(a),
         Command::Train(a) => run_train(a),
         Command::Eval(a) => run_eval(a),
+        Command::Compare(a) => run_compare(a),
         Command::CheckTaxonomy { file } => run_check_taxonomy(file),
     };
     match result {

@@ -14,7 +14,9 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::compare;
 use crate::input::columns::{self, ColumnMap, Role};
+use crate::input::date::{self, DateKey};
 use crate::input::score::{parse_nps, parse_number, parse_yes_no};
 use crate::input::{self, InputConfig, RawRecord};
 use crate::lexicon::SentimentLexicon;
@@ -43,6 +45,11 @@ pub struct AnalyzeConfig {
     pub batch_size: usize,
     /// Rows read before a parallel round.
     pub chunk_rows: usize,
+    /// An earlier run's output folder to compare with (`--previous`).
+    pub previous: Option<PathBuf>,
+    /// Split the export into ISO weeks by its date column (`--by-week`); rows without a
+    /// readable date are then rejected (`bad_date`).
+    pub by_week: bool,
 }
 
 impl AnalyzeConfig {
@@ -60,6 +67,8 @@ impl AnalyzeConfig {
             keep_pii: false,
             batch_size: 64,
             chunk_rows: 4096,
+            previous: None,
+            by_week: false,
         }
     }
 }
@@ -112,6 +121,8 @@ struct Accepted {
     agent_score: Option<u8>,
     comment: String,
     segments: Vec<(String, String)>,
+    /// None without a date column; Some(None) when the date is unreadable.
+    date: Option<Option<DateKey>>,
 }
 
 struct Rejected {
@@ -152,6 +163,7 @@ struct Layout {
     score_col: usize,
     text_col: usize,
     file: String,
+    by_week: bool,
 }
 
 impl Layout {
@@ -197,6 +209,29 @@ impl Layout {
                 });
             }
         };
+        let date = self.map.get(Role::Date).map(|i| date::parse(field(i)));
+        if self.by_week && date == Some(None) {
+            let column = self
+                .header(self.map.get(Role::Date).unwrap_or(0))
+                .to_string();
+            let v = self.map.get(Role::Date).map_or("", |i| field(i).trim());
+            return Err(Rejected {
+                reason: format!(
+                    "{}: row {} (line {}), column '{column}': {} (--by-week needs a date such as 2026-11-23, 23/11/2026 or 23.11.2026)",
+                    self.file,
+                    record.row,
+                    record.line,
+                    if v.is_empty() {
+                        "no date".to_string()
+                    } else {
+                        format!("'{v}' is not a date")
+                    }
+                ),
+                code: "bad_date".into(),
+                column,
+                record,
+            });
+        }
         let mut optional = |role: Role| -> Option<String> {
             let i = self.map.get(role)?;
             let v = field(i).trim();
@@ -245,6 +280,7 @@ impl Layout {
             agent_score,
             comment,
             segments,
+            date,
         })
     }
 }
@@ -276,6 +312,7 @@ fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
         segments,
         headers,
         file: cfg.input.path.display().to_string(),
+        by_week: cfg.by_week,
     })
 }
 
@@ -365,6 +402,7 @@ fn process_batch(
             text: p.as_ref().map(|p| p.text.as_str()),
             segments: &a.segments,
         });
+        acc.change.add(a.date, a.score, tagging.as_ref());
         done.push(Done {
             prepared: p,
             tagging,
@@ -471,6 +509,15 @@ pub fn analyze(
     });
     let width = layout.headers.len();
     let n_themes = taxonomy.themes.len();
+    if cfg.by_week && layout.map.get(Role::Date).is_none() {
+        bail!(
+            "{}: --by-week needs a date column and none was recognised among the headers ({}); name it with --date-column",
+            layout.file,
+            layout.headers.join(", ")
+        );
+    }
+    // Read the earlier run now, so a wrong folder fails before the long work.
+    let previous = cfg.previous.as_deref().map(compare::load).transpose()?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
@@ -562,6 +609,21 @@ pub fn analyze(
     progress.finish();
 
     let mut statistics = acc.finish(taxonomy);
+    let input_file = cfg
+        .input
+        .path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let (period, weeks) = acc.change.finish(cfg.by_week);
+    let comparison_data =
+        compare::ComparisonData::new(taxonomy, &input_file, &classifier.model_id(), period, weeks);
+    let change = previous
+        .as_ref()
+        .map(|prev| compare::between_runs(prev, &comparison_data, ("previous run", "this run")));
+    let weeks = cfg.by_week.then(|| {
+        let col = layout.map.get(Role::Date).map_or("", |i| layout.header(i));
+        compare::weeks_report(&comparison_data, col)
+    });
     let mut verbatims: Vec<Reservoir> = acc.verbatims.clone();
     if !cfg.keep_pii {
         mask_verbatims(&mut verbatims);
@@ -607,6 +669,9 @@ pub fn analyze(
         },
         pii_masked: !cfg.keep_pii,
         statistics,
+        comparison_data: Some(comparison_data),
+        change,
+        weeks,
     };
     debug_assert_eq!(
         summary.counts.rows_in,

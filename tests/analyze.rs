@@ -69,7 +69,7 @@ fn small_export_writes_every_output_and_accounts_for_every_row() {
     assert_eq!(s["counts"]["rejected"], 1);
     assert_eq!(s["counts"]["no_comment"], 1);
     assert_eq!(s["counts"]["commented"], 8);
-    assert_eq!(s["schema_version"], 1);
+    assert_eq!(s["schema_version"], 2);
     assert_eq!(s["input"]["columns"]["text"], "Comment");
     assert_eq!(
         s["input"]["segment_columns"],

@@ -4,6 +4,7 @@
 //! is read whole, as calamine requires, which is fine at the sizes spreadsheets reach.
 
 pub mod columns;
+pub mod date;
 pub mod score;
 
 use std::fs::File;

@@ -234,6 +234,7 @@ pub fn render(r: &ReportInput) -> String {
         c.rejected
     );
 
+    o.push_str(&super::change_html::sections(s));
     let _ = write!(o, "<h2>What drives detractors</h2><p>Leave-one-out impact: how many NPS points the score would change without the theme's mentioners. Red bars pull NPS down.</p>{}", driver_chart(&ranked));
     let _ = write!(o, "<h2>Priority: volume and detractor rate</h2><p>Themes up and to the right are frequent and mostly mentioned by detractors.</p>{}", quadrant_chart(&ranked, st.overall.detractors as f64 / st.overall.n.max(1) as f64));
 

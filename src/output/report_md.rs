@@ -325,6 +325,7 @@ pub fn render(r: &ReportInput) -> String {
         );
     }
 
+    o.push_str(&super::change_md::sections(s));
     let _ = writeln!(o, "\n## What drives detractors\n");
     let _ = writeln!(
         o,

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::input::InputFormat;
 use crate::stats::Statistics;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: adds `comparison_data` (always), `change` (with --previous) and `weeks` (with --by-week).
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Fingerprint {
@@ -77,6 +78,14 @@ pub struct Summary {
     /// Whether personal data was masked in the outputs meant for people.
     pub pii_masked: bool,
     pub statistics: Statistics,
+    /// What a later run needs to compare with this one (see `compare`).
+    pub comparison_data: Option<crate::compare::ComparisonData>,
+    /// The change since the run given by --previous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::stats::change::Change>,
+    /// Week by week, with --by-week.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weeks: Option<crate::compare::WeeksReport>,
 }
 
 impl Summary {

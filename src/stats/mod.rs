@@ -2,6 +2,7 @@
 //! the counts are merged in input order, so threads (and later shards of a file) combine
 //! exactly the same way. [`Accumulator::finish`] turns the counts into the numbers reported.
 
+pub mod change;
 pub mod drivers;
 pub mod math;
 pub mod mismatch;
@@ -85,6 +86,8 @@ pub struct Accumulator {
     pub languages: BTreeMap<String, u64>,
     pub segments: BTreeMap<String, BTreeMap<String, SegmentCounts>>,
     pub verbatims: Vec<Reservoir>,
+    /// Counts for comparing periods (runs, weeks); fed by the pipeline with the row's date.
+    pub change: change::ChangeAccumulator,
 }
 
 impl Accumulator {
@@ -92,6 +95,7 @@ impl Accumulator {
         Accumulator {
             themes: vec![ThemeCounts::default(); n_themes],
             verbatims: vec![Reservoir::default(); n_themes],
+            change: change::ChangeAccumulator::new(n_themes),
             ..Default::default()
         }
     }
@@ -210,6 +214,7 @@ impl Accumulator {
         for (a, b) in self.verbatims.iter_mut().zip(&o.verbatims) {
             a.merge(b);
         }
+        self.change.merge(&o.change);
     }
 
     /// Compute the reported statistics.
