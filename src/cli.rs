@@ -117,9 +117,14 @@ pub struct ModelArgs {
     /// (lexicon only).
     #[arg(long, default_value = "onnx", value_parser = ["onnx", "torch", "none"])]
     pub encoder: String,
-    /// Device of the torch encoder: cpu, cuda or cuda:N.
+    /// Device of the torch encoder and of --sentiment-model: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Your own fine-tuned Hugging Face sequence-classification model (a save_pretrained folder
+    /// with negative/neutral/positive labels) decides each comment's sentiment, through
+    /// rust-bert; needs a build with the `torch` feature.
+    #[arg(long, value_name = "DIR")]
+    pub sentiment_model: Option<PathBuf>,
     /// Encoder model folder (default: models/multilingual-e5-small, as written by scripts/fetch-models).
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
@@ -130,6 +135,32 @@ pub struct ModelArgs {
     /// fp32 weights of model.safetensors.
     #[arg(long, default_value = "int8", value_parser = ["int8", "fp32"])]
     pub precision: String,
+}
+
+#[cfg(feature = "torch")]
+fn with_sentiment_model(
+    base: Box<dyn crate::tagger::Classifier>,
+    dir: &std::path::Path,
+    device: &str,
+) -> Result<Box<dyn crate::tagger::Classifier>> {
+    let device = crate::encoder::torch::parse_device(device)?;
+    Ok(Box::new(
+        crate::tagger::sentiment_model::SentimentModelTagger::new(base, dir, device)?,
+    ))
+}
+
+#[cfg(not(feature = "torch"))]
+fn with_sentiment_model(
+    _base: Box<dyn crate::tagger::Classifier>,
+    dir: &std::path::Path,
+    _device: &str,
+) -> Result<Box<dyn crate::tagger::Classifier>> {
+    anyhow::bail!(
+        "--sentiment-model {}: this npsight was built without the `torch` feature; run \
+         scripts/fetch-libtorch, then build with `LIBTORCH=$PWD/.cache/libtorch-cpu \
+         LIBTORCH_CXX11_ABI=0 cargo build --release --features torch`",
+        dir.display()
+    )
 }
 
 #[cfg(feature = "torch")]
@@ -198,9 +229,9 @@ impl ModelArgs {
         match self.encoder.as_str() {
             "torch" => torch_encoder(&config, &self.device),
             _ => {
-                if self.device != "cpu" {
+                if self.device != "cpu" && self.sentiment_model.is_none() {
                     anyhow::bail!(
-                        "--device {}: only the torch encoder runs on other devices (--encoder torch)",
+                        "--device {}: only the torch encoder and --sentiment-model run on other devices",
                         self.device
                     );
                 }
@@ -211,8 +242,20 @@ impl ModelArgs {
         }
     }
 
-    /// The classifier these flags ask for.
+    /// The classifier these flags ask for, with the user's sentiment model on top if given.
     pub fn classifier(
+        &self,
+        taxonomy: &Taxonomy,
+        lexicon: &SentimentLexicon,
+    ) -> Result<Box<dyn crate::tagger::Classifier>> {
+        let base = self.base_classifier(taxonomy, lexicon)?;
+        match &self.sentiment_model {
+            None => Ok(base),
+            Some(dir) => with_sentiment_model(base, dir, &self.device),
+        }
+    }
+
+    fn base_classifier(
         &self,
         taxonomy: &Taxonomy,
         lexicon: &SentimentLexicon,

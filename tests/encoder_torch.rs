@@ -221,3 +221,125 @@ fn analyze_with_the_torch_encoder_end_to_end() {
         assert_eq!(a[col("sentiment")], b[col("sentiment")], "{a:?}");
     }
 }
+
+/// A tiny randomly initialised BERT sequence classifier in a Hugging Face folder (config.json
+/// with id2label, vocab.txt, model.safetensors), written the way `save_pretrained` names it.
+fn tiny_classifier(dir: &Path, labels: &[&str]) {
+    use rust_bert::bert::{BertConfig, BertForSequenceClassification};
+    std::fs::create_dir_all(dir).unwrap();
+    let words = "[PAD] [UNK] [CLS] [SEP] [MASK] the agent was rude and slow great service \
+                 thank you waited hour refund never came very helpful";
+    std::fs::write(dir.join("vocab.txt"), words.replace(' ', "\n") + "\n").unwrap();
+    let id2label: serde_json::Map<String, serde_json::Value> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i.to_string(), serde_json::json!(l)))
+        .collect();
+    let config = serde_json::json!({
+        "model_type": "bert", "architectures": ["BertForSequenceClassification"],
+        "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+        "intermediate_size": 32, "max_position_embeddings": 64, "type_vocab_size": 2,
+        "vocab_size": words.split(' ').count(), "hidden_act": "gelu",
+        "attention_probs_dropout_prob": 0.0, "hidden_dropout_prob": 0.0,
+        "initializer_range": 0.5, "layer_norm_eps": 1e-12, "pad_token_id": 0,
+        "id2label": id2label,
+    });
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    let bert: BertConfig = serde_json::from_value(config).unwrap();
+    tch::manual_seed(7);
+    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+    let _model = BertForSequenceClassification::new(vs.root(), &bert).unwrap();
+    vs.save(dir.join("model.safetensors")).unwrap();
+}
+
+#[test]
+fn a_users_sentiment_model_decides_the_sentiment() {
+    use npsight::tagger::sentiment_model::{label_sentiment, SentimentModelTagger};
+    use npsight::tagger::{prepare, Classifier};
+
+    let w = Workdir::new();
+    let dir = w.path("my-model");
+    tiny_classifier(&dir, &["negative", "neutral", "positive"]);
+    w.write("export.csv", common::SMALL_EXPORT);
+    let r = w.run(&[
+        "analyze",
+        "export.csv",
+        "--out",
+        "out",
+        "--encoder",
+        "none",
+        "--sentiment-model",
+        dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let s = w.summary("out");
+    assert!(s["fingerprint"]["model_id"]
+        .as_str()
+        .unwrap()
+        .contains("sentiment-model:my-model/model.safetensors"));
+
+    // The same model through the library gives the sentiments the run wrote.
+    let m = common::models();
+    let tagger = SentimentModelTagger::new(
+        Box::new(
+            npsight::tagger::LexiconTagger::new(&npsight::tagger::LexiconConfig {
+                taxonomy: m.taxonomy.clone(),
+                lexicon: m.lexicon.clone(),
+            })
+            .unwrap(),
+        ),
+        &dir,
+        tch::Device::Cpu,
+    )
+    .unwrap();
+    let (header, rows) = w.csv("out/tagged.csv");
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let tagged: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[col("status")] == "tagged")
+        .collect();
+    let prepared: Vec<_> = tagged
+        .iter()
+        .map(|r| prepare(&r[col("Comment")], &m.lexicon))
+        .collect();
+    let texts: Vec<&str> = prepared.iter().map(|p| p.text.as_str()).collect();
+    let want = tagger.predict(&texts);
+    for (row, (label, p)) in tagged.iter().zip(&want) {
+        let s = label_sentiment(label).unwrap();
+        assert_eq!(row[col("sentiment")], s.as_str(), "{row:?}");
+        let score: f64 = row[col("sentiment_score")].parse().unwrap();
+        let signed = match s.as_str() {
+            "negative" => -p,
+            "positive" => *p,
+            _ => 0.0,
+        };
+        assert!((score - signed).abs() < 1e-3, "{score} vs {signed}");
+    }
+    // Themes still come from the wrapped classifier.
+    let direct = tagger.classify(&prepared).unwrap();
+    let lex = m.tagger.classify(&prepared).unwrap();
+    for (a, b) in direct.iter().zip(&lex) {
+        assert_eq!(a.themes.len(), b.themes.len());
+    }
+
+    // Labels that are not sentiments are refused when loading, naming them.
+    let bad = w.path("bad-model");
+    tiny_classifier(&bad, &["billing", "shipping"]);
+    let r = w.run(&[
+        "analyze",
+        "export.csv",
+        "--out",
+        "out3",
+        "--encoder",
+        "none",
+        "--sentiment-model",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("\"billing\"") && r.stderr.contains("not sentiments"),
+        "{}",
+        r.stderr
+    );
+}

@@ -7,6 +7,8 @@
 
 pub mod combined;
 pub mod lexicon_tagger;
+#[cfg(feature = "torch")]
+pub mod sentiment_model;
 
 use serde::{Deserialize, Serialize};
 
