@@ -2,8 +2,10 @@
 //! [`Encoder`]) scored by the project's own heads, combined with the lexicon tagger.
 //!
 //! Per comment, the whole comment and each of its clauses (when it has more than one) are
-//! embedded in one batch call. Sentiment comes from the sentiment head on the whole comment;
-//! it is *mixed* when one clause is confidently positive and another confidently negative.
+//! embedded in one batch call. Sentiment comes from the sentiment head on the whole comment
+//! (positive, negative, neutral or mixed: training it on the mixed examples too raised dev
+//! accuracy from 70.3 % to 78 %); it is also *mixed* when one clause is confidently positive and
+//! another confidently negative.
 //! A theme is tagged when the lexicon found it, or when the theme head's probability on the
 //! comment or on any clause reaches the theme's threshold, chosen on the dev split of
 //! `models/examples` (never on test data). Every tag keeps evidence: the lexicon span, or the
@@ -24,9 +26,12 @@ use crate::heads::Head;
 use crate::lexicon::SentimentLexicon;
 use crate::taxonomy::Taxonomy;
 
-/// A clause counts as clearly positive or negative for "mixed" from this probability.
-pub const MIXED_CLAUSE_P: f32 = 0.7;
-pub const SENTIMENT_LABELS: [&str; 3] = ["positive", "negative", "neutral"];
+/// A clause counts as clearly positive or negative for "mixed" from this probability. With the
+/// four-class head (which predicts mixed itself), dev accuracy: 0.7 -> 78.0 %, 0.8 -> 78.0 %,
+/// 0.9 -> 78.6 %, no clause rule 78.9 %; 0.9 keeps the rule for comments whose clauses clearly
+/// disagree at almost no cost.
+pub const MIXED_CLAUSE_P: f32 = 0.9;
+pub const SENTIMENT_LABELS: [&str; 4] = ["positive", "negative", "neutral", "mixed"];
 
 /// Lexicon features appended to the embedding for the sentiment head: the lexicon's score,
 /// its label one-hot, and how many theme phrases it found that are negative or positive in
@@ -198,10 +203,17 @@ impl CombinedTagger {
                     (0, f32::MIN),
                     |b, (i, v)| if *v > b.1 { (i, *v) } else { b },
                 );
-            [Sentiment::Positive, Sentiment::Negative, Sentiment::Neutral][i]
+            [
+                Sentiment::Positive,
+                Sentiment::Negative,
+                Sentiment::Neutral,
+                Sentiment::Mixed,
+            ][i]
         };
         let clause_pos = sent[1..].iter().any(|s| s[0] >= MIXED_CLAUSE_P);
         let clause_neg = sent[1..].iter().any(|s| s[1] >= MIXED_CLAUSE_P);
+        // Mixed when the head says so for the whole comment, or when one clause is clearly
+        // positive and another clearly negative.
         let sentiment = if clause_pos && clause_neg {
             Sentiment::Mixed
         } else {
@@ -241,6 +253,8 @@ impl CombinedTagger {
                     Sentiment::Positive | Sentiment::Negative => sentiment,
                     _ => Sentiment::Neutral,
                 },
+                Sentiment::Mixed if sent[unit][0] >= sent[unit][1] => Sentiment::Positive,
+                Sentiment::Mixed => Sentiment::Negative,
                 s => s,
             };
             themes.push(ThemeTag {
