@@ -4,7 +4,7 @@
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: run test build models lint train clean
+.PHONY: run test build models lint train clean browser screenshots
 
 build:
 	$(CARGO) build --release --locked
@@ -24,8 +24,16 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-test: lint models
+# Headless Chromium for the browser test (tests/browser.rs); quiet and idempotent.
+browser:
+	@scripts/setup-browser
+
+test: lint models browser
 	$(CARGO) test --locked
+
+# PNGs of the main report views into docs/screenshots/ (linked from the README).
+screenshots: browser
+	scripts/screenshots
 
 # Retrain the heads in models/heads (deterministic; see models/README.md).
 train: models build

@@ -606,7 +606,11 @@ pub fn analyze(
         verbatims: &verbatims,
     };
     md_file.write_all(report_md::render(&report).as_bytes())?;
-    html_file.write_all(report_html::render(&report).as_bytes())?;
+    let extras = report_html::HtmlExtras {
+        heatmaps: report_html::heatmaps(&acc, taxonomy),
+        ..Default::default()
+    };
+    html_file.write_all(report_html::render_with(&report, &extras).as_bytes())?;
     summary_file.write_all(&summary.to_json())?;
     for f in [tagged_file, rejected_file, md_file, html_file, summary_file] {
         f.commit()?;
