@@ -21,7 +21,7 @@ use crate::lexicon::SentimentLexicon;
 use crate::output::atomic::{remove_stale, AtomicFile};
 use crate::output::csvsafe::neutralize;
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
-use crate::output::{report_html, report_md, time};
+use crate::output::{report_html, report_md, tagged_jsonl, time};
 use crate::progress::Progress;
 use crate::stats::{Accumulator, Category, Reservoir, RowFacts};
 use crate::tagger::{prepare, Classifier, Prepared, Tagging};
@@ -407,6 +407,25 @@ fn write_tagged(
     Ok(())
 }
 
+fn write_jsonl(
+    w: &mut impl std::io::Write,
+    a: &Accepted,
+    d: &Done,
+    taxonomy: &Taxonomy,
+    keep_pii: bool,
+) -> Result<()> {
+    let row = tagged_jsonl::Row {
+        id: &a.id,
+        row: a.record.row,
+        score: a.score,
+        segments: &a.segments,
+        prepared: d.prepared.as_ref(),
+        tagging: d.tagging.as_ref(),
+    };
+    writeln!(w, "{}", tagged_jsonl::line(&row, taxonomy, keep_pii))?;
+    Ok(())
+}
+
 fn write_rejected(
     w: &mut csv::Writer<impl std::io::Write>,
     r: &Rejected,
@@ -444,6 +463,7 @@ pub fn analyze(
     remove_stale(out);
     // Every output exists (as a temporary) before the long work starts.
     let mut tagged_file = AtomicFile::create(&out.join("tagged.csv"))?;
+    let mut jsonl_file = AtomicFile::create(&out.join("tagged.jsonl"))?;
     let mut rejected_file = AtomicFile::create(&out.join("rejected.csv"))?;
     let mut summary_file = AtomicFile::create(&out.join("summary.json"))?;
     let mut md_file = AtomicFile::create(&out.join("report.md"))?;
@@ -541,6 +561,7 @@ pub fn analyze(
                 for d in &done {
                     let a = accepted_iter.next().expect("one result per row");
                     write_tagged(&mut tagged, width, a, d, taxonomy)?;
+                    write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
                     n_tagged += 1;
                 }
                 acc.merge(&batch_acc);
@@ -612,7 +633,14 @@ pub fn analyze(
     };
     html_file.write_all(report_html::render_with(&report, &extras).as_bytes())?;
     summary_file.write_all(&summary.to_json())?;
-    for f in [tagged_file, rejected_file, md_file, html_file, summary_file] {
+    for f in [
+        tagged_file,
+        jsonl_file,
+        rejected_file,
+        md_file,
+        html_file,
+        summary_file,
+    ] {
         f.commit()?;
     }
     Ok(Outcome {

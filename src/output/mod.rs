@@ -7,6 +7,7 @@ pub mod csvsafe;
 pub mod report_html;
 pub mod report_md;
 pub mod summary;
+pub mod tagged_jsonl;
 pub mod time;
 
 /// Format an optional number with `decimals`, "–" when missing.
