@@ -94,6 +94,9 @@ pub struct AnalyzeArgs {
     /// Keep personal data in report verbatims (masked by default).
     #[arg(long)]
     pub keep_pii: bool,
+    /// Also write coaching/: one pack (Markdown + CSV) per team and per agent.
+    #[arg(long)]
+    pub coaching: bool,
     #[command(flatten)]
     pub model: ModelArgs,
     /// No progress bar and no closing summary.
@@ -294,6 +297,7 @@ impl AnalyzeArgs {
         cfg.threads = self.threads;
         cfg.quiet = self.quiet;
         cfg.keep_pii = self.keep_pii;
+        cfg.coaching = self.coaching;
         if self.model.encoder != "none" {
             // The encoder batches and length-sorts inside each call: give it more rows.
             cfg.batch_size = 256;

@@ -19,6 +19,7 @@ use crate::input::score::{parse_nps, parse_number, parse_yes_no};
 use crate::input::{self, InputConfig, RawRecord};
 use crate::lexicon::SentimentLexicon;
 use crate::output::atomic::{remove_stale, AtomicFile};
+use crate::output::coaching::Coaching;
 use crate::output::csvsafe::neutralize;
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
 use crate::output::{report_html, report_md, tagged_jsonl, time};
@@ -39,6 +40,8 @@ pub struct AnalyzeConfig {
     pub threads: usize,
     pub quiet: bool,
     pub keep_pii: bool,
+    /// Write coaching packs per team and per agent into `coaching/`.
+    pub coaching: bool,
     /// Rows per classifier batch.
     pub batch_size: usize,
     /// Rows read before a parallel round.
@@ -58,6 +61,7 @@ impl AnalyzeConfig {
             threads: 0,
             quiet: true,
             keep_pii: false,
+            coaching: false,
             batch_size: 64,
             chunk_rows: 4096,
         }
@@ -468,6 +472,11 @@ pub fn analyze(
     let mut summary_file = AtomicFile::create(&out.join("summary.json"))?;
     let mut md_file = AtomicFile::create(&out.join("report.md"))?;
     let mut html_file = AtomicFile::create(&out.join("report.html"))?;
+    if cfg.coaching {
+        let dir = out.join("coaching");
+        fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create the coaching folder", dir.display()))?;
+    }
 
     let input_sha256 = sha256_file(&cfg.input.path)?;
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
@@ -489,6 +498,19 @@ pub fn analyze(
         .context("cannot start worker threads")?;
     let mut progress = Progress::new(cfg.quiet, total_bytes);
     let mut acc = Accumulator::new(n_themes);
+    let coach_cols: Vec<(String, usize)> = [("team", Role::Team), ("agent", Role::Agent)]
+        .into_iter()
+        .filter_map(|(kind, role)| layout.map.get(role).map(|i| (kind.to_string(), i)))
+        .collect();
+    let mut coaching = cfg.coaching.then(|| {
+        Coaching::new(
+            coach_cols
+                .iter()
+                .map(|(k, i)| (k.clone(), layout.headers[*i].clone()))
+                .collect(),
+            n_themes,
+        )
+    });
     let mut unreadable = BTreeMap::new();
     let mut rejected_by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
@@ -562,6 +584,19 @@ pub fn analyze(
                     let a = accepted_iter.next().expect("one result per row");
                     write_tagged(&mut tagged, width, a, d, taxonomy)?;
                     write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
+                    if let Some(c) = coaching.as_mut() {
+                        let values: Vec<&str> = coach_cols
+                            .iter()
+                            .map(|(_, i)| a.record.fields.get(*i).map_or("", |v| v.trim()))
+                            .collect();
+                        c.add(
+                            a.record.row,
+                            a.score,
+                            &values,
+                            d.prepared.as_ref(),
+                            d.tagging.as_ref(),
+                        );
+                    }
                     n_tagged += 1;
                 }
                 acc.merge(&batch_acc);
@@ -642,6 +677,14 @@ pub fn analyze(
         summary_file,
     ] {
         f.commit()?;
+    }
+    if let Some(c) = &coaching {
+        c.write(
+            &out.join("coaching"),
+            taxonomy,
+            &summary.fingerprint.input_file,
+            cfg.keep_pii,
+        )?;
     }
     Ok(Outcome {
         summary,

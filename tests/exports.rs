@@ -81,3 +81,126 @@ fn small_export_jsonl_parses() {
     let s = w.summary("out");
     assert_eq!(n, s["counts"]["tagged"].as_u64().unwrap());
 }
+
+fn coaching_export() -> String {
+    let mut s = String::from("id,agent,team,score,comment\n");
+    let rude = [
+        "The agent was rude and hung up on me before the problem was solved.",
+        "Very rude agent, she kept interrupting me and was impatient the whole call.",
+        "Rude and unfriendly, call me back on +44 7700 900123 if you ever care.",
+        "The agent was rude to me.",
+        "Unfriendly and rude agent who did not listen at all to what I said.",
+        "Rude. Impatient. Unhelpful. The worst call I ever had with any company.",
+    ];
+    for (i, c) in rude.iter().enumerate() {
+        s.push_str(&format!("r{i},Ann,Billing,{},\"{c}\"\n", i % 3));
+    }
+    for i in 0..4 {
+        s.push_str(&format!(
+            "w{i},Bob,Billing,{},I waited on hold for an hour before anyone answered\n",
+            i % 2
+        ));
+        s.push_str(&format!(
+            "p{i},../../evil,Tech,10,Friendly agent who fixed my problem quickly\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
+    let w = Workdir::new();
+    w.write("in.csv", coaching_export());
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(w.path("out/coaching"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // 3 agents + 2 teams, each .md and .csv, plus index.md.
+    assert_eq!(names.len(), 11, "{names:?}");
+    assert!(
+        names.contains(&"agent-Ann.md".to_string()) && names.contains(&"team-Tech.csv".to_string())
+    );
+    assert!(
+        names.iter().all(|n| !n.contains("..") && !n.contains('/')),
+        "{names:?}"
+    );
+    assert!(!w.path("evil.md").exists() && !w.path("out/evil.md").exists());
+    let evil = names
+        .iter()
+        .find(|n| n.starts_with("agent-evil"))
+        .expect("sanitised name");
+    assert!(evil.ends_with(".csv") || evil.ends_with(".md"));
+
+    let ann = w.read("out/coaching/agent-Ann.md");
+    let can = ann.find("## What the agent can change").unwrap();
+    let process = ann.find("## What the process causes").unwrap();
+    let attitude = ann
+        .find("| Agent attitude |")
+        .expect("attitude in Ann's pack");
+    assert!(can < attitude && attitude < process, "{ann}");
+    assert!(ann.contains("| Ann | 6 | 6 |"), "{ann}");
+    assert!(!ann.contains("7700"), "personal data masked: {ann}");
+    let verbatims = &ann[ann.find("### Agent attitude").unwrap()..];
+    let verbatims = &verbatims[..verbatims[4..]
+        .find("### ")
+        .map_or(verbatims.len(), |i| i + 4)];
+    let n = verbatims
+        .lines()
+        .filter(|l| l.starts_with("- score"))
+        .count();
+    assert_eq!(n, 5, "five of six verbatims kept: {verbatims}");
+    assert!(
+        !verbatims.contains("The agent was rude to me."),
+        "the shortest comment is the least clear and is left out: {verbatims}"
+    );
+
+    let bob = w.read("out/coaching/agent-Bob.md");
+    let process = bob.find("## What the process causes").unwrap();
+    let wait = bob.find("| Wait time |").expect("wait time in Bob's pack");
+    assert!(wait > process, "wait time is a process theme: {bob}");
+
+    let (header, rows) = w.csv("out/coaching/agent-Ann.csv");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let attitude_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r[col("theme")] == "agent_attitude")
+        .collect();
+    assert_eq!(attitude_rows.len(), 5);
+    assert!(attitude_rows
+        .iter()
+        .all(|r| r[col("agent_controllable")] == "true"));
+    assert!(rows
+        .iter()
+        .all(|r| !r[col("example_comment")].contains("7700")));
+
+    // A rerun without Bob removes his pack.
+    let kept: String = coaching_export()
+        .lines()
+        .filter(|l| !l.contains(",Bob,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    w.write("in.csv", kept);
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!w.path("out/coaching/agent-Bob.md").exists());
+    assert!(w.path("out/coaching/agent-Ann.md").exists());
+}

@@ -3,6 +3,7 @@
 //! output file is created before the long work starts so a bad folder fails in the first second.
 
 pub mod atomic;
+pub mod coaching;
 pub mod csvsafe;
 pub mod report_html;
 pub mod report_md;
