@@ -5,6 +5,7 @@
 //! [`tagger::Classifier`], and writes tagged data, rejects, `summary.json` and the reports.
 
 pub mod cli;
+pub mod discover;
 pub mod encoder;
 pub mod eval;
 pub mod heads;

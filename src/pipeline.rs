@@ -511,6 +511,7 @@ pub fn analyze(
             n_themes,
         )
     });
+    let mut discovery = crate::discover::Discovery::default();
     let mut unreadable = BTreeMap::new();
     let mut rejected_by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
@@ -584,6 +585,11 @@ pub fn analyze(
                     let a = accepted_iter.next().expect("one result per row");
                     write_tagged(&mut tagged, width, a, d, taxonomy)?;
                     write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
+                    if let (Some(p), Some(t)) = (&d.prepared, &d.tagging) {
+                        if t.themes.is_empty() {
+                            discovery.add(&p.text, a.score);
+                        }
+                    }
                     if let Some(c) = coaching.as_mut() {
                         let values: Vec<&str> = coach_cols
                             .iter()
@@ -651,6 +657,13 @@ pub fn analyze(
         },
         pii_masked: !cfg.keep_pii,
         statistics,
+        discovered_themes: discovery.finish(|t| {
+            if cfg.keep_pii {
+                t.to_string()
+            } else {
+                crate::pii::mask(t)
+            }
+        }),
     };
     debug_assert_eq!(
         summary.counts.rows_in,
@@ -664,6 +677,7 @@ pub fn analyze(
     md_file.write_all(report_md::render(&report).as_bytes())?;
     let extras = report_html::HtmlExtras {
         heatmaps: report_html::heatmaps(&acc, taxonomy),
+        discovered: summary.discovered_themes.clone(),
         ..Default::default()
     };
     html_file.write_all(report_html::render_with(&report, &extras).as_bytes())?;

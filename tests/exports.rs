@@ -204,3 +204,60 @@ fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
     assert!(!w.path("out/coaching/agent-Bob.md").exists());
     assert!(w.path("out/coaching/agent-Ann.md").exists());
 }
+
+#[test]
+fn unthemed_comments_are_clustered_into_suggested_themes() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,score,comment\n");
+    let parking = [
+        "The parking lot at the store was full again",
+        "No parking space near the store at all",
+        "Parking at the store is impossible on saturdays",
+        "Store parking was a nightmare today",
+        "Could not find parking near your store",
+        "The store parking garage was closed",
+        "Parking near the store took twenty minutes",
+        "Parking spaces at the store are far too narrow",
+    ];
+    for (i, c) in parking.iter().enumerate() {
+        csv.push_str(&format!("p{i},{},{c}\n", i % 4));
+    }
+    let other = [
+        "Lovely sunny garden and the umbrella stand outside",
+        "The garden umbrella stand was lovely",
+        "Sunny garden terrace, lovely umbrella",
+        "Umbrella stand in the garden looked lovely",
+        "A lovely garden with an umbrella for the sun",
+        "The sunny garden and its umbrella are lovely",
+    ];
+    for (i, c) in other.iter().enumerate() {
+        csv.push_str(&format!("o{i},9,\"{c}\"\n"));
+    }
+    w.write("in.csv", csv);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 0, "{} {}", r.stderr, w.read("out/rejected.csv"));
+    let s = w.summary("out");
+    let found = s["discovered_themes"].as_array().unwrap();
+    let park = found
+        .iter()
+        .find(|t| t["label"].as_str().unwrap().contains("parking"))
+        .unwrap_or_else(|| panic!("no parking theme: {found:?}"));
+    assert!(park["size"].as_u64().unwrap() >= 6, "{park}");
+    assert!(
+        park["nps"].as_f64().unwrap() < 0.0,
+        "parking comments are from detractors"
+    );
+    let ex = park["examples"].as_array().unwrap();
+    assert_eq!(ex.len(), 5);
+    assert!(ex
+        .iter()
+        .all(|e| e.as_str().unwrap().to_lowercase().contains("parking")));
+    let html = w.read("out/report.html");
+    assert!(html.contains(r#"<section id="discovered">"#));
+    // Deterministic: a second run gives the same suggestions.
+    w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "again"]);
+    assert_eq!(
+        w.summary("again")["discovered_themes"],
+        s["discovered_themes"]
+    );
+}

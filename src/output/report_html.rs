@@ -85,16 +85,7 @@ pub struct Heatmap {
 
 pub const HEATMAP_MAX_ROWS: usize = 30;
 
-/// A suggested new theme from clustering the comments no theme matched.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DiscoveredTheme {
-    pub label: String,
-    pub terms: Vec<String>,
-    pub size: u64,
-    pub nps: Option<f64>,
-    /// Up to five examples, PII-masked unless --keep-pii.
-    pub examples: Vec<String>,
-}
+pub use crate::discover::DiscoveredTheme;
 
 /// What the page shows beyond [`ReportInput`]. Everything is optional: empty means the section
 /// is left out (or, for `drivers`, that the leave-one-out impacts of the statistics are shown).

@@ -77,6 +77,9 @@ pub struct Summary {
     /// Whether personal data was masked in the outputs meant for people.
     pub pii_masked: bool,
     pub statistics: Statistics,
+    /// Suggested new themes from the comments no theme matched (see `discover`).
+    #[serde(default)]
+    pub discovered_themes: Vec<crate::discover::DiscoveredTheme>,
 }
 
 impl Summary {
