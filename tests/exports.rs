@@ -261,3 +261,45 @@ fn unthemed_comments_are_clustered_into_suggested_themes() {
         s["discovered_themes"]
     );
 }
+
+/// The corrections loop: a tagged.csv edited by people is read back as training examples with
+/// the corrected themes (as `npsight train --corrections` reads it).
+#[test]
+fn an_edited_tagged_csv_reads_back_as_corrections() {
+    use npsight::labelled::{self, LabelColumns};
+    let w = Workdir::new();
+    w.write("in.csv", SMALL_EXPORT);
+    w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
+    let (header, mut rows) = w.csv("out/tagged.csv");
+    let themes = header.iter().position(|h| h == "themes").unwrap();
+    let comment = header.iter().position(|h| h == "Comment").unwrap();
+    // A person fixes row 2: the lexicon's themes are replaced by resolution:positive.
+    rows[1][themes] = "resolution:positive;agent_attitude:positive".into();
+    let mut wtr = csv::Writer::from_path(w.path("fixed.csv")).unwrap();
+    wtr.write_record(&header).unwrap();
+    for r in &rows {
+        wtr.write_record(r).unwrap();
+    }
+    wtr.flush().unwrap();
+    let cols = LabelColumns {
+        themes: Some("themes".into()),
+        sentiment: Some("sentiment".into()),
+        ..Default::default()
+    };
+    let read = labelled::read(&w.path("fixed.csv"), &cols).unwrap();
+    let fixed = read
+        .iter()
+        .find(|l| l.text == rows[1][comment])
+        .expect("the corrected row is read");
+    assert_eq!(
+        fixed.themes.as_ref().unwrap(),
+        &vec![
+            ("resolution".to_string(), Some("positive".to_string())),
+            ("agent_attitude".to_string(), Some("positive".to_string()))
+        ]
+    );
+    assert!(
+        read.iter().all(|l| !l.text.is_empty()),
+        "rows without a comment are not examples"
+    );
+}
