@@ -1,4 +1,5 @@
-//! Theme discovery: the comments no theme matched are clustered into suggested new themes.
+//! Theme discovery: the comments no theme matched (or only with doubtful model tags, see
+//! [`is_candidate`]) are clustered into suggested new themes.
 //!
 //! Choices, and why:
 //! - Vectors are TF-IDF over words (CJK: character bigrams), L2-normalised, in every mode. The
@@ -38,6 +39,17 @@ pub struct DiscoveredTheme {
     pub nps: Option<f64>,
     /// Up to five examples, closest to the centre first.
     pub examples: Vec<String>,
+}
+
+/// Below this classifier confidence a theme tag counts as doubtful.
+pub const LOW_CONFIDENCE: f32 = 0.6;
+
+/// Whether a comment goes to discovery: no theme, or only doubtful model tags (every tag has a
+/// confidence under [`LOW_CONFIDENCE`]; a lexicon match carries none and is never doubtful).
+pub fn is_candidate(t: &crate::tagger::Tagging) -> bool {
+    t.themes
+        .iter()
+        .all(|x| x.confidence.is_some_and(|c| c < LOW_CONFIDENCE))
 }
 
 /// Unthemed comments, collected in input order.
@@ -578,6 +590,29 @@ mod tests {
             "{park:?}"
         );
         assert!(park.examples.len() == 5);
+    }
+
+    #[test]
+    fn candidates_are_untagged_or_doubtful() {
+        use crate::tagger::{Sentiment, Tagging, ThemeTag};
+        let tag = |c: Option<f32>| ThemeTag {
+            theme: 0,
+            polarity: Sentiment::Negative,
+            confidence: c,
+            evidence: Vec::new(),
+        };
+        let t = |themes: Vec<ThemeTag>| Tagging {
+            sentiment: Sentiment::Neutral,
+            sentiment_score: 0.0,
+            themes,
+        };
+        assert!(is_candidate(&t(vec![])));
+        assert!(is_candidate(&t(vec![tag(Some(0.55))])));
+        assert!(!is_candidate(&t(vec![tag(Some(0.55)), tag(Some(0.9))])));
+        assert!(
+            !is_candidate(&t(vec![tag(None)])),
+            "lexicon tags are not doubtful"
+        );
     }
 
     #[test]

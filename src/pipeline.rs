@@ -586,7 +586,7 @@ pub fn analyze(
                     write_tagged(&mut tagged, width, a, d, taxonomy)?;
                     write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
                     if let (Some(p), Some(t)) = (&d.prepared, &d.tagging) {
-                        if t.themes.is_empty() {
+                        if crate::discover::is_candidate(t) {
                             discovery.add(&p.text, a.score);
                         }
                     }
