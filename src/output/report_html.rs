@@ -945,6 +945,32 @@ mod tests {
     }
 
     #[test]
+    fn mismatch_list_escapes_and_carries_filter_attributes() {
+        use crate::stats::Category;
+        use crate::tagger::Sentiment;
+        let v = Verbatim {
+            row: 7,
+            id: "x".into(),
+            score: 10,
+            category: Category::Promoter,
+            language: "en".into(),
+            sentiment: Sentiment::Negative,
+            polarity: Sentiment::Negative,
+            text: "awful <b>service</b>".into(),
+            spans: vec![(0, 5)],
+            segments: vec![("team".into(), "A\"B".into())],
+            rank: 0.0,
+        };
+        let html = mismatch_list(&[v], &["team".to_string()]);
+        assert!(
+            html.contains("<mark>awful</mark> &lt;b&gt;service&lt;/b&gt;"),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-f-0="A&quot;B""#) && html.contains(r#"data-f-lang="en""#));
+        assert_eq!(html.matches("<li").count(), 1);
+    }
+
+    #[test]
     fn driver_chart_draws_intervals_when_given() {
         let bars = [
             DriverBar {
