@@ -4,7 +4,7 @@
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: run test build build-torch models libtorch lint train clean
+.PHONY: run test build build-torch models libtorch lint train clean browser screenshots
 
 # The `torch` feature links the CPU libtorch 2.4.0 that scripts/fetch-libtorch unpacks from
 # PyPI's torch wheel (pre-C++11 ABI).
@@ -36,10 +36,18 @@ lint: libtorch
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(TORCH_ENV) $(CARGO) clippy --locked --all-targets --features torch -- -D warnings
 
+# Headless Chromium for the browser test (tests/browser.rs); quiet and idempotent.
+browser:
+	@scripts/setup-browser
+
 # Every test with the default build, then the torch backend's tests with the torch feature.
-test: lint models
+test: lint models browser
 	$(CARGO) test --locked
 	$(TORCH_ENV) $(CARGO) test --locked --features torch --test encoder_torch
+
+# PNGs of the main report views into docs/screenshots/ (linked from the README).
+screenshots: browser
+	scripts/screenshots
 
 # Retrain the heads in models/heads (deterministic; see models/README.md).
 train: models build

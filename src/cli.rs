@@ -102,6 +102,9 @@ pub struct AnalyzeArgs {
     /// Split the export into ISO weeks (Monday to Sunday) by its date column; rows without a readable date are rejected.
     #[arg(long)]
     pub by_week: bool,
+    /// Also write coaching/: one pack (Markdown + CSV) per team and per agent.
+    #[arg(long)]
+    pub coaching: bool,
     #[command(flatten)]
     pub model: ModelArgs,
     /// No progress bar and no closing summary.
@@ -398,6 +401,7 @@ impl AnalyzeArgs {
         cfg.keep_pii = self.keep_pii;
         cfg.previous = self.previous.clone();
         cfg.by_week = self.by_week;
+        cfg.coaching = self.coaching;
         if self.model.encoder != "none" {
             // The encoder batches and length-sorts inside each call: give it more rows.
             cfg.batch_size = 256;

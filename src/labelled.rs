@@ -98,7 +98,8 @@ pub fn read(path: &Path, cols: &LabelColumns) -> Result<Vec<Labelled>> {
             continue;
         };
         out.push(Labelled {
-            text: t,
+            // A corrected tagged.csv carries neutralised cells ('@user ...): read the comment.
+            text: crate::output::csvsafe::unneutralize(&t).to_string(),
             lang: get(lang).filter(|s| !s.is_empty()),
             sentiment: get(sentiment)
                 .map(|s| s.to_lowercase())

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod discover;
 pub mod encoder;
 pub mod eval;
 pub mod heads;

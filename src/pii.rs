@@ -42,7 +42,71 @@ struct Patterns {
     iban: Regex,
     digits: Regex,
     name: Regex,
+    /// A name after a greeting or thanks ("Hi Sarah", "Hallo Anna", "Cảm ơn anh Minh").
+    greeting: Regex,
+    /// A Chinese surname before an honorific (李先生, 王女士).
+    han_title: Regex,
+    /// A label for a reference number (order, ticket, contract, ...) just before a number.
+    reference: Regex,
 }
+
+/// Capitalised words that follow greetings without being names.
+const NOT_NAMES: &[&str] = &[
+    "My",
+    "The",
+    "We",
+    "Our",
+    "Your",
+    "You",
+    "This",
+    "That",
+    "It",
+    "Again",
+    "All",
+    "Everyone",
+    "Team",
+    "There",
+    "So",
+    "Very",
+    "For",
+    "Thanks",
+    "Thank",
+    "Sir",
+    "Madam",
+    "Support",
+    "Please",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Dr",
+    "Herr",
+    "Frau",
+    "Monsieur",
+    "Madame",
+    "Mme",
+    "Sr",
+    "Sra",
+    "Señor",
+    "Señora",
+    "Ich",
+    "Wir",
+    "Sie",
+    "Je",
+    "Nous",
+    "Vous",
+    "Yo",
+    "Muchas",
+    "Tôi",
+    "Em",
+    "Anh",
+    "Chị",
+    "Я",
+    "Мы",
+    "Вы",
+    "Господин",
+    "Госпожа",
+];
 
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
@@ -53,10 +117,24 @@ fn patterns() -> &'static Patterns {
         digits: Regex::new(r"(?:\+|\b00)?\(?\d[\d \u{00A0}().\-/]{6,}\d").unwrap(),
         name: Regex::new(concat!(
             r"(?:\b(?:[Mm]y name is|[Ii] am called|[Nn]ame's|[Ii]ch heiße|[Mm]ein [Nn]ame ist|[Jj]e m'appelle|[Mm]on nom est|",
-            r"[Mm]e llamo|[Mm]i nombre es|[Mm]еня зовут|[Tt]ôi tên là|[Tt]ên tôi là|",
-            r"Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Herr|Frau|Monsieur|Madame|Mme\.?|Sr\.?|Sra\.?|Señor|Señora|господин|госпожа)",
+            r"[Mm]e llamo|[Mm]i nombre es|[Мм]еня зовут|[Tt]ôi tên là|[Tt]ên tôi là|",
+            r"Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Herr|Frau|Monsieur|Madame|Mme\.?|Sr\.?|Sra\.?|Señor|Señora|[Гг]осподин|[Гг]оспожа)",
             r"|我叫|我的名字是)\s*",
             r"(\p{Lu}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+)?|\p{Han}{2,3})"
+        ))
+        .unwrap(),
+        greeting: Regex::new(concat!(
+            r"\b(?:Hi|Hello|Hey|Dear|Thanks|Thank you|Hallo|Liebe|Lieber|Danke|Bonjour|Merci|Cher|Chère|",
+            r"Hola|Gracias|Querid[oa]|Здравствуйте|Привет|Спасибо|Chào|Cảm ơn|[Cc]hị|[Aa]nh|[Cc]ô|[Bb]ác)",
+            r",?\s+(\p{Lu}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+)?)"
+        ))
+        .unwrap(),
+        han_title: Regex::new(r"(\p{Han})(?:先生|女士|小姐)").unwrap(),
+        reference: Regex::new(concat!(
+            r"(?i)(?:order|ticket|ref|reference|case|invoice|contract|customer|booking|",
+            r"bestell|auftrag|vertrag|rechnung|kunden|vorgang|commande|facture|dossier|référence|contrat|",
+            r"pedido|factura|referencia|contrato|заказ|договор|сч[её]т|заявк|đơn hàng|hợp đồng|",
+            r"订单|单号|工单|合同|发票)\w*\s*(?:(?:no|nr|n°|№|#|number|nummer|numéro|número|номер|号|:|\.)\s*)*$"
         ))
         .unwrap(),
     })
@@ -137,7 +215,7 @@ pub fn find(text: &str) -> Vec<Span> {
         let end = m.start() + s.len();
         if (13..=19).contains(&digits.len()) && luhn_ok(&digits) && !international {
             push(&mut spans, m.start(), end, Kind::Card);
-        } else if looks_like_date(s) {
+        } else if looks_like_date(s) || p.reference.is_match(&text[..m.start()]) {
             continue;
         } else if (international && (8..=15).contains(&digits.len()))
             || (9..=15).contains(&digits.len())
@@ -147,6 +225,17 @@ pub fn find(text: &str) -> Vec<Span> {
     }
     for c in p.name.captures_iter(text) {
         let g = c.get(1).expect("name group");
+        push(&mut spans, g.start(), g.end(), Kind::Name);
+    }
+    for c in p.greeting.captures_iter(text) {
+        let g = c.get(1).expect("name group");
+        let first = g.as_str().split_whitespace().next().unwrap_or("");
+        if !NOT_NAMES.contains(&first) {
+            push(&mut spans, g.start(), g.end(), Kind::Name);
+        }
+    }
+    for c in p.han_title.captures_iter(text) {
+        let g = c.get(1).expect("surname group");
         push(&mut spans, g.start(), g.end(), Kind::Name);
     }
     spans.sort_by_key(|s| s.start);

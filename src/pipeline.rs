@@ -21,9 +21,10 @@ use crate::input::score::{parse_nps, parse_number, parse_yes_no};
 use crate::input::{self, InputConfig, RawRecord};
 use crate::lexicon::SentimentLexicon;
 use crate::output::atomic::{remove_stale, AtomicFile};
+use crate::output::coaching::Coaching;
 use crate::output::csvsafe::neutralize;
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
-use crate::output::{report_html, report_md, time};
+use crate::output::{report_html, report_md, tagged_jsonl, time};
 use crate::progress::Progress;
 use crate::stats::{Accumulator, Category, Reservoir, RowFacts};
 use crate::tagger::{prepare, Classifier, Prepared, Tagging};
@@ -41,6 +42,8 @@ pub struct AnalyzeConfig {
     pub threads: usize,
     pub quiet: bool,
     pub keep_pii: bool,
+    /// Write coaching packs per team and per agent into `coaching/`.
+    pub coaching: bool,
     /// Rows per classifier batch.
     pub batch_size: usize,
     /// Rows read before a parallel round.
@@ -65,6 +68,7 @@ impl AnalyzeConfig {
             threads: 0,
             quiet: true,
             keep_pii: false,
+            coaching: false,
             batch_size: 64,
             chunk_rows: 4096,
             previous: None,
@@ -454,6 +458,25 @@ fn write_tagged(
     Ok(())
 }
 
+fn write_jsonl(
+    w: &mut impl std::io::Write,
+    a: &Accepted,
+    d: &Done,
+    taxonomy: &Taxonomy,
+    keep_pii: bool,
+) -> Result<()> {
+    let row = tagged_jsonl::Row {
+        id: &a.id,
+        row: a.record.row,
+        score: a.score,
+        segments: &a.segments,
+        prepared: d.prepared.as_ref(),
+        tagging: d.tagging.as_ref(),
+    };
+    writeln!(w, "{}", tagged_jsonl::line(&row, taxonomy, keep_pii))?;
+    Ok(())
+}
+
 fn write_rejected(
     w: &mut csv::Writer<impl std::io::Write>,
     r: &Rejected,
@@ -491,10 +514,16 @@ pub fn analyze(
     remove_stale(out);
     // Every output exists (as a temporary) before the long work starts.
     let mut tagged_file = AtomicFile::create(&out.join("tagged.csv"))?;
+    let mut jsonl_file = AtomicFile::create(&out.join("tagged.jsonl"))?;
     let mut rejected_file = AtomicFile::create(&out.join("rejected.csv"))?;
     let mut summary_file = AtomicFile::create(&out.join("summary.json"))?;
     let mut md_file = AtomicFile::create(&out.join("report.md"))?;
     let mut html_file = AtomicFile::create(&out.join("report.html"))?;
+    if cfg.coaching {
+        let dir = out.join("coaching");
+        fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create the coaching folder", dir.display()))?;
+    }
 
     let input_sha256 = sha256_file(&cfg.input.path)?;
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
@@ -525,6 +554,20 @@ pub fn analyze(
         .context("cannot start worker threads")?;
     let mut progress = Progress::new(cfg.quiet, total_bytes);
     let mut acc = Accumulator::new(n_themes);
+    let coach_cols: Vec<(String, usize)> = [("team", Role::Team), ("agent", Role::Agent)]
+        .into_iter()
+        .filter_map(|(kind, role)| layout.map.get(role).map(|i| (kind.to_string(), i)))
+        .collect();
+    let mut coaching = cfg.coaching.then(|| {
+        Coaching::new(
+            coach_cols
+                .iter()
+                .map(|(k, i)| (k.clone(), layout.headers[*i].clone()))
+                .collect(),
+            n_themes,
+        )
+    });
+    let mut discovery = crate::discover::Discovery::default();
     let mut unreadable = BTreeMap::new();
     let mut rejected_by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
@@ -597,6 +640,25 @@ pub fn analyze(
                 for d in &done {
                     let a = accepted_iter.next().expect("one result per row");
                     write_tagged(&mut tagged, width, a, d, taxonomy)?;
+                    write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
+                    if let (Some(p), Some(t)) = (&d.prepared, &d.tagging) {
+                        if crate::discover::is_candidate(t) {
+                            discovery.add(&p.text, a.score);
+                        }
+                    }
+                    if let Some(c) = coaching.as_mut() {
+                        let values: Vec<&str> = coach_cols
+                            .iter()
+                            .map(|(_, i)| a.record.fields.get(*i).map_or("", |v| v.trim()))
+                            .collect();
+                        c.add(
+                            a.record.row,
+                            a.score,
+                            &values,
+                            d.prepared.as_ref(),
+                            d.tagging.as_ref(),
+                        );
+                    }
                     n_tagged += 1;
                 }
                 acc.merge(&batch_acc);
@@ -672,6 +734,13 @@ pub fn analyze(
         comparison_data: Some(comparison_data),
         change,
         weeks,
+        discovered_themes: discovery.finish(|t| {
+            if cfg.keep_pii {
+                t.to_string()
+            } else {
+                crate::pii::mask(t)
+            }
+        }),
     };
     debug_assert_eq!(
         summary.counts.rows_in,
@@ -683,10 +752,30 @@ pub fn analyze(
         verbatims: &verbatims,
     };
     md_file.write_all(report_md::render(&report).as_bytes())?;
-    html_file.write_all(report_html::render(&report).as_bytes())?;
+    let extras = report_html::HtmlExtras {
+        heatmaps: report_html::heatmaps(&acc, taxonomy),
+        discovered: summary.discovered_themes.clone(),
+        ..Default::default()
+    };
+    html_file.write_all(report_html::render_with(&report, &extras).as_bytes())?;
     summary_file.write_all(&summary.to_json())?;
-    for f in [tagged_file, rejected_file, md_file, html_file, summary_file] {
+    for f in [
+        tagged_file,
+        jsonl_file,
+        rejected_file,
+        md_file,
+        html_file,
+        summary_file,
+    ] {
         f.commit()?;
+    }
+    if let Some(c) = &coaching {
+        c.write(
+            &out.join("coaching"),
+            taxonomy,
+            &summary.fingerprint.input_file,
+            cfg.keep_pii,
+        )?;
     }
     Ok(Outcome {
         summary,

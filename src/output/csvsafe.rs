@@ -22,9 +22,26 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// Undo [`neutralize`] when reading back a CSV this program wrote (a corrected tagged.csv): the
+/// quote is removed only where `neutralize` would have added it.
+pub fn unneutralize(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if neutralize(rest).len() != rest.len() => rest,
+        _ => cell,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unneutralize_inverts_neutralize_only() {
+        for s in ["=SUM(A1)", "@user hi", "-rude", "plain", "-5", "'quoted"] {
+            assert_eq!(unneutralize(&neutralize(s)), s);
+        }
+        assert_eq!(unneutralize("'plain"), "'plain");
+    }
 
     #[test]
     fn formulas_are_quoted_numbers_are_not() {

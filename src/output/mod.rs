@@ -5,10 +5,12 @@
 pub mod atomic;
 pub mod change_html;
 pub mod change_md;
+pub mod coaching;
 pub mod csvsafe;
 pub mod report_html;
 pub mod report_md;
 pub mod summary;
+pub mod tagged_jsonl;
 pub mod time;
 
 /// Format an optional number with `decimals`, "–" when missing.

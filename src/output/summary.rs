@@ -86,6 +86,9 @@ pub struct Summary {
     /// Week by week, with --by-week.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weeks: Option<crate::compare::WeeksReport>,
+    /// Suggested new themes from the comments no theme matched (see `discover`).
+    #[serde(default)]
+    pub discovered_themes: Vec<crate::discover::DiscoveredTheme>,
 }
 
 impl Summary {

@@ -1,0 +1,305 @@
+//! The exports for training teams: tagged.jsonl and the coaching packs.
+
+mod common;
+
+use common::{Workdir, SMALL_EXPORT};
+
+#[test]
+fn tagged_jsonl_has_one_object_per_accepted_row_with_spans_on_the_masked_text() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,agent,score,comment\n\
+         a1,Ann,2,\"Rude agent, call me on +44 7700 900123, I was on hold for an hour\"\n\
+         a2,Bob,9,\n\
+         a3,Bob,x,not a score\n\
+         a4,Cem,10,Great service thank you\n",
+    );
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 1, "one row rejected: {}", r.stderr);
+    let text = w.read("out/tagged.jsonl");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (_, csv_rows) = w.csv("out/tagged.csv");
+    assert_eq!(lines.len(), csv_rows.len(), "same rows as tagged.csv");
+    assert_eq!(lines.len(), 3);
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a1", "a2", "a4"]);
+    let first = &lines[0];
+    assert_eq!(first["score"], 2);
+    assert_eq!(first["nps_category"], "detractor");
+    assert_eq!(first["segments"]["agent"], "Ann");
+    let comment = first["comment"].as_str().unwrap();
+    assert!(
+        comment.contains("[PHONE]") && !comment.contains("7700"),
+        "{comment}"
+    );
+    let themes = first["themes"].as_array().unwrap();
+    assert!(!themes.is_empty());
+    let chars: Vec<char> = comment.chars().collect();
+    for t in themes {
+        assert!(t["polarity"].is_string() && t.get("confidence").is_some());
+        for e in t["evidence"].as_array().unwrap() {
+            let (s, e2) = (
+                e["start"].as_u64().unwrap() as usize,
+                e["end"].as_u64().unwrap() as usize,
+            );
+            let covered: String = chars[s..e2].iter().collect();
+            assert_eq!(covered, e["text"].as_str().unwrap(), "{t}");
+        }
+    }
+    assert_eq!(lines[1]["status"], "no_comment");
+    assert_eq!(lines[1]["themes"].as_array().unwrap().len(), 0);
+
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "kept",
+        "--keep-pii",
+    ]);
+    assert_eq!(r.code, 1);
+    let kept = w.read("kept/tagged.jsonl");
+    assert!(kept.contains("+44 7700 900123") && kept.contains("\"pii_masked\":false"));
+}
+
+#[test]
+fn small_export_jsonl_parses() {
+    let w = Workdir::new();
+    w.write("in.csv", SMALL_EXPORT);
+    w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
+    let text = w.read("out/tagged.jsonl");
+    let mut n = 0u64;
+    for l in text.lines() {
+        serde_json::from_str::<serde_json::Value>(l).unwrap();
+        n += 1;
+    }
+    let s = w.summary("out");
+    assert_eq!(n, s["counts"]["tagged"].as_u64().unwrap());
+}
+
+fn coaching_export() -> String {
+    let mut s = String::from("id,agent,team,score,comment\n");
+    let rude = [
+        "The agent was rude and hung up on me before the problem was solved.",
+        "Very rude agent, she kept interrupting me and was impatient the whole call.",
+        "Rude and unfriendly, call me back on +44 7700 900123 if you ever care.",
+        "The agent was rude to me.",
+        "Unfriendly and rude agent who did not listen at all to what I said.",
+        "Rude. Impatient. Unhelpful. The worst call I ever had with any company.",
+    ];
+    for (i, c) in rude.iter().enumerate() {
+        s.push_str(&format!("r{i},Ann,Billing,{},\"{c}\"\n", i % 3));
+    }
+    for i in 0..4 {
+        s.push_str(&format!(
+            "w{i},Bob,Billing,{},I waited on hold for an hour before anyone answered\n",
+            i % 2
+        ));
+        s.push_str(&format!(
+            "p{i},../../evil,Tech,10,Friendly agent who fixed my problem quickly\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
+    let w = Workdir::new();
+    w.write("in.csv", coaching_export());
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(w.path("out/coaching"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // 3 agents + 2 teams, each .md and .csv, plus index.md.
+    assert_eq!(names.len(), 11, "{names:?}");
+    assert!(
+        names.contains(&"agent-Ann.md".to_string()) && names.contains(&"team-Tech.csv".to_string())
+    );
+    assert!(
+        names.iter().all(|n| !n.contains("..") && !n.contains('/')),
+        "{names:?}"
+    );
+    assert!(!w.path("evil.md").exists() && !w.path("out/evil.md").exists());
+    let evil = names
+        .iter()
+        .find(|n| n.starts_with("agent-evil"))
+        .expect("sanitised name");
+    assert!(evil.ends_with(".csv") || evil.ends_with(".md"));
+
+    let ann = w.read("out/coaching/agent-Ann.md");
+    let can = ann.find("## What the agent can change").unwrap();
+    let process = ann.find("## What the process causes").unwrap();
+    let attitude = ann
+        .find("| Agent attitude |")
+        .expect("attitude in Ann's pack");
+    assert!(can < attitude && attitude < process, "{ann}");
+    assert!(ann.contains("| Ann | 6 | 6 |"), "{ann}");
+    assert!(!ann.contains("7700"), "personal data masked: {ann}");
+    let verbatims = &ann[ann.find("### Agent attitude").unwrap()..];
+    let verbatims = &verbatims[..verbatims[4..]
+        .find("### ")
+        .map_or(verbatims.len(), |i| i + 4)];
+    let n = verbatims
+        .lines()
+        .filter(|l| l.starts_with("- score"))
+        .count();
+    assert_eq!(n, 5, "five of six verbatims kept: {verbatims}");
+    assert!(
+        !verbatims.contains("The agent was rude to me."),
+        "the shortest comment is the least clear and is left out: {verbatims}"
+    );
+
+    let bob = w.read("out/coaching/agent-Bob.md");
+    let process = bob.find("## What the process causes").unwrap();
+    let wait = bob.find("| Wait time |").expect("wait time in Bob's pack");
+    assert!(wait > process, "wait time is a process theme: {bob}");
+
+    let (header, rows) = w.csv("out/coaching/agent-Ann.csv");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let attitude_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r[col("theme")] == "agent_attitude")
+        .collect();
+    assert_eq!(attitude_rows.len(), 5);
+    assert!(attitude_rows
+        .iter()
+        .all(|r| r[col("agent_controllable")] == "true"));
+    assert!(rows
+        .iter()
+        .all(|r| !r[col("example_comment")].contains("7700")));
+
+    // A rerun without Bob removes his pack.
+    let kept: String = coaching_export()
+        .lines()
+        .filter(|l| !l.contains(",Bob,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    w.write("in.csv", kept);
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!w.path("out/coaching/agent-Bob.md").exists());
+    assert!(w.path("out/coaching/agent-Ann.md").exists());
+}
+
+#[test]
+fn unthemed_comments_are_clustered_into_suggested_themes() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,score,comment\n");
+    let parking = [
+        "The parking lot at the store was full again",
+        "No parking space near the store at all",
+        "Parking at the store is impossible on saturdays",
+        "Store parking was a nightmare today",
+        "Could not find parking near your store",
+        "The store parking garage was closed",
+        "Parking near the store took twenty minutes",
+        "Parking spaces at the store are far too narrow",
+    ];
+    for (i, c) in parking.iter().enumerate() {
+        csv.push_str(&format!("p{i},{},{c}\n", i % 4));
+    }
+    let other = [
+        "Lovely sunny garden and the umbrella stand outside",
+        "The garden umbrella stand was lovely",
+        "Sunny garden terrace, lovely umbrella",
+        "Umbrella stand in the garden looked lovely",
+        "A lovely garden with an umbrella for the sun",
+        "The sunny garden and its umbrella are lovely",
+    ];
+    for (i, c) in other.iter().enumerate() {
+        csv.push_str(&format!("o{i},9,\"{c}\"\n"));
+    }
+    w.write("in.csv", csv);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
+    assert_eq!(r.code, 0, "{} {}", r.stderr, w.read("out/rejected.csv"));
+    let s = w.summary("out");
+    let found = s["discovered_themes"].as_array().unwrap();
+    let park = found
+        .iter()
+        .find(|t| t["label"].as_str().unwrap().contains("parking"))
+        .unwrap_or_else(|| panic!("no parking theme: {found:?}"));
+    assert!(park["size"].as_u64().unwrap() >= 6, "{park}");
+    assert!(
+        park["nps"].as_f64().unwrap() < 0.0,
+        "parking comments are from detractors"
+    );
+    let ex = park["examples"].as_array().unwrap();
+    assert_eq!(ex.len(), 5);
+    assert!(ex
+        .iter()
+        .all(|e| e.as_str().unwrap().to_lowercase().contains("parking")));
+    let html = w.read("out/report.html");
+    assert!(html.contains(r#"<section id="discovered">"#));
+    // Deterministic: a second run gives the same suggestions.
+    w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "again"]);
+    assert_eq!(
+        w.summary("again")["discovered_themes"],
+        s["discovered_themes"]
+    );
+}
+
+/// The corrections loop: a tagged.csv edited by people is read back as training examples with
+/// the corrected themes (as `npsight train --corrections` reads it).
+#[test]
+fn an_edited_tagged_csv_reads_back_as_corrections() {
+    use npsight::labelled::{self, LabelColumns};
+    let w = Workdir::new();
+    w.write("in.csv", SMALL_EXPORT);
+    w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
+    let (header, mut rows) = w.csv("out/tagged.csv");
+    let themes = header.iter().position(|h| h == "themes").unwrap();
+    let comment = header.iter().position(|h| h == "Comment").unwrap();
+    // A person fixes row 2: the lexicon's themes are replaced by resolution:positive.
+    rows[1][themes] = "resolution:positive;agent_attitude:positive".into();
+    let mut wtr = csv::Writer::from_path(w.path("fixed.csv")).unwrap();
+    wtr.write_record(&header).unwrap();
+    for r in &rows {
+        wtr.write_record(r).unwrap();
+    }
+    wtr.flush().unwrap();
+    let cols = LabelColumns {
+        themes: Some("themes".into()),
+        sentiment: Some("sentiment".into()),
+        ..Default::default()
+    };
+    let read = labelled::read(&w.path("fixed.csv"), &cols).unwrap();
+    let fixed = read
+        .iter()
+        .find(|l| l.text == rows[1][comment])
+        .expect("the corrected row is read");
+    assert_eq!(
+        fixed.themes.as_ref().unwrap(),
+        &vec![
+            ("resolution".to_string(), Some("positive".to_string())),
+            ("agent_attitude".to_string(), Some("positive".to_string()))
+        ]
+    );
+    assert!(
+        read.iter().all(|l| !l.text.is_empty()),
+        "rows without a comment are not examples"
+    );
+}
