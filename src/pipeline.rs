@@ -752,10 +752,18 @@ pub fn analyze(
         verbatims: &verbatims,
     };
     md_file.write_all(report_md::render(&report).as_bytes())?;
+    let st = &summary.statistics;
     let extras = report_html::HtmlExtras {
         heatmaps: report_html::heatmaps(&acc, taxonomy),
         discovered: summary.discovered_themes.clone(),
-        ..Default::default()
+        drivers: st.drivers.as_ref().map(report_html::driver_bars),
+        mismatches: report_html::mismatch_verbatims(&st.mismatch_examples),
+        previous: summary.change.as_ref().map(|c| report_html::PreviousRun {
+            label: format!("since {}", c.before_label),
+            nps_change: c.nps.difference,
+            low: c.nps.ci95_low,
+            high: c.nps.ci95_high,
+        }),
     };
     html_file.write_all(report_html::render_with(&report, &extras).as_bytes())?;
     summary_file.write_all(&summary.to_json())?;

@@ -598,4 +598,24 @@ fn agent_score_driver_model_and_mismatch_reach_every_output() {
     ] {
         assert!(md.contains(section), "missing {section}");
     }
+    let html = w.read("out/report.html");
+    for part in [
+        r#"id="driver-model""#,
+        "<th>Impact on agent NPS (pts)</th>",
+        "<th>Agent NPS</th><th>Gap (pts)</th>",
+        r#"id="mismatch-list""#,
+        "Excellent service, thank you so much, wonderful!",
+    ] {
+        assert!(html.contains(part), "report.html lacks {part}");
+    }
+    // The wait-time bar carries its bootstrap interval as a whisker.
+    let wait_ci = format!(
+        "{:.1} to {:.1}",
+        wait["ci95_low"].as_f64().unwrap(),
+        wait["ci95_high"].as_f64().unwrap()
+    );
+    assert!(
+        html.contains(&wait_ci),
+        "no interval {wait_ci} in report.html"
+    );
 }

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::report_md::{mark_spans, nps_with_ci, ReportInput};
 use super::{fmt_opt, fmt_pct, fmt_signed};
-use crate::stats::{Accumulator, ThemeStat, Verbatim};
+use crate::stats::{Accumulator, DriverModel, MismatchExample, ThemeStat, Verbatim};
 use crate::taxonomy::Taxonomy;
 
 /// Escape for HTML text and attribute values.
@@ -428,6 +428,111 @@ fn verbatim_li(v: &Verbatim, columns: &[String]) -> String {
     )
 }
 
+/// The driver model's bars (impact with bootstrap interval) and the sentence explaining them.
+pub fn driver_bars(m: &DriverModel) -> (Vec<DriverBar>, String) {
+    let bars = m
+        .ranked()
+        .into_iter()
+        .map(|t| DriverBar {
+            label: t.name.clone(),
+            value: t.impact_points,
+            low: Some(t.ci95_low),
+            high: Some(t.ci95_high),
+        })
+        .collect();
+    let note = format!(
+        "Driver model: all themes fitted at once (ridge regression of each commented response's NPS value on its negative, positive and other theme mentions, lambda {}), impact = effect x frequency in points of the headline NPS, with 95 % bootstrap intervals ({} replicates, seed {}). A whisker crossing 0 means not distinguishable from noise.",
+        m.ridge_lambda, m.bootstrap_replicates, m.seed
+    );
+    (bars, note)
+}
+
+/// The driver model as a table (greyed rows carry their reason), with the agent-score model's
+/// impacts beside it when there is one.
+pub fn driver_model_table(m: &DriverModel, agent: Option<&DriverModel>) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        r#"<section id="driver-model"><h2>Driver model</h2><p>The themes explain {} of the variation in who is a detractor; <b>Share</b> is each theme's Shapley share of that ({}). Greyed rows are not to be ranked; the note says why. Groups say whose problem a theme is: process, product and channel themes are not an agent's to fix.</p><div class="scroll"><table class="sortable" id="driver-table"><thead><tr><th>Theme</th><th>Group</th><th>Mentions</th><th>Impact (pts)</th><th>95% CI</th><th>Negative mention (pts)</th><th>Positive mention (pts)</th><th>Share of explained</th>{}<th>Note</th></tr></thead><tbody>"#,
+        fmt_pct(Some(m.detractor_r2), 1),
+        esc(&m.shapley),
+        if agent.is_some() {
+            "<th>Impact on agent NPS (pts)</th>"
+        } else {
+            ""
+        }
+    );
+    for t in m.ranked() {
+        let agent_cell = match agent {
+            None => String::new(),
+            Some(a) => {
+                let v = a
+                    .themes
+                    .iter()
+                    .find(|x| x.id == t.id && x.mentions > 0)
+                    .map(|x| x.impact_points);
+                td_num(v, fmt_signed(v, 1))
+            }
+        };
+        let _ = write!(
+            o,
+            r#"<tr{}><td>{}</td><td>{}</td><td class="n" data-v="{}">{}</td>{}<td class="n">{} to {}</td>{}{}{}{}<td>{}</td></tr>"#,
+            if t.caution.is_some() {
+                r#" class="small""#
+            } else {
+                ""
+            },
+            esc(&t.name),
+            t.group,
+            t.mentions,
+            t.mentions,
+            td_num(Some(t.impact_points), fmt_signed(Some(t.impact_points), 1)),
+            fmt_signed(Some(t.ci95_low), 1),
+            fmt_signed(Some(t.ci95_high), 1),
+            td_num(
+                t.effect_negative_points,
+                fmt_signed(t.effect_negative_points, 1)
+            ),
+            td_num(
+                t.effect_positive_points,
+                fmt_signed(t.effect_positive_points, 1)
+            ),
+            td_num(
+                Some(t.importance_share),
+                fmt_pct(Some(t.importance_share), 1)
+            ),
+            agent_cell,
+            t.caution.as_deref().map(esc).unwrap_or_default()
+        );
+    }
+    o.push_str("</tbody></table></div></section>");
+    o
+}
+
+/// Mismatch examples as verbatims for [`mismatch_list`] (the reason goes in front of the text).
+pub fn mismatch_verbatims(items: &[MismatchExample]) -> Vec<Verbatim> {
+    items
+        .iter()
+        .map(|e| Verbatim {
+            row: e.row,
+            id: e.id.clone(),
+            score: e.score,
+            category: crate::stats::Category::of(e.score),
+            language: e.language.clone(),
+            sentiment: if e.sentiment_score >= 0.0 {
+                crate::tagger::Sentiment::Positive
+            } else {
+                crate::tagger::Sentiment::Negative
+            },
+            polarity: crate::tagger::Sentiment::Neutral,
+            text: e.text.clone(),
+            spans: vec![],
+            segments: e.segments.clone(),
+            rank: e.sentiment_score.abs(),
+        })
+        .collect()
+}
+
 /// A list of verbatims (responses whose score and comment disagree), for the mismatch section.
 pub fn mismatch_list(items: &[Verbatim], columns: &[String]) -> String {
     let mut s = String::from(r#"<ul class="verb" id="mismatch-list">"#);
@@ -697,6 +802,9 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
         esc(&note),
         driver_chart(&bars)
     );
+    if let Some(m) = &st.drivers {
+        o.push_str(&driver_model_table(m, st.agent_drivers.as_ref()));
+    }
     let _ = write!(
         o,
         r#"<section id="priority"><h2>Priority: volume and detractor rate</h2><p>Themes up and to the right are frequent and mostly mentioned by detractors.</p>{}</section>"#,
@@ -754,11 +862,17 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
 
     o.push_str(r#"<section id="segments">"#);
     for (col, values) in &st.segments {
+        let with_agent = values.iter().any(|v| v.agent_nps.is_some());
         let _ = write!(
             o,
-            r#"<h2>By {}</h2><div class="scroll"><table class="sortable"><thead><tr><th>{}</th><th>n</th><th>Comments</th><th>NPS</th><th>95% CI</th><th>Top drivers (impact pts)</th></tr></thead><tbody>"#,
+            r#"<h2>By {}</h2><p class="small">vs rest: the segment's NPS minus every other response's (Welch); q: Benjamini-Hochberg over every segment of every column, ✔ below 0.05. Over-represented: themes its comments name significantly more often than others' (ratio of shares). Greyed rows have too few responses to read the number, only the interval.</p><div class="scroll"><table class="sortable"><thead><tr><th>{}</th><th>n</th><th>Comments</th><th>NPS</th><th>95% CI</th><th>vs rest (pts)</th><th>q</th>{}<th>Top drivers (impact pts)</th><th>Over-represented themes</th><th>Note</th></tr></thead><tbody>"#,
             esc(col),
-            esc(col)
+            esc(col),
+            if with_agent {
+                "<th>Agent NPS</th><th>Gap (pts)</th>"
+            } else {
+                ""
+            }
         );
         for v in values {
             let drivers: Vec<String> = v
@@ -766,12 +880,31 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
                 .iter()
                 .map(|d| format!("{} ({})", esc(&d.id), fmt_signed(Some(d.impact_points), 1)))
                 .collect();
+            let over: Vec<String> = v
+                .over_represented
+                .iter()
+                .map(|x| match x.ratio {
+                    Some(r) => format!("{} (×{r:.1})", esc(&x.id)),
+                    None => format!("{} (only here)", esc(&x.id)),
+                })
+                .collect();
+            let agent = if with_agent {
+                format!(
+                    "{}{}",
+                    td_num(
+                        v.agent_nps.as_ref().and_then(|a| a.nps),
+                        fmt_signed(v.agent_nps.as_ref().and_then(|a| a.nps), 1)
+                    ),
+                    td_num(v.agent_gap_points, fmt_signed(v.agent_gap_points, 1))
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 o,
-                r#"<tr{}><td>{}{}</td><td class="n" data-v="{}">{}</td><td class="n" data-v="{}">{}</td>{}<td class="n">{} to {}</td><td>{}</td></tr>"#,
+                r#"<tr{}><td>{}</td><td class="n" data-v="{}">{}</td><td class="n" data-v="{}">{}</td>{}<td class="n">{} to {}</td>{}<td class="n">{}</td>{}<td>{}</td><td>{}</td><td>{}</td></tr>"#,
                 if v.small_n { r#" class="small""# } else { "" },
                 esc(&v.value),
-                if v.small_n { " (small n)" } else { "" },
                 v.nps.n,
                 v.nps.n,
                 v.comments,
@@ -779,7 +912,19 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
                 td_num(v.nps.nps, fmt_signed(v.nps.nps, 1)),
                 fmt_signed(v.nps.ci95_low, 1),
                 fmt_signed(v.nps.ci95_high, 1),
-                drivers.join(", ")
+                td_num(
+                    v.difference_to_rest_points,
+                    fmt_signed(v.difference_to_rest_points, 1)
+                ),
+                match v.q_value {
+                    Some(q) if v.significant => format!("{q:.3} ✔"),
+                    Some(q) => format!("{q:.3}"),
+                    None => "n too small".into(),
+                },
+                agent,
+                drivers.join(", "),
+                over.join(", "),
+                v.caution.as_deref().map(esc).unwrap_or_default()
             );
         }
         o.push_str("</tbody></table></div>");
