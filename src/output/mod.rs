@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod csvsafe;
+pub mod filename;
 pub mod report_html;
 pub mod report_md;
 pub mod summary;
