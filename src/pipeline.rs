@@ -266,7 +266,8 @@ impl Layout {
 }
 
 fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
-    let map = columns::detect(&headers, &cfg.columns)?;
+    let map = columns::detect(&headers, &cfg.columns)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.input.path.display()))?;
     let segments = match &cfg.segment_columns {
         Some(names) => names
             .iter()

@@ -28,7 +28,7 @@ pub fn normalize(raw: &str) -> String {
     let mut pending_newline = false;
     // Invisible characters go before composition: removed after it, a zero-width space between
     // a letter and its combining accent would leave them uncomposed, and a second pass would
-    // compose them (found by the normalize_clauses fuzz target's idempotence check).
+    // compose them (the normalize_clauses fuzz target checks idempotence).
     for c in raw.chars().filter(|c| !is_invisible(*c)).nfc() {
         if c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{0085}' {
             pending_newline = true;
