@@ -210,15 +210,17 @@ fn score_clauses(p: &Prepared, candidates: Vec<Match>) -> Vec<f32> {
 fn roll_up(p: &Prepared, clause_scores: &[f32]) -> (f32, Sentiment) {
     let mut raw = 0.0f32;
     let (mut pos, mut neg) = (0.0f32, 0.0f32);
+    // First contrast marker of each sentence, found once (not once per clause: a long comment
+    // of one sentence has thousands of clauses).
+    let n_sent = p.clauses.iter().map(|c| c.sentence + 1).max().unwrap_or(0);
+    let mut contrast_starts: Vec<Option<usize>> = vec![None; n_sent];
+    for c in p.clauses.iter().filter(|c| c.contrast) {
+        let at = &mut contrast_starts[c.sentence];
+        *at = Some(at.map_or(c.tokens.0, |a| a.min(c.tokens.0)));
+    }
     for (i, c) in p.clauses.iter().enumerate() {
         let s = clause_scores[i];
-        let contrast_start = p
-            .clauses
-            .iter()
-            .filter(|o| o.sentence == c.sentence && o.contrast)
-            .map(|o| o.tokens.0)
-            .min();
-        let weight = match contrast_start {
+        let weight = match contrast_starts[c.sentence] {
             None => 1.0,
             Some(at) if c.tokens.0 < at => 0.5,
             Some(_) => 1.5,
@@ -254,8 +256,6 @@ fn sign(s: f32) -> Option<Sentiment> {
     }
 }
 
-/// A topic mention's polarity: its clause's, else its segment's, else its sentence's, else
-/// the comment's when that is not mixed.
 /// Clause scores summed per segment and per sentence (indices of [`crate::text::Clause`]),
 /// computed once per comment so a long comment with many mentions stays linear.
 struct Sums {
@@ -279,6 +279,8 @@ impl Sums {
     }
 }
 
+/// A topic mention's polarity: its clause's, else its segment's, else its sentence's, else
+/// the comment's when that is not mixed.
 fn mention_polarity(
     p: &Prepared,
     clause: usize,
