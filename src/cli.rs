@@ -448,7 +448,7 @@ pub fn closing_summary(o: &Outcome) -> String {
         c.commented,
         if top.is_empty() { "none".to_string() } else { top.join(", ") },
         o.out_dir.display()
-    ) + &change_sentence(s)
+    ) + &change_sentence(s) + &notes(s)
 }
 
 /// " NPS change since the previous run: +3.2 points (p = 0.041)." and the same for the last
@@ -481,6 +481,22 @@ fn change_sentence(s: &crate::output::summary::Summary) -> String {
         ));
     }
     out
+}
+
+/// What the reader of the closing paragraph must not miss: personal data left unmasked
+/// (`--keep-pii`), and comments too long for the encoder's window (split, not truncated).
+fn notes(s: &crate::output::summary::Summary) -> String {
+    let mut n = String::new();
+    if !s.pii_masked {
+        n.push_str(" --keep-pii: personal data is NOT masked in the reports.");
+    }
+    if s.counts.windowed_texts > 0 {
+        n.push_str(&format!(
+            " {} comment(s) or clause(s) longer than the encoder's window were embedded in several windows and combined, not truncated.",
+            s.counts.windowed_texts
+        ));
+    }
+    n
 }
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {

@@ -168,6 +168,8 @@ struct Layout {
     text_col: usize,
     file: String,
     by_week: bool,
+    /// CSV delimiter (`,` for workbooks), for the unbalanced-quote check.
+    delimiter: u8,
 }
 
 impl Layout {
@@ -196,6 +198,22 @@ impl Layout {
                     record,
                 });
             }
+        }
+        let swallowed = record.fields.iter().enumerate().find_map(|(i, f)| {
+            let n = input::quotes::swallowed_records(f, self.delimiter, width, self.score_col);
+            (n > 0).then_some((i, n))
+        });
+        if let Some((i, n)) = swallowed {
+            let column = self.header(i).to_string();
+            return Err(Rejected {
+                reason: format!(
+                    "{}: row {} (line {}), column '{column}': the field runs over {n} more line(s) shaped like records of their own; a quote opened here is not closed where it should be. Fix the quote and run again.",
+                    self.file, record.row, record.line
+                ),
+                code: "unbalanced_quote".into(),
+                column,
+                record,
+            });
         }
         let field = |i: usize| record.fields.get(i).map_or("", |s| s.as_str());
         let score = match parse_nps(field(self.score_col)) {
@@ -290,7 +308,8 @@ impl Layout {
 }
 
 fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
-    let map = columns::detect(&headers, &cfg.columns)?;
+    let map = columns::detect(&headers, &cfg.columns)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.input.path.display()))?;
     let segments = match &cfg.segment_columns {
         Some(names) => names
             .iter()
@@ -317,6 +336,7 @@ fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
         headers,
         file: cfg.input.path.display().to_string(),
         by_week: cfg.by_week,
+        delimiter: b',',
     })
 }
 
@@ -528,7 +548,7 @@ pub fn analyze(
     let input_sha256 = sha256_file(&cfg.input.path)?;
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
     let opened = input::open(&cfg.input)?;
-    let layout = resolve_layout(cfg, opened.headers.clone())?;
+    let mut layout = resolve_layout(cfg, opened.headers.clone())?;
     let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| {
         if d == "tab" {
             b'\t'
@@ -536,6 +556,7 @@ pub fn analyze(
             d.as_bytes()[0]
         }
     });
+    layout.delimiter = delimiter;
     let width = layout.headers.len();
     let n_themes = taxonomy.themes.len();
     if cfg.by_week && layout.map.get(Role::Date).is_none() {
@@ -570,6 +591,7 @@ pub fn analyze(
     let mut discovery = crate::discover::Discovery::default();
     let mut unreadable = BTreeMap::new();
     let mut rejected_by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let mut ids = SeenIds::default();
     let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
     {
         let mut tagged = csv::Writer::from_writer(tagged_file.writer());
@@ -610,7 +632,10 @@ pub fn analyze(
                     }
                 };
                 last_byte = rec.byte;
-                match layout.validate(rec, &mut unreadable) {
+                match layout
+                    .validate(rec, &mut unreadable)
+                    .and_then(|a| ids.check(a, &layout))
+                {
                     Ok(a) => accepted.push(a),
                     Err(r) => {
                         n_rejected += 1;
@@ -789,6 +814,44 @@ pub fn analyze(
         summary,
         out_dir: out.clone(),
     })
+}
+
+/// Response ids seen so far. A row whose id was already seen is rejected (`duplicate_id`): an
+/// export that repeats a response (overlapping weekly exports pasted together, a re-sent
+/// survey) would otherwise count it twice in the NPS, and the later row stays visible in
+/// `rejected.csv`. Only a 64-bit hash of each id is kept: 16 bytes per row is the one part of
+/// memory that grows with the file (16 MB per million rows); a false match needs a 64-bit hash
+/// collision (about 1 in 3·10⁷ for a million ids).
+#[derive(Default)]
+struct SeenIds(std::collections::HashSet<u64>);
+
+impl SeenIds {
+    fn check(&mut self, a: Accepted, layout: &Layout) -> Result<Accepted, Rejected> {
+        use std::hash::{Hash, Hasher};
+        if a.id.is_empty() {
+            return Ok(a);
+        }
+        // DefaultHasher::new() has fixed keys: the same ids give the same result every run.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        a.id.hash(&mut h);
+        if self.0.insert(h.finish()) {
+            return Ok(a);
+        }
+        let column = layout
+            .map
+            .get(Role::Id)
+            .map_or("", |i| layout.header(i))
+            .to_string();
+        Err(Rejected {
+            reason: format!(
+                "{}: row {} (line {}), column '{column}': response id '{}' already appeared in an earlier row; the repeat is left out of the statistics",
+                layout.file, a.record.row, a.record.line, a.id
+            ),
+            code: "duplicate_id".into(),
+            column,
+            record: a.record,
+        })
+    }
 }
 
 fn mask_verbatims(reservoirs: &mut [Reservoir]) {

@@ -322,6 +322,23 @@ fn personal_data_is_masked_in_reports_unless_kept() {
         "--keep-pii",
     ]);
     assert!(w.read("kept/report.html").contains("jo@example.com"));
+    let kept = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "kept2",
+        "--keep-pii",
+    ]);
+    assert!(
+        kept.stdout
+            .contains("--keep-pii: personal data is NOT masked"),
+        "{}",
+        kept.stdout
+    );
+    let masked = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "masked2"]);
+    assert!(!masked.stdout.contains("NOT masked"), "{}", masked.stdout);
     assert_eq!(w.summary("kept")["pii_masked"], false);
 }
 

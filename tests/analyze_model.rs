@@ -80,6 +80,12 @@ fn long_comments_are_windowed_not_truncated_and_counted() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s = w.summary("out");
     assert!(s["counts"]["windowed_texts"].as_u64().unwrap() >= 1, "{s}");
+    assert!(
+        r.stdout
+            .contains("embedded in several windows and combined, not truncated"),
+        "{}",
+        r.stdout
+    );
     assert!(w
         .read("out/report.md")
         .contains("embedded in several windows"));

@@ -106,3 +106,186 @@ fn count_records_str(s: &str) -> usize {
         .records()
         .count()
 }
+
+// ---- masking, thread count, input order, merge of halves ----
+
+fn pii_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("call me on +44 7700 900123".to_string()),
+        Just("jo.doe@example.com".to_string()),
+        Just("card 4111 1111 1111 1111".to_string()),
+        Just("IBAN DE89 3704 0044 0532 0130 00".to_string()),
+        Just("my name is Anna".to_string()),
+        Just("меня зовут".to_string()),
+        Just("Mr".to_string()),
+        "[0-9]{1,14}",
+        "[a-zA-Z]{1,8}",
+        "\\PC{0,12}",
+        Just(" ".to_string()),
+        Just(",".to_string()),
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|p| p.concat())
+}
+
+/// Rows with unique ids (a repeated id is rejected, and which repeat depends on the order).
+fn unique_id_export() -> impl Strategy<Value = Vec<String>> {
+    let row = (
+        0u8..12,
+        field(),
+        prop_oneof![Just("A"), Just("B"), Just("C")],
+    );
+    prop::collection::vec(row, 0..40).prop_map(|rows| {
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (score, comment, team))| {
+                let score = if score == 11 {
+                    "N/A".to_string()
+                } else {
+                    score.to_string()
+                };
+                // The one pre-quoted field of `field()` stays as it is; everything else is quoted
+                // here, so no row swallows the next (that case has its own corpus test).
+                let comment = if comment.starts_with("\"quoted") {
+                    comment
+                } else {
+                    format!("\"{}\"", comment.replace('"', "\"\""))
+                };
+                format!("{i},{score},{comment},{team}")
+            })
+            .collect()
+    })
+}
+
+/// tagged.csv bytes and summary.json statistics of one library run.
+fn run_threads(m: &Models, csv: &str, threads: usize) -> (Vec<u8>, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv).unwrap();
+    let mut cfg = AnalyzeConfig::new(&input, dir.path().join("out"));
+    cfg.threads = threads;
+    cfg.batch_size = 3;
+    cfg.chunk_rows = 10;
+    analyze(&cfg, &m.taxonomy, &m.lexicon, &m.tagger).unwrap();
+    let tagged = std::fs::read(dir.path().join("out/tagged.csv")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    (tagged, summary)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn masking_is_idempotent(text in pii_text()) {
+        let once = npsight::pii::mask(&text);
+        prop_assert_eq!(npsight::pii::mask(&once), once.clone());
+        let (with_spans, _) = npsight::pii::mask_with_spans(&text, &[]);
+        prop_assert_eq!(with_spans, once);
+    }
+
+    #[test]
+    fn thread_count_does_not_change_any_output(rows in unique_id_export()) {
+        let m = models();
+        let csv = format!("id,score,comment,team\n{}\n", rows.join("\n"));
+        let (tagged1, mut summary1) = run_threads(&m, &csv, 1);
+        let (tagged2, mut summary2) = run_threads(&m, &csv, 2);
+        prop_assert_eq!(tagged1, tagged2);
+        // Byte-identical apart from the fingerprint time.
+        summary1["fingerprint"]["generated_at"] = serde_json::Value::Null;
+        summary2["fingerprint"]["generated_at"] = serde_json::Value::Null;
+        prop_assert_eq!(summary1, summary2);
+    }
+
+    #[test]
+    fn input_order_does_not_change_tags_or_statistics(
+        rows in unique_id_export(),
+        seed in any::<u64>(),
+    ) {
+        let m = models();
+        let mut shuffled = rows.clone();
+        // A deterministic shuffle from the seed (Fisher-Yates with a small LCG).
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        let a = run_threads(&m, &format!("id,score,comment,team\n{}\n", rows.join("\n")), 2);
+        let b = run_threads(&m, &format!("id,score,comment,team\n{}\n", shuffled.join("\n")), 2);
+        let sorted = |bytes: &[u8]| {
+            let mut r = csv::Reader::from_reader(bytes);
+            let mut v: Vec<Vec<String>> = r
+                .records()
+                .map(|x| x.unwrap().iter().map(String::from).collect())
+                .collect();
+            v.sort();
+            v
+        };
+        prop_assert_eq!(sorted(&a.0), sorted(&b.0));
+        let stats = |s: &serde_json::Value| {
+            let mut st = s["statistics"].clone();
+            // Verbatim picks break rank ties by row number, so they follow the order; every
+            // count, rate and interval must not.
+            strip_key(&mut st, "verbatims");
+            // Mismatch examples name their row numbers, which follow the order too.
+            strip_key(&mut st, "mismatch_examples");
+            st
+        };
+        prop_assert_eq!(stats(&a.1), stats(&b.1));
+        prop_assert_eq!(&a.1["counts"], &b.1["counts"]);
+    }
+
+    #[test]
+    fn statistics_of_a_file_equal_the_merge_of_its_halves(
+        rows in prop::collection::vec((0u8..11, field(), prop_oneof![Just("A"), Just("B")]), 0..40),
+        cut in 0usize..40,
+    ) {
+        use npsight::stats::{Accumulator, RowFacts};
+        use npsight::tagger::{prepare, Classifier};
+        let m = models();
+        let n_themes = m.taxonomy.themes.len();
+        let prepared: Vec<_> = rows.iter().map(|(_, c, _)| prepare(c, &m.lexicon)).collect();
+        let tags = m.tagger.classify(&prepared).unwrap();
+        let facts_segments: Vec<Vec<(String, String)>> = rows
+            .iter()
+            .map(|(_, _, t)| vec![("team".to_string(), t.to_string())])
+            .collect();
+        let ids: Vec<String> = (0..rows.len()).map(|i| i.to_string()).collect();
+        let add = |acc: &mut Accumulator, i: usize| {
+            let commented = !prepared[i].text.is_empty();
+            acc.add(&RowFacts {
+                row: i as u64 + 1,
+                id: &ids[i],
+                score: rows[i].0,
+                agent_score: None,
+                tagging: commented.then_some(&tags[i]),
+                language: commented.then_some(prepared[i].language.code.as_str()),
+                text: commented.then_some(prepared[i].text.as_str()),
+                segments: &facts_segments[i],
+            });
+        };
+        let cut = cut.min(rows.len());
+        let mut whole = Accumulator::new(n_themes);
+        (0..rows.len()).for_each(|i| add(&mut whole, i));
+        let mut first = Accumulator::new(n_themes);
+        (0..cut).for_each(|i| add(&mut first, i));
+        let mut second = Accumulator::new(n_themes);
+        (cut..rows.len()).for_each(|i| add(&mut second, i));
+        first.merge(&second);
+        let a = serde_json::to_value(whole.finish(&m.taxonomy)).unwrap();
+        let b = serde_json::to_value(first.finish(&m.taxonomy)).unwrap();
+        prop_assert_eq!(a, b);
+        prop_assert_eq!(whole.verbatims, first.verbatims);
+    }
+}
+
+fn strip_key(v: &mut serde_json::Value, key: &str) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.remove(key);
+            map.values_mut().for_each(|x| strip_key(x, key));
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|x| strip_key(x, key)),
+        _ => {}
+    }
+}

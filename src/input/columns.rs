@@ -411,9 +411,30 @@ pub fn detect(headers: &[String], explicit: &[(Role, String)]) -> Result<ColumnM
         }
     }
     candidates.sort();
+    let mut detected = Vec::new();
     for (_, _, col, role) in candidates {
         if map.get(role).is_none() && !map.found.iter().any(|(_, c)| *c == col) {
             map.found.push((role, col));
+            detected.push((role, col));
+        }
+    }
+    // Two columns with the same header: which one holds the score or the comment would be a
+    // guess, so a detected role on a duplicated header is an error naming both positions.
+    detected.sort();
+    for (role, col) in detected {
+        let twins: Vec<usize> = (0..headers.len())
+            .filter(|&c| !normalized[c].is_empty() && normalized[c] == normalized[col])
+            .collect();
+        if twins.len() > 1 {
+            return Err(ColumnError(format!(
+                "{} columns are headed '{}' (positions {}); which one is the {} column is ambiguous. Name it by position, e.g. {} {}, or rename the headers.",
+                twins.len(),
+                headers[col].trim(),
+                twins.iter().map(|c| (c + 1).to_string()).collect::<Vec<_>>().join(", "),
+                role.name(),
+                role.flag(),
+                col + 1
+            )));
         }
     }
     map.found.sort();
@@ -448,6 +469,25 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn duplicated_headers_of_a_role_are_an_error_naming_positions() {
+        let h: Vec<String> = ["id", "score", "Comment", "comment "]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let e = detect(&h, &[]).unwrap_err().0;
+        assert!(e.contains("positions 3, 4"), "{e}");
+        assert!(e.contains("--text-column 3"), "{e}");
+        // Naming the column by position settles it; duplicated unrelated headers are fine.
+        let map = detect(&h, &[(Role::Text, "4".into())]).unwrap();
+        assert_eq!(map.get(Role::Text), Some(3));
+        let h: Vec<String> = ["score", "comment", "notes", "notes"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(detect(&h, &[]).is_ok());
     }
 
     #[test]

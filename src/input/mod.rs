@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod date;
+pub mod quotes;
 pub mod score;
 
 use std::fs::File;
@@ -302,13 +303,24 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
             None => bail!("{display}: every sheet is empty"),
         }
     };
-    let start_row = range.start().map_or(0, |(r, _)| r as u64);
-    let mut rows = range.rows().enumerate().map(move |(i, r)| {
-        (
-            start_row + i as u64 + 1,
-            r.iter().map(cell_to_string).collect::<Vec<_>>(),
-        )
-    });
+    let (start_row, start_col) = range.start().unwrap_or((0, 0));
+    let mut grid: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(cell_to_string).collect())
+        .collect();
+    // Merged cells: the workbook stores the value in the top-left cell only; every cell of the
+    // merged area gets it, as a reader of the sheet sees it (a team name merged down its rows).
+    let merges = match &mut wb {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    fill_merged(&mut grid, (start_row, start_col), &merges);
+    let start_row = start_row as u64;
+    let mut rows = grid
+        .into_iter()
+        .enumerate()
+        .map(move |(i, r)| (start_row + i as u64 + 1, r));
     let header = rows
         .by_ref()
         .find(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
@@ -351,9 +363,63 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
     })
 }
 
+/// Copy the top-left value of each merged area into its other cells; `origin` is the sheet
+/// position of `grid[0][0]`. Areas outside the grid are clipped.
+fn fill_merged(grid: &mut [Vec<String>], origin: (u32, u32), merges: &[calamine::Dimensions]) {
+    let at = |r: u32, c: u32| -> Option<(usize, usize)> {
+        Some((
+            r.checked_sub(origin.0)? as usize,
+            c.checked_sub(origin.1)? as usize,
+        ))
+    };
+    for m in merges {
+        let Some((r0, c0)) = at(m.start.0, m.start.1) else {
+            continue;
+        };
+        let Some(value) = grid.get(r0).and_then(|row| row.get(c0)).cloned() else {
+            continue;
+        };
+        for r in m.start.0..=m.end.0 {
+            for c in m.start.1..=m.end.1 {
+                if let Some(cell) = at(r, c).and_then(|(r, c)| grid.get_mut(r)?.get_mut(c)) {
+                    if cell.is_empty() {
+                        cell.clone_from(&value);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_areas_are_filled_from_their_top_left_cell() {
+        let mut grid = vec![
+            vec!["h1".to_string(), "h2".to_string()],
+            vec!["a".to_string(), "Billing".to_string()],
+            vec!["b".to_string(), String::new()],
+            vec!["c".to_string(), String::new()],
+        ];
+        // Sheet rows 2-4 of column B (0-based (1,1)-(3,1)), grid starting at the sheet origin;
+        // and an area that lies partly outside the grid.
+        let merges = [
+            calamine::Dimensions {
+                start: (1, 1),
+                end: (3, 1),
+            },
+            calamine::Dimensions {
+                start: (3, 0),
+                end: (9, 9),
+            },
+        ];
+        fill_merged(&mut grid, (0, 0), &merges);
+        assert_eq!(grid[2][1], "Billing");
+        assert_eq!(grid[3][1], "Billing");
+        assert_eq!(grid[3][0], "c");
+    }
 
     #[test]
     fn sniffs_encodings() {

@@ -10,6 +10,8 @@ pub enum ScoreProblem {
     NotANumber(String),
     NotWhole(String),
     OutOfRange(String),
+    /// Written as a fraction of another scale ("4/5", "80/100").
+    OtherScale(String),
 }
 
 impl fmt::Display for ScoreProblem {
@@ -19,6 +21,10 @@ impl fmt::Display for ScoreProblem {
             ScoreProblem::NotANumber(v) => write!(f, "'{v}' is not a score from 0 to 10"),
             ScoreProblem::NotWhole(v) => write!(f, "'{v}' is not a whole number from 0 to 10"),
             ScoreProblem::OutOfRange(v) => write!(f, "'{v}' is outside the NPS scale 0-10"),
+            ScoreProblem::OtherScale(v) => write!(
+                f,
+                "'{v}' is on another scale than 0-10; convert the column to the NPS scale"
+            ),
         }
     }
 }
@@ -31,6 +37,7 @@ impl ScoreProblem {
             ScoreProblem::NotANumber(_) => "score_not_a_number",
             ScoreProblem::NotWhole(_) => "score_not_whole",
             ScoreProblem::OutOfRange(_) => "score_out_of_range",
+            ScoreProblem::OtherScale(_) => "score_other_scale",
         }
     }
 }
@@ -62,6 +69,12 @@ pub fn parse_nps(raw: &str) -> Result<u8, ScoreProblem> {
         return Err(ScoreProblem::Missing);
     }
     let n = leading_number(v).ok_or_else(|| ScoreProblem::NotANumber(v.to_string()))?;
+    // "8/10" is an NPS answer; "5/5" or "80/100" is not (5/5 would read as a detractor's 5).
+    if let Some((_, denominator)) = v.split_once('/') {
+        if leading_number(denominator.trim()).is_some_and(|d| d != 10.0) {
+            return Err(ScoreProblem::OtherScale(v.to_string()));
+        }
+    }
     if !(0.0..=10.0).contains(&n) {
         return Err(ScoreProblem::OutOfRange(v.to_string()));
     }
@@ -148,6 +161,18 @@ mod tests {
         assert_eq!(parse_nps("75"), Err(ScoreProblem::OutOfRange("75".into())));
         assert_eq!(parse_nps("8.5"), Err(ScoreProblem::NotWhole("8.5".into())));
         assert!(parse_nps("1.2.3").is_err());
+        assert_eq!(
+            parse_nps("5/5"),
+            Err(ScoreProblem::OtherScale("5/5".into()))
+        );
+        assert_eq!(
+            parse_nps("80 / 100"),
+            Err(ScoreProblem::OtherScale("80 / 100".into()))
+        );
+        assert_eq!(
+            parse_nps("N/A"),
+            Err(ScoreProblem::NotANumber("N/A".into()))
+        );
     }
 
     #[test]

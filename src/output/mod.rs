@@ -7,6 +7,7 @@ pub mod change_html;
 pub mod change_md;
 pub mod coaching;
 pub mod csvsafe;
+pub mod filename;
 pub mod report_html;
 pub mod report_md;
 pub mod summary;

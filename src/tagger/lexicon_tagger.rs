@@ -115,6 +115,7 @@ impl LexiconTagger {
         comment: Sentiment,
     ) -> Vec<ThemeTag> {
         let mut by_theme: BTreeMap<usize, (Vec<Sentiment>, Vec<Evidence>)> = BTreeMap::new();
+        let sums = Sums::new(p, clause_scores);
         for m in hits {
             let Some(c) = p.clause_of(m.start) else {
                 continue;
@@ -125,7 +126,7 @@ impl LexiconTagger {
             let polarity = match m.payload & 3 {
                 NEGATIVE => Sentiment::Negative,
                 POSITIVE => Sentiment::Positive,
-                _ => mention_polarity(p, c, clause_scores, comment),
+                _ => mention_polarity(p, c, clause_scores, &sums, comment),
             };
             let entry = by_theme.entry((m.payload >> 2) as usize).or_default();
             entry.0.push(polarity);
@@ -209,15 +210,17 @@ fn score_clauses(p: &Prepared, candidates: Vec<Match>) -> Vec<f32> {
 fn roll_up(p: &Prepared, clause_scores: &[f32]) -> (f32, Sentiment) {
     let mut raw = 0.0f32;
     let (mut pos, mut neg) = (0.0f32, 0.0f32);
+    // First contrast marker of each sentence, found once (not once per clause: a long comment
+    // of one sentence has thousands of clauses).
+    let n_sent = p.clauses.iter().map(|c| c.sentence + 1).max().unwrap_or(0);
+    let mut contrast_starts: Vec<Option<usize>> = vec![None; n_sent];
+    for c in p.clauses.iter().filter(|c| c.contrast) {
+        let at = &mut contrast_starts[c.sentence];
+        *at = Some(at.map_or(c.tokens.0, |a| a.min(c.tokens.0)));
+    }
     for (i, c) in p.clauses.iter().enumerate() {
         let s = clause_scores[i];
-        let contrast_start = p
-            .clauses
-            .iter()
-            .filter(|o| o.sentence == c.sentence && o.contrast)
-            .map(|o| o.tokens.0)
-            .min();
-        let weight = match contrast_start {
+        let weight = match contrast_starts[c.sentence] {
             None => 1.0,
             Some(at) if c.tokens.0 < at => 0.5,
             Some(_) => 1.5,
@@ -253,23 +256,46 @@ fn sign(s: f32) -> Option<Sentiment> {
     }
 }
 
+/// Clause scores summed per segment and per sentence (indices of [`crate::text::Clause`]),
+/// computed once per comment so a long comment with many mentions stays linear.
+struct Sums {
+    segment: Vec<f32>,
+    sentence: Vec<f32>,
+}
+
+impl Sums {
+    fn new(p: &Prepared, scores: &[f32]) -> Sums {
+        let n_seg = p.clauses.iter().map(|c| c.segment + 1).max().unwrap_or(0);
+        let n_sent = p.clauses.iter().map(|c| c.sentence + 1).max().unwrap_or(0);
+        let mut sums = Sums {
+            segment: vec![0.0; n_seg],
+            sentence: vec![0.0; n_sent],
+        };
+        for (c, s) in p.clauses.iter().zip(scores) {
+            sums.segment[c.segment] += s;
+            sums.sentence[c.sentence] += s;
+        }
+        sums
+    }
+}
+
 /// A topic mention's polarity: its clause's, else its segment's, else its sentence's, else
 /// the comment's when that is not mixed.
-fn mention_polarity(p: &Prepared, clause: usize, scores: &[f32], comment: Sentiment) -> Sentiment {
+fn mention_polarity(
+    p: &Prepared,
+    clause: usize,
+    scores: &[f32],
+    sums: &Sums,
+    comment: Sentiment,
+) -> Sentiment {
     if let Some(s) = sign(scores[clause]) {
         return s;
     }
-    let sum_where = |f: &dyn Fn(usize) -> bool| -> f32 {
-        (0..p.clauses.len())
-            .filter(|i| f(*i))
-            .map(|i| scores[i])
-            .sum()
-    };
     let c = &p.clauses[clause];
-    if let Some(s) = sign(sum_where(&|i| p.clauses[i].segment == c.segment)) {
+    if let Some(s) = sign(sums.segment[c.segment]) {
         return s;
     }
-    if let Some(s) = sign(sum_where(&|i| p.clauses[i].sentence == c.sentence)) {
+    if let Some(s) = sign(sums.sentence[c.sentence]) {
         return s;
     }
     match comment {

@@ -104,9 +104,13 @@ impl Prepared {
 
     /// The clause holding token `t`.
     pub fn clause_of(&self, t: usize) -> Option<usize> {
+        // Clauses are in token order and do not overlap: a binary search keeps long comments
+        // (thousands of clauses) linear overall.
+        let i = self.clauses.partition_point(|c| c.tokens.1 <= t);
         self.clauses
-            .iter()
-            .position(|c| c.tokens.0 <= t && t < c.tokens.1)
+            .get(i)
+            .filter(|c| c.tokens.0 <= t && t < c.tokens.1)
+            .map(|_| i)
     }
 }
 
