@@ -96,6 +96,10 @@ pub struct AnalyzeArgs {
     /// Keep personal data in report verbatims (masked by default).
     #[arg(long)]
     pub keep_pii: bool,
+    /// Keep rows whose response id repeats an earlier row's (rejected as duplicate_id by
+    /// default); memory then stays flat however many rows the export has.
+    #[arg(long)]
+    pub allow_duplicate_ids: bool,
     /// An earlier run's output folder: report the change since it (NPS, attribution, emerging themes).
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
@@ -399,6 +403,7 @@ impl AnalyzeArgs {
         cfg.threads = self.threads;
         cfg.quiet = self.quiet;
         cfg.keep_pii = self.keep_pii;
+        cfg.allow_duplicate_ids = self.allow_duplicate_ids;
         cfg.previous = self.previous.clone();
         cfg.by_week = self.by_week;
         cfg.coaching = self.coaching;

@@ -42,6 +42,9 @@ pub struct AnalyzeConfig {
     pub threads: usize,
     pub quiet: bool,
     pub keep_pii: bool,
+    /// Keep rows whose response id repeats an earlier row's instead of rejecting them
+    /// (`duplicate_id`); the check is the one part of memory that grows with the row count.
+    pub allow_duplicate_ids: bool,
     /// Write coaching packs per team and per agent into `coaching/`.
     pub coaching: bool,
     /// Rows per classifier batch.
@@ -68,6 +71,7 @@ impl AnalyzeConfig {
             threads: 0,
             quiet: true,
             keep_pii: false,
+            allow_duplicate_ids: false,
             coaching: false,
             batch_size: 64,
             chunk_rows: 4096,
@@ -632,10 +636,13 @@ pub fn analyze(
                     }
                 };
                 last_byte = rec.byte;
-                match layout
-                    .validate(rec, &mut unreadable)
-                    .and_then(|a| ids.check(a, &layout))
-                {
+                match layout.validate(rec, &mut unreadable).and_then(|a| {
+                    if cfg.allow_duplicate_ids {
+                        Ok(a)
+                    } else {
+                        ids.check(a, &layout)
+                    }
+                }) {
                     Ok(a) => accepted.push(a),
                     Err(r) => {
                         n_rejected += 1;

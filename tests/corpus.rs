@@ -283,6 +283,16 @@ fn duplicate_response_ids_reject_the_repeat() {
         "{reason}"
     );
     assert_eq!(g.summary["statistics"]["overall"]["n"], 3, "counted once");
+    // --allow-duplicate-ids keeps the repeat (and memory flat).
+    let w2 = Workdir::new();
+    let g2 = analyze_file(
+        &w2,
+        &corpus("duplicate_ids.csv"),
+        &["--allow-duplicate-ids"],
+    );
+    assert_eq!(g2.code, 0);
+    assert_eq!(g2.tagged_col("Response ID"), ["A1", "A2", "A1", "A3"]);
+    assert_eq!(g2.summary["statistics"]["overall"]["n"], 4);
 }
 
 #[test]
