@@ -6,9 +6,9 @@ Reads the `NPSIGHT_TIMINGS {json}` line of an `npsight analyze` log (NPSIGHT_TIM
 batches of exactly those shapes through onnxruntime's own Python session (the same library
 version as npsight loads; one intra-op thread, sequential, graph optimisation "all", no
 spinning: npsight's per-session settings) with random non-special token ids. Prints one line
-`RAW_ORT {json}` with the single-thread seconds for all of them (`seconds`, extrapolated when
+`RAW_ORT {json}` with the CPU seconds for all of them (`seconds`; `wall` too; extrapolated when
 `--fraction` < 1 replays only that share of each shape's batches) to compare with npsight's
-`encode` thread-seconds: the ratio is what the pipeline adds around the forward pass (padding,
+`encode` CPU seconds (both are CPU time, so a busy machine does not skew the ratio): the ratio is what the pipeline adds around the forward pass (padding,
 tensor creation, pooling, session locking).
 
 usage: raw_ort.py LOG MODEL.onnx [--fraction F]
@@ -44,19 +44,20 @@ def main():
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(7)
-    total, ran, all_batches = 0.0, 0, 0
+    total, wall, ran, all_batches = 0.0, 0.0, 0, 0
     for rows, seq, count in timings["batch_shapes"]:
         all_batches += count
         k = max(1, round(count * fraction)) if fraction < 1 else count
         ids = rng.integers(5, 200000, size=(rows, seq), dtype=np.int64)
         ids[:, 0], ids[:, -1] = 0, 2
         mask = np.ones((rows, seq), dtype=np.int64)
-        t = time.perf_counter()
+        t, w = time.process_time(), time.perf_counter()
         for _ in range(k):
             sess.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})
-        total += (time.perf_counter() - t) * count / k
+        total += (time.process_time() - t) * count / k
+        wall += (time.perf_counter() - w) * count / k
         ran += k
-    print("RAW_ORT " + json.dumps({"seconds": total, "batches": all_batches, "replayed": ran}))
+    print("RAW_ORT " + json.dumps({"seconds": total, "wall": wall, "batches": all_batches, "replayed": ran}))
 
 
 if __name__ == "__main__":

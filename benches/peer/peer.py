@@ -160,7 +160,7 @@ def main():
     sentiment = np.array([""] * len(df), dtype=object)
     score = np.zeros(len(df))
     sentiment[commented] = labels
-    score[commented] = np.round(sent_p[:, 0] - sent_p[:, 1], 3)
+    score[commented] = np.round((sent_p[:, 0] - sent_p[:, 1]).astype(np.float64), 3)
     themes = [[] for _ in range(len(df))]
     mention = {}
     for label, m, thr in theme_heads:

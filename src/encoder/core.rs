@@ -253,7 +253,8 @@ impl TextBatcher {
                     rows.len(),
                     rows.iter().map(|w| w.ids.len()).max().unwrap_or(0),
                 );
-                let _t = crate::timings::start(crate::timings::Stage::Encode);
+                let _wall = crate::timings::start(crate::timings::Stage::EncodeWall);
+                let _cpu = crate::timings::start(crate::timings::Stage::Encode);
                 run(&rows)
             })
             .collect::<Result<Vec<_>>>()?;
