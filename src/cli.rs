@@ -505,10 +505,16 @@ fn notes(s: &crate::output::summary::Summary) -> String {
 }
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
+    crate::timings::begin();
     let cfg = args.to_config()?;
+    let load = crate::timings::start(crate::timings::Stage::Load);
     let (taxonomy, lexicon) = load_models(args)?;
     let classifier = args.model.classifier(&taxonomy, &lexicon)?;
+    drop(load);
     let outcome = analyze(&cfg, &taxonomy, &lexicon, classifier.as_ref())?;
+    if let Some(timings) = crate::timings::report() {
+        eprintln!("{timings}");
+    }
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", closing_summary(&outcome));

@@ -21,4 +21,5 @@ pub mod stats;
 pub mod tagger;
 pub mod taxonomy;
 pub mod text;
+pub mod timings;
 pub mod train;

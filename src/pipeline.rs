@@ -396,7 +396,9 @@ fn process_batch(
     let mut has_comment = Vec::with_capacity(batch.len());
     let mut to_classify: Vec<Prepared> = Vec::with_capacity(batch.len());
     for a in batch {
+        let timer = crate::timings::start(crate::timings::Stage::Prepare);
         let p = prepare(&a.comment, lexicon);
+        drop(timer);
         has_comment.push(!p.text.is_empty());
         if !p.text.is_empty() {
             to_classify.push(p);
@@ -613,6 +615,7 @@ pub fn analyze(
         loop {
             let mut accepted = Vec::with_capacity(cfg.chunk_rows);
             let mut last_byte = 0;
+            let read_timer = crate::timings::start(crate::timings::Stage::Read);
             for rec in records.by_ref() {
                 rows_in += 1;
                 let rec = match rec {
@@ -654,18 +657,22 @@ pub fn analyze(
                     break;
                 }
             }
+            drop(read_timer);
             if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
                 bail!("interrupted: no output was replaced");
             }
             if accepted.is_empty() {
                 break;
             }
+            let classify_timer = crate::timings::start(crate::timings::Stage::Classify);
             let results: Vec<Result<(Vec<Done>, Accumulator)>> = pool.install(|| {
                 accepted
                     .par_chunks(cfg.batch_size.max(1))
                     .map(|b| process_batch(b, lexicon, classifier, n_themes))
                     .collect()
             });
+            drop(classify_timer);
+            let _write_timer = crate::timings::start(crate::timings::Stage::Write);
             let mut accepted_iter = accepted.iter();
             for r in results {
                 let (done, batch_acc) = r?;
@@ -702,6 +709,7 @@ pub fn analyze(
     }
     progress.finish();
 
+    let statistics_timer = crate::timings::start(crate::timings::Stage::Statistics);
     let mut statistics = acc.finish(taxonomy);
     let input_file = cfg
         .input
@@ -778,6 +786,8 @@ pub fn analyze(
         summary.counts.rows_in,
         summary.counts.tagged + summary.counts.rejected
     );
+    drop(statistics_timer);
+    let _report_timer = crate::timings::start(crate::timings::Stage::Report);
     let report = report_md::ReportInput {
         summary: &summary,
         taxonomy,

@@ -182,14 +182,55 @@ impl TextBatcher {
 
     /// Tokenise in parallel, cut windows, batch by length, run `run` on every batch (on the
     /// rayon pool) and combine the window means per text, in input order.
+    ///
+    /// Exact duplicates among `texts` are tokenised and embedded once and their vector copied
+    /// (exports repeat short comments and clauses such as "Great service" or "thanks" a lot).
+    /// The cache lives for one call (one pipeline batch: its comments and their clauses), not
+    /// for the run: which batch first embeds a text would then depend on thread timing, and a
+    /// text's vector varies with its batch's padding in the last float bits; per call the result
+    /// is a function of the input alone. `EmbedStats::texts` and `windowed_texts` still count
+    /// every text given; `windows`, `batches` and the token counts count the work done.
     pub fn embed_with(
         &self,
         texts: &[&str],
         run: &RunBatch,
     ) -> Result<(Vec<Vec<f32>>, EmbedStats)> {
+        let mut first: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(texts.len());
+        let mut distinct: Vec<&str> = Vec::with_capacity(texts.len());
+        let slot: Vec<usize> = texts
+            .iter()
+            .map(|t| {
+                *first.entry(t).or_insert_with(|| {
+                    distinct.push(t);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let (vectors, mut stats, long) = self.embed_distinct(&distinct, run)?;
+        stats.texts = texts.len();
+        stats.windowed_texts = slot.iter().filter(|&&s| long[s]).count();
+        let vectors = if distinct.len() == texts.len() {
+            vectors
+        } else {
+            slot.iter().map(|&s| vectors[s].clone()).collect()
+        };
+        Ok((vectors, stats))
+    }
+
+    /// [`TextBatcher::embed_with`] without the duplicate check; also says which texts were
+    /// longer than one window.
+    fn embed_distinct(
+        &self,
+        texts: &[&str],
+        run: &RunBatch,
+    ) -> Result<(Vec<Vec<f32>>, EmbedStats, Vec<bool>)> {
         let content = texts
             .par_iter()
-            .map(|t| self.content_ids(t))
+            .map(|t| {
+                let _t = crate::timings::start(crate::timings::Stage::Tokenise);
+                self.content_ids(t)
+            })
             .collect::<Result<Vec<_>>>()?;
         let (bos, eos) = (self.model.bos_token_id, self.model.eos_token_id);
         let windows: Vec<Window> = content
@@ -206,7 +247,16 @@ impl TextBatcher {
         );
         let means = batches
             .par_iter()
-            .map(|batch| run(&batch.iter().map(|&i| &windows[i]).collect::<Vec<_>>()))
+            .map(|batch| {
+                let rows: Vec<&Window> = batch.iter().map(|&i| &windows[i]).collect();
+                crate::timings::batch_shape(
+                    rows.len(),
+                    rows.iter().map(|w| w.ids.len()).max().unwrap_or(0),
+                );
+                let _wall = crate::timings::start(crate::timings::Stage::EncodeWall);
+                let _cpu = crate::timings::start(crate::timings::Stage::Encode);
+                run(&rows)
+            })
             .collect::<Result<Vec<_>>>()?;
 
         let mut combiner = Combiner::new(texts.len(), self.dim());
@@ -222,9 +272,10 @@ impl TextBatcher {
             }
         }
         let width = self.max_seq_len - 2;
+        let long: Vec<bool> = content.iter().map(|ids| ids.len() > width).collect();
         let stats = EmbedStats {
             texts: texts.len(),
-            windowed_texts: content.iter().filter(|ids| ids.len() > width).count(),
+            windowed_texts: long.iter().filter(|&&l| l).count(),
             windows: windows.len(),
             batches: batches.len(),
             tokens: lengths.iter().sum(),
@@ -233,7 +284,7 @@ impl TextBatcher {
                 .map(|b| b.len() * b.iter().map(|&i| lengths[i]).max().unwrap_or(0))
                 .sum(),
         };
-        Ok((combiner.finish(), stats))
+        Ok((combiner.finish(), stats, long))
     }
 }
 
@@ -265,4 +316,100 @@ pub fn file_sha256(dir: &Path, name: &str) -> Result<String> {
 
 fn preview(text: &str) -> String {
     text.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// The committed tiny fixture's tokenizer and config (32 positions, 32 dimensions); no
+    /// ONNX Runtime needed: the batches go to a counting stand-in for the forward pass.
+    fn tiny() -> TextBatcher {
+        let config = EncoderConfig {
+            model_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-encoder"),
+            max_batch: 2,
+            ..EncoderConfig::default()
+        };
+        TextBatcher::load(&config, "model.onnx").expect("tiny fixture loads")
+    }
+
+    /// A forward pass that counts the windows it is given and returns a vector that depends on
+    /// the window's ids alone.
+    fn counting(
+        calls: &AtomicUsize,
+        dim: usize,
+    ) -> impl Fn(&[&Window]) -> Result<Vec<Vec<f32>>> + Sync + '_ {
+        move |windows: &[&Window]| {
+            calls.fetch_add(windows.len(), Ordering::SeqCst);
+            Ok(windows
+                .iter()
+                .map(|w| {
+                    let mut v = vec![0f32; dim];
+                    for (k, id) in w.ids.iter().enumerate() {
+                        v[(*id as usize + k) % dim] += 1.0 + k as f32;
+                    }
+                    v
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn exact_duplicates_are_embedded_once_and_get_the_same_vector() {
+        let b = tiny();
+        let texts = [
+            "great service",
+            "on hold for ages",
+            "great service",
+            "Great service",
+            "on hold for ages",
+            "great service",
+        ];
+        let calls = AtomicUsize::new(0);
+        let (vectors, stats) = b.embed_with(&texts, &counting(&calls, b.dim())).unwrap();
+        // Three distinct texts, each one window: the forward pass saw three windows, not six.
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(stats.texts, 6);
+        assert_eq!(stats.windows, 3);
+        assert_eq!(vectors.len(), 6);
+        assert_eq!(vectors[0], vectors[2]);
+        assert_eq!(vectors[0], vectors[5]);
+        assert_eq!(vectors[1], vectors[4]);
+        // Case differs: a different text, a different vector.
+        assert_ne!(vectors[0], vectors[3]);
+
+        // The same vectors as embedding each distinct text without its duplicates.
+        let calls = AtomicUsize::new(0);
+        let (alone, _) = b
+            .embed_with(
+                &["great service", "on hold for ages", "Great service"],
+                &counting(&calls, b.dim()),
+            )
+            .unwrap();
+        assert_eq!(vectors[0], alone[0]);
+        assert_eq!(vectors[1], alone[1]);
+        assert_eq!(vectors[3], alone[2]);
+    }
+
+    #[test]
+    fn windowed_texts_count_every_occurrence_but_windows_are_run_once() {
+        let b = tiny();
+        let long = "the agent put me on hold and then transferred me again and again ".repeat(4);
+        let texts = [long.as_str(), "ok", long.as_str()];
+        let calls = AtomicUsize::new(0);
+        let (vectors, stats) = b.embed_with(&texts, &counting(&calls, b.dim())).unwrap();
+        assert!(stats.windows > 2, "the long text needs several windows");
+        assert_eq!(stats.windowed_texts, 2, "both occurrences are windowed");
+        assert_eq!(calls.load(Ordering::SeqCst), stats.windows);
+        let (_, single) = b
+            .embed_with(
+                &[long.as_str(), "ok"],
+                &counting(&AtomicUsize::new(0), b.dim()),
+            )
+            .unwrap();
+        assert_eq!(stats.windows, single.windows);
+        assert_eq!(vectors[0], vectors[2]);
+    }
 }

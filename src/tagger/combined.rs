@@ -313,6 +313,7 @@ impl Classifier for CombinedTagger {
             stats.windowed_texts as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
+        let _heads_timer = crate::timings::start(crate::timings::Stage::Heads);
         let mut at = 0;
         let mut out = Vec::with_capacity(batch.len());
         for (lex, s) in lexical.into_iter().zip(&spans) {

@@ -325,6 +325,7 @@ impl Classifier for LexiconTagger {
     }
 
     fn classify(&self, batch: &[Prepared]) -> anyhow::Result<Vec<Tagging>> {
+        let _t = crate::timings::start(crate::timings::Stage::Lexicon);
         Ok(batch.iter().map(|p| self.tag(p)).collect())
     }
 }
