@@ -5,15 +5,11 @@ use std::fmt::Write;
 
 use super::report_html::esc;
 use super::summary::Summary;
-use super::{fmt_pct, fmt_signed};
+use super::{fmt_pct, fmt_signed, nps_change_test};
 use crate::stats::change::Change;
 
 fn fmt_p(p: Option<f64>) -> String {
-    match p {
-        Some(p) if p < 0.001 => "&lt;0.001".into(),
-        Some(p) => format!("{p:.3}"),
-        None => "–".into(),
-    }
+    esc(&super::fmt_p(p))
 }
 
 fn change_html(o: &mut String, ch: &Change, h: &str) {
@@ -24,20 +20,7 @@ fn change_html(o: &mut String, ch: &Change, h: &str) {
         esc(&ch.before_detail),
         esc(&ch.after_detail)
     );
-    let test = match n.p_value {
-        Some(p) => format!(
-            "95% CI {} to {}; p = {}, {} at the 5% level",
-            fmt_signed(n.ci95_low, 1),
-            fmt_signed(n.ci95_high, 1),
-            fmt_p(Some(p)),
-            if n.significant {
-                "significant"
-            } else {
-                "not significant"
-            }
-        ),
-        None => "not tested: fewer than 5 responses on a side".into(),
-    };
+    let test = esc(&nps_change_test(n));
     let _ = write!(
         o,
         "<li><b>NPS {} → {}: {} points</b> ({test}).</li>",

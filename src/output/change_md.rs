@@ -5,17 +5,9 @@ use std::fmt::Write;
 
 use super::report_md::{md_escape, nps_with_ci};
 use super::summary::Summary;
-use super::{fmt_pct, fmt_signed};
+use super::{fmt_p, fmt_pct, fmt_signed, nps_change_test};
 use crate::compare::WeeksReport;
 use crate::stats::change::Change;
-
-fn fmt_p(p: Option<f64>) -> String {
-    match p {
-        Some(p) if p < 0.001 => "<0.001".into(),
-        Some(p) => format!("{p:.3}"),
-        None => "–".into(),
-    }
-}
 
 fn status_rank(s: &str) -> u8 {
     match s {
@@ -37,20 +29,7 @@ pub fn change_section(o: &mut String, ch: &Change, before: &str, after: &str, le
     let n = &ch.nps;
     match n.difference {
         Some(d) => {
-            let test = match n.p_value {
-                Some(p) => format!(
-                    "95% CI {} to {}; p = {}, {} at the 5% level",
-                    fmt_signed(n.ci95_low, 1),
-                    fmt_signed(n.ci95_high, 1),
-                    fmt_p(Some(p)),
-                    if n.significant {
-                        "significant"
-                    } else {
-                        "not significant"
-                    }
-                ),
-                None => "not tested: fewer than 5 responses on a side".into(),
-            };
+            let test = nps_change_test(n);
             let _ = writeln!(
                 o,
                 "- **NPS {} → {}: {} points** ({test}).",

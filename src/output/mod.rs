@@ -50,6 +50,43 @@ pub fn fmt_signed(v: Option<f64>, decimals: usize) -> String {
     }
 }
 
+/// A q-value as the reports show it: "0.012 ✔" when significant, "n too small" when untested.
+pub fn fmt_q(q: Option<f64>, significant: bool) -> String {
+    match q {
+        Some(q) if significant => format!("{q:.3} ✔"),
+        Some(q) => format!("{q:.3}"),
+        None => "n too small".into(),
+    }
+}
+
+/// A p-value, "<0.001" below that (escape it for HTML).
+pub fn fmt_p(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) => format!("{p:.3}"),
+        None => "–".into(),
+    }
+}
+
+/// The test of an NPS change in words (escape it for HTML): "95% CI -1.2 to +8.0; p = 0.041,
+/// significant at the 5% level".
+pub fn nps_change_test(n: &crate::stats::change::NpsChange) -> String {
+    match n.p_value {
+        Some(p) => format!(
+            "95% CI {} to {}; p = {}, {} at the 5% level",
+            fmt_signed(n.ci95_low, 1),
+            fmt_signed(n.ci95_high, 1),
+            fmt_p(Some(p)),
+            if n.significant {
+                "significant"
+            } else {
+                "not significant"
+            }
+        ),
+        None => "not tested: fewer than 5 responses on a side".into(),
+    }
+}
+
 /// A fraction as a percentage.
 pub fn fmt_pct(v: Option<f64>, decimals: usize) -> String {
     match v {

@@ -17,7 +17,7 @@ use std::fmt::Write;
 use sha2::{Digest, Sha256};
 
 use super::report_md::{mark_spans, nps_with_ci, ReportInput};
-use super::{fmt_opt, fmt_pct, fmt_signed};
+use super::{fmt_opt, fmt_pct, fmt_q, fmt_signed};
 use crate::stats::{Accumulator, DriverModel, MismatchExample, ThemeStat, Verbatim};
 use crate::taxonomy::Taxonomy;
 
@@ -916,11 +916,7 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
                     v.difference_to_rest_points,
                     fmt_signed(v.difference_to_rest_points, 1)
                 ),
-                match v.q_value {
-                    Some(q) if v.significant => format!("{q:.3} ✔"),
-                    Some(q) => format!("{q:.3}"),
-                    None => "n too small".into(),
-                },
+                fmt_q(v.q_value, v.significant),
                 agent,
                 drivers.join(", "),
                 over.join(", "),

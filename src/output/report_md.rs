@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::summary::Summary;
-use super::{fmt_opt, fmt_pct, fmt_signed};
+use super::{fmt_opt, fmt_pct, fmt_q, fmt_signed};
 use crate::stats::{DriverModel, NpsStat, Reservoir, SegmentStat, ThemeStat, Verbatim};
 use crate::taxonomy::Taxonomy;
 
@@ -91,11 +91,7 @@ fn theme_row(t: &ThemeStat) -> String {
         fmt_signed(t.impact_points, 1),
         fmt_signed(t.impact_negative_points, 1),
         fmt_signed(t.impact_positive_points, 1),
-        match t.q_value {
-            Some(q) if t.significant => format!("{q:.3} ✔"),
-            Some(q) => format!("{q:.3}"),
-            None => "n too small".into(),
-        }
+        fmt_q(t.q_value, t.significant)
     )
 }
 
@@ -222,11 +218,7 @@ fn segment_row(v: &SegmentStat, with_agent: bool) -> String {
         fmt_signed(v.nps.ci95_low, 1),
         fmt_signed(v.nps.ci95_high, 1),
         fmt_signed(v.difference_to_rest_points, 1),
-        match v.q_value {
-            Some(q) if v.significant => format!("{q:.3} ✔"),
-            Some(q) => format!("{q:.3}"),
-            None => "n too small".into(),
-        },
+        fmt_q(v.q_value, v.significant),
         agent,
         drivers.join(", "),
         [over.join(", "), c.map(md_escape).unwrap_or_default()]
