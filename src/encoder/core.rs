@@ -10,10 +10,10 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use rayon::prelude::*;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tokenizers::Tokenizer;
 use unicode_normalization::UnicodeNormalization;
 
 use super::batching::{self, Combiner, Window};
+use super::unigram::TextTokenizer;
 use super::{EmbedStats, EncoderConfig};
 
 /// What a user is told to do when the model or the runtime is missing.
@@ -34,7 +34,7 @@ pub type RunBatch<'a> = dyn Fn(&[&Window]) -> Result<Vec<Vec<f32>>> + Sync + 'a;
 
 /// Tokeniser, windowing and batching settings of one encoder.
 pub struct TextBatcher {
-    tokenizer: Tokenizer,
+    tokenizer: TextTokenizer,
     pub model: ModelConfig,
     /// Tokens per window, `<s>`/`</s>` included: the config's limit capped by the model's.
     pub max_seq_len: usize,
@@ -95,16 +95,12 @@ impl TextBatcher {
                 .with_context(|| format!("reading {}", config_path.display()))?,
         )
         .with_context(|| format!("{}: not a BERT config.json", config_path.display()))?;
-        let mut tokenizer = Tokenizer::from_file(&tokenizer_path).map_err(|e| {
+        let tokenizer = TextTokenizer::from_file(&tokenizer_path).map_err(|e| {
             anyhow!(
-                "{}: cannot load the tokenizer: {e}",
+                "{}: cannot load the tokenizer: {e:#}",
                 tokenizer_path.display()
             )
         })?;
-        tokenizer
-            .with_truncation(None)
-            .map_err(|e| anyhow!("{}: {e}", tokenizer_path.display()))?;
-        tokenizer.with_padding(None);
         Ok(TextBatcher {
             tokenizer,
             max_seq_len: config.max_seq_len.min(model.max_position_embeddings),
@@ -139,11 +135,9 @@ impl TextBatcher {
     /// Content token ids of one text: NFC, then prefix, then the tokenizer without specials.
     pub fn content_ids(&self, text: &str) -> Result<Vec<u32>> {
         let input = format!("{}{}", self.prefix, text.nfc().collect::<String>());
-        let encoding = self
-            .tokenizer
-            .encode_fast(input, false)
-            .map_err(|e| anyhow!("tokenising {:?}: {e}", preview(text)))?;
-        Ok(encoding.get_ids().to_vec())
+        self.tokenizer
+            .ids(&input, false)
+            .map_err(|e| anyhow!("tokenising {:?}: {e}", preview(text)))
     }
 
     /// Pad a batch of windows with the model's pad id.

@@ -14,6 +14,7 @@ pub mod fake;
 pub mod onnx;
 #[cfg(feature = "torch")]
 pub mod torch;
+pub mod unigram;
 
 use std::path::PathBuf;
 
