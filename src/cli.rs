@@ -408,8 +408,11 @@ impl AnalyzeArgs {
         cfg.by_week = self.by_week;
         cfg.coaching = self.coaching;
         if self.model.encoder != "none" {
-            // The encoder batches and length-sorts inside each call: give it more rows.
-            cfg.batch_size = 256;
+            // One classifier call per chunk: the encoder sorts the chunk's comments and clauses
+            // by length into its batches (less padding) and embeds each distinct text once
+            // (exports repeat short comments), and it parallelises inside the call (tokenising,
+            // batches, heads); preparing the comments is parallel too.
+            cfg.batch_size = cfg.chunk_rows;
         }
         if self.out.is_file() {
             bail!("--out {}: is a file; give a folder", self.out.display());

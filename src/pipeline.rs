@@ -393,12 +393,16 @@ fn process_batch(
 ) -> Result<(Vec<Done>, Accumulator)> {
     // Comments that are empty after normalisation are not classified; the others are moved,
     // not copied, into the classifier's batch and back out to their rows.
+    let prepared: Vec<Prepared> = batch
+        .par_iter()
+        .map(|a| {
+            let _timer = crate::timings::start(crate::timings::Stage::Prepare);
+            prepare(&a.comment, lexicon)
+        })
+        .collect();
     let mut has_comment = Vec::with_capacity(batch.len());
     let mut to_classify: Vec<Prepared> = Vec::with_capacity(batch.len());
-    for a in batch {
-        let timer = crate::timings::start(crate::timings::Stage::Prepare);
-        let p = prepare(&a.comment, lexicon);
-        drop(timer);
+    for p in prepared {
         has_comment.push(!p.text.is_empty());
         if !p.text.is_empty() {
             to_classify.push(p);

@@ -16,6 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -313,18 +314,28 @@ impl Classifier for CombinedTagger {
             stats.windowed_texts as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
-        let _heads_timer = crate::timings::start(crate::timings::Stage::Heads);
+        let mut starts = Vec::with_capacity(spans.len());
         let mut at = 0;
-        let mut out = Vec::with_capacity(batch.len());
-        for (lex, s) in lexical.into_iter().zip(&spans) {
-            // Lexicon features of each clause, for the clause-level sentiment (mixed, polarity).
-            let clause_lex: Vec<Tagging> = texts[at + 1..at + s.len()]
-                .iter()
-                .map(|t| self.lexicon.tag(&prepare(t, &self.sentiment_lexicon)))
-                .collect();
-            out.push(self.combine(lex, &clause_lex, &emb[at..at + s.len()], s));
+        for s in &spans {
+            starts.push(at);
             at += s.len();
         }
+        // In parallel: a call holds a whole chunk of comments (see the CLI's batch size).
+        let out: Vec<Tagging> = lexical
+            .into_par_iter()
+            .zip(spans.par_iter())
+            .zip(starts.into_par_iter())
+            .map(|((lex, s), at)| {
+                let _heads_timer = crate::timings::start(crate::timings::Stage::Heads);
+                // Lexicon features of each clause, for the clause-level sentiment (mixed,
+                // polarity).
+                let clause_lex: Vec<Tagging> = texts[at + 1..at + s.len()]
+                    .iter()
+                    .map(|t| self.lexicon.tag(&prepare(t, &self.sentiment_lexicon)))
+                    .collect();
+                self.combine(lex, &clause_lex, &emb[at..at + s.len()], s)
+            })
+            .collect();
         Ok(out)
     }
 }
