@@ -25,7 +25,7 @@ THEMES = [
     ("agent_knowledge", "agent"), ("resolution", "outcome"), ("repeat_contact", "outcome"),
     ("callback", "process"), ("ivr", "process"), ("self_service", "channel"),
     ("channel_access", "channel"), ("personalization", "process"), ("billing", "product"),
-    ("technical_issue", "product"),
+    ("technical_issue", "product"), ("lead_time", "product"), ("product_quality", "product"),
 ]
 GROUPS = {"agent", "process", "outcome", "channel", "product"}
 THEME_FIELDS = ["patterns", "negative", "positive", "examples"]
@@ -213,7 +213,7 @@ def check_taxonomy(path: Path) -> dict:
     groups = dict(THEMES)
     for t in themes:
         tid = t.get("id", "?")
-        extra = set(t) - {"id", "name", "group", "description", *THEME_FIELDS}
+        extra = set(t) - {"id", "name", "group", "description", "exclude", *THEME_FIELDS}
         if extra:
             err(f"theme '{tid}': unknown keys {sorted(extra)}")
         if t.get("group") not in GROUPS:
@@ -245,6 +245,9 @@ def check_taxonomy(path: Path) -> dict:
                     warn(f"{where}: empty")
                 for p in items:
                     check_pattern(where, p)
+        for lang, items in (t.get("exclude") or {}).items():
+            for p in check_list(f"theme '{tid}' exclude.{lang}", items, allow_empty=True):
+                check_pattern(f"theme '{tid}' exclude.{lang}", p)
     # The same topic pattern in two themes: allowed, but each case should be deliberate.
     for lang in LANGS:
         owner: dict[str, str] = {}

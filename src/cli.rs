@@ -314,6 +314,9 @@ pub struct TrainArgs {
     /// Folder with the labelled examples train.csv and dev.csv.
     #[arg(long, default_value = "models/examples")]
     pub examples: PathBuf,
+    /// Folder of the realistic corpus (`<lang>.csv` with id,lang,split,text,sentiment,themes); skipped when missing.
+    #[arg(long, default_value = "models/corpus")]
+    pub corpus: PathBuf,
     /// Extra sentiment data (source,lang,text,sentiment); repeatable. Default: .cache/training/extra.csv when present.
     #[arg(long)]
     pub extra: Vec<PathBuf>,
@@ -547,6 +550,7 @@ fn run_train(args: &TrainArgs) -> Result<ExitCode> {
     }
     let cfg = crate::train::TrainConfig {
         examples_dir: args.examples.clone(),
+        corpus_dir: Some(args.corpus.clone()),
         extra,
         corrections: args.corrections.clone(),
         out_dir: args.out.clone(),

@@ -45,6 +45,8 @@ pub struct SentimentScores {
     pub n: u64,
     pub correct: u64,
     pub accuracy: Option<f64>,
+    /// Mean F1 over the gold classes present.
+    pub macro_f1: Option<f64>,
     /// gold label -> predicted label -> count
     pub confusion: BTreeMap<String, BTreeMap<String, u64>>,
 }
@@ -55,7 +57,40 @@ pub struct Scores {
     pub themes: BTreeMap<String, Prf>,
     pub themes_micro: Prf,
     pub themes_macro_f1: Option<f64>,
+    /// Predicted tags by where their evidence came from (`lexicon`: a lexicon span, possibly
+    /// confirmed by the head; `model`: the head alone): how many, and how many were right.
+    pub tag_sources: BTreeMap<String, SourceCount>,
     pub sentiment: SentimentScores,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SourceCount {
+    pub tags: u64,
+    pub correct: u64,
+}
+
+/// One theme error for people to read: a tag the gold does not have (`false_positive`, with the
+/// evidence text) or a gold theme that was missed (`false_negative`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThemeError {
+    pub kind: &'static str,
+    pub theme: String,
+    pub source: String,
+    pub evidence: String,
+    pub lang: String,
+    pub text: String,
+}
+
+fn tag_source(t: &crate::tagger::ThemeTag) -> &'static str {
+    if t
+        .evidence
+        .iter()
+        .any(|e| e.source == crate::tagger::Source::Lexicon)
+    {
+        "lexicon"
+    } else {
+        "model"
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -67,6 +102,8 @@ pub struct EvalReport {
     pub by_language: BTreeMap<String, Scores>,
     /// The worst sentiment errors (gold, predicted, score, text), for people to read.
     pub sentiment_errors: Vec<(String, String, f32, String)>,
+    /// Theme errors, false positives first, at most 60.
+    pub theme_errors: Vec<ThemeError>,
 }
 
 /// The label the prediction gives for scoring.
@@ -105,10 +142,16 @@ fn score(
         if let Some(gt) = &g.themes {
             for theme in &taxonomy.themes {
                 let truth = gt.iter().any(|(id, _)| *id == theme.id);
-                let said = p
+                let tag = p
                     .themes
                     .iter()
-                    .any(|x| taxonomy.themes[x.theme].id == theme.id);
+                    .find(|x| taxonomy.themes[x.theme].id == theme.id);
+                let said = tag.is_some();
+                if let Some(tag) = tag {
+                    let c = s.tag_sources.entry(tag_source(tag).to_string()).or_default();
+                    c.tags += 1;
+                    c.correct += u64::from(truth);
+                }
                 let e = s.themes.get_mut(&theme.id).expect("inserted");
                 match (said, truth) {
                     (true, true) => e.tp += 1,
@@ -145,7 +188,30 @@ fn score(
     s.themes_macro_f1 = (!f1s.is_empty()).then(|| f1s.iter().sum::<f64>() / f1s.len() as f64);
     s.sentiment.accuracy =
         (s.sentiment.n > 0).then(|| s.sentiment.correct as f64 / s.sentiment.n as f64);
+    s.sentiment.macro_f1 = macro_f1(&s.sentiment.confusion);
     s
+}
+
+/// Mean over gold classes of 2 tp / (2 tp + fp + fn), from a gold -> predicted confusion.
+fn macro_f1(confusion: &BTreeMap<String, BTreeMap<String, u64>>) -> Option<f64> {
+    let f1s: Vec<f64> = confusion
+        .keys()
+        .map(|class| {
+            let tp = confusion[class].get(class).copied().unwrap_or(0) as f64;
+            let fneg = confusion[class].values().sum::<u64>() as f64 - tp;
+            let fp = confusion
+                .iter()
+                .filter(|(g, _)| *g != class)
+                .map(|(_, row)| row.get(class).copied().unwrap_or(0))
+                .sum::<u64>() as f64;
+            if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (2.0 * tp + fp + fneg)
+            }
+        })
+        .collect();
+    (!f1s.is_empty()).then(|| f1s.iter().sum::<f64>() / f1s.len() as f64)
 }
 
 /// Tag the gold texts with `classifier` and score them.
@@ -201,6 +267,49 @@ pub fn evaluate(
         .collect();
     errors.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()).then(a.3.cmp(&b.3)));
     errors.truncate(15);
+    let mut theme_errors = Vec::new();
+    for (g, p) in gold.iter().zip(&preds) {
+        let Some(gt) = &g.themes else { continue };
+        let prepared_text = crate::text::normalize(&g.text);
+        for tag in &p.themes {
+            let id = &taxonomy.themes[tag.theme].id;
+            if !gt.iter().any(|(t, _)| t == id) {
+                let evidence = tag
+                    .evidence
+                    .first()
+                    .map(|e| {
+                        prepared_text
+                            .chars()
+                            .skip(e.start)
+                            .take(e.end.saturating_sub(e.start).min(80))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                theme_errors.push(ThemeError {
+                    kind: "false_positive",
+                    theme: id.clone(),
+                    source: tag_source(tag).to_string(),
+                    evidence,
+                    lang: g.lang.clone().unwrap_or_default(),
+                    text: g.text.chars().take(200).collect(),
+                });
+            }
+        }
+        for (id, _) in gt {
+            if !p.themes.iter().any(|t| taxonomy.themes[t.theme].id == *id) {
+                theme_errors.push(ThemeError {
+                    kind: "false_negative",
+                    theme: id.clone(),
+                    source: String::new(),
+                    evidence: String::new(),
+                    lang: g.lang.clone().unwrap_or_default(),
+                    text: g.text.chars().take(200).collect(),
+                });
+            }
+        }
+    }
+    theme_errors.sort_by_key(|e| (e.kind != "false_positive", e.theme.clone()));
+    theme_errors.truncate(60);
     Ok(EvalReport {
         gold_file: gold_file.to_string(),
         model_id: classifier.model_id(),
@@ -208,6 +317,7 @@ pub fn evaluate(
         overall,
         by_language,
         sentiment_errors: errors,
+        theme_errors,
     })
 }
 
@@ -230,18 +340,30 @@ pub fn render_md(r: &EvalReport) -> String {
     );
     let _ = writeln!(
         o,
-        "| language | n | sentiment accuracy % | theme micro P % | R % | F1 % | macro F1 % |"
+        "| language | n | sentiment accuracy % | sentiment macro F1 % | theme micro P % | R % | F1 % | macro F1 % | tags from lexicon (right %) | tags from head alone (right %) |"
     );
-    let _ = writeln!(o, "|---|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(o, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let source = |s: &Scores, k: &str| {
+        s.tag_sources.get(k).map_or("0".to_string(), |c| {
+            format!(
+                "{} ({})",
+                c.tags,
+                pct((c.tags > 0).then(|| c.correct as f64 / c.tags as f64))
+            )
+        })
+    };
     let row = |name: &str, s: &Scores| {
         format!(
-            "| {name} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             s.n,
             pct(s.sentiment.accuracy),
+            pct(s.sentiment.macro_f1),
             pct(s.themes_micro.precision),
             pct(s.themes_micro.recall),
             pct(s.themes_micro.f1),
-            pct(s.themes_macro_f1)
+            pct(s.themes_macro_f1),
+            source(s, "lexicon"),
+            source(s, "model")
         )
     };
     for (l, s) in &r.by_language {
@@ -277,6 +399,25 @@ pub fn render_md(r: &EvalReport) -> String {
                 .collect();
             let _ = writeln!(o, "| {g} | {} |", cells.join(" | "));
         }
+        if !r.theme_errors.is_empty() {
+            let _ = writeln!(o, "\n## Theme errors (false positives first)\n");
+            for e in &r.theme_errors {
+                let _ = writeln!(
+                    o,
+                    "- {} {} [{}] {}{}: {}",
+                    e.kind,
+                    e.theme,
+                    e.lang,
+                    e.source,
+                    if e.evidence.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" «{}»", crate::output::report_md::md_escape(&e.evidence))
+                    },
+                    crate::output::report_md::md_escape(&e.text)
+                );
+            }
+        }
         if !r.sentiment_errors.is_empty() {
             let _ = writeln!(o, "\n## Most confident sentiment errors\n");
             for (g, p, s, t) in &r.sentiment_errors {
@@ -305,6 +446,7 @@ mod tests {
             sentiment: Some(s.into()),
             themes: Some(themes.iter().map(|t| (t.to_string(), None)).collect()),
             source: String::new(),
+            split: None,
         };
         let p = |themes: bool, s: Sentiment| Tagging {
             sentiment: s,

@@ -28,9 +28,14 @@ pub struct Head {
     pub dim: usize,
     pub weights: Vec<Vec<f32>>,
     pub bias: Vec<f32>,
-    /// Decision threshold per label (sigmoid heads), chosen on the dev split.
+    /// Decision threshold per label (sigmoid heads), chosen on the dev split. For themes: the
+    /// probability from which the head alone tags a theme; above 1 the head never does.
     #[serde(default)]
     pub thresholds: Vec<f32>,
+    /// Themes only: below this probability the head vetoes a lexicon match (a keyword in
+    /// another sense); 0 never vetoes. Chosen on the dev split with the thresholds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vetoes: Vec<f32>,
 }
 
 /// Training settings, recorded in the manifest.
@@ -198,6 +203,7 @@ pub fn train_sigmoid(
         weights,
         bias,
         thresholds: vec![0.5; labels.len()],
+        vetoes: Vec::new(),
     }
 }
 
@@ -271,6 +277,7 @@ pub fn train_softmax_weighted(
         weights,
         bias,
         thresholds: Vec::new(),
+        vetoes: Vec::new(),
     }
 }
 
@@ -363,9 +370,97 @@ pub fn best_threshold(p: &[f32], truth: &[bool]) -> (f32, f64) {
     best
 }
 
+/// Precision counts twice as much as recall when the tagging rule is chosen: a wrong root
+/// cause in a manager's report costs more than a missed mention (F-beta with beta = 0.5).
+pub const RULE_BETA: f64 = 0.5;
+/// A head-only tag must be right this often on the dev split, or the head never tags the theme
+/// alone (its threshold is set above 1).
+pub const MODEL_ONLY_MIN_PRECISION: f64 = 0.8;
+/// ... and must have been right at least this many times there (no rule from two examples).
+pub const MODEL_ONLY_MIN_HITS: u32 = 3;
+const VETO_GRID: [f32; 8] = [0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3];
+/// A threshold that no probability reaches: the head never tags the theme alone.
+pub const NEVER: f32 = 1.01;
+
+/// The tagging rule for one theme, chosen on the dev split: tag when the lexicon matched and
+/// the head's probability is at least `veto`, or when the probability alone reaches
+/// `threshold` (with the head-only precision floor above). Returns (veto, threshold, F-beta).
+pub fn choose_rule(p: &[f32], lexicon_hit: &[bool], truth: &[bool]) -> (f32, f32, f64) {
+    let fbeta = |tp: f64, fp: f64, fneg: f64| {
+        let b2 = RULE_BETA * RULE_BETA;
+        if tp == 0.0 {
+            0.0
+        } else {
+            (1.0 + b2) * tp / ((1.0 + b2) * tp + b2 * fneg + fp)
+        }
+    };
+    let mut thresholds: Vec<f32> = (30..=99).map(|s| s as f32 / 100.0).collect();
+    thresholds.push(NEVER);
+    let mut best = (0.0f32, NEVER, -1.0f64);
+    for &v in &VETO_GRID {
+        for &t in &thresholds {
+            let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
+            let (mut only_tp, mut only_fp) = (0u32, 0u32);
+            for i in 0..p.len() {
+                let by_lexicon = lexicon_hit[i] && p[i] >= v;
+                let by_model = !by_lexicon && p[i] >= t;
+                if by_model {
+                    if truth[i] {
+                        only_tp += 1;
+                    } else {
+                        only_fp += 1;
+                    }
+                }
+                match (by_lexicon || by_model, truth[i]) {
+                    (true, true) => tp += 1.0,
+                    (true, false) => fp += 1.0,
+                    (false, true) => fneg += 1.0,
+                    _ => {}
+                }
+            }
+            let only = only_tp + only_fp;
+            if t < NEVER
+                && (only_tp < MODEL_ONLY_MIN_HITS
+                    || (only_tp as f64) < MODEL_ONLY_MIN_PRECISION * only as f64)
+            {
+                continue;
+            }
+            let f = fbeta(tp, fp, fneg);
+            // Ties: the stricter rule (higher threshold, then lower veto).
+            if f > best.2 + 1e-12 || ((f - best.2).abs() <= 1e-12 && t > best.1) {
+                best = (v, t, f);
+            }
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_vetoes_keywords_in_another_sense_and_keeps_a_precise_head() {
+        // Lexicon hits at p 0.01 are all wrong (another sense); those at 0.6 right. The head
+        // alone is right from 0.9 up and wrong below.
+        let p = [0.01, 0.01, 0.01, 0.6, 0.6, 0.6, 0.95, 0.93, 0.91, 0.7, 0.7, 0.1];
+        let lex = [true, true, true, true, true, true, false, false, false, false, false, false];
+        let truth = [false, false, false, true, true, true, true, true, true, false, false, false];
+        let (v, t, f) = choose_rule(&p, &lex, &truth);
+        assert!(v > 0.01 && v <= 0.6, "veto {v}");
+        assert!(t > 0.7 && t <= 0.91, "threshold {t}");
+        assert!((f - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rule_never_lets_an_imprecise_head_tag_alone() {
+        // Head-only candidates are right half of the time at any threshold.
+        let p = [0.9, 0.9, 0.8, 0.8, 0.7, 0.7, 0.5];
+        let lex = [false, false, false, false, false, false, true];
+        let truth = [true, false, true, false, true, false, true];
+        let (_, t, _) = choose_rule(&p, &lex, &truth);
+        assert_eq!(t, NEVER);
+    }
 
     /// Two separable clusters in 3-d.
     fn data() -> (Vec<Vec<f32>>, Vec<usize>) {

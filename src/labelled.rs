@@ -18,6 +18,8 @@ pub struct Labelled {
     pub themes: Option<Vec<(String, Option<String>)>>,
     /// Where it came from (file name), for the manifest and messages.
     pub source: String,
+    /// `train` or `dev` where the file has a `split` column (models/corpus).
+    pub split: Option<String>,
 }
 
 /// Which columns hold what; None means "find by name".
@@ -84,6 +86,7 @@ pub fn read(path: &Path, cols: &LabelColumns) -> Result<Vec<Labelled>> {
         "--sentiment-column",
     )?;
     let themes = named(&cols.themes, &["themes"], "--themes-column")?;
+    let split = find(&headers, &["split"]);
     let source = path
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().into_owned());
@@ -106,6 +109,7 @@ pub fn read(path: &Path, cols: &LabelColumns) -> Result<Vec<Labelled>> {
                 .filter(|s| !s.is_empty()),
             themes: themes.map(|i| parse_themes(rec.fields.get(i).map_or("", String::as_str))),
             source: source.clone(),
+            split: get(split).filter(|s| !s.is_empty()),
         });
     }
     if out.is_empty() {

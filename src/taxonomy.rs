@@ -59,6 +59,11 @@ pub struct Theme {
     /// Example sentences per language, for people and for training classifier heads.
     #[serde(default)]
     pub examples: PerLanguage,
+    /// Phrases in which the theme's words mean something else ("bank transfer", "post office",
+    /// "waiting six weeks to be connected" for wait_time): a match of one of these anywhere in a
+    /// clause vetoes every match of the theme's patterns in that clause.
+    #[serde(default)]
+    pub exclude: PerLanguage,
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +183,7 @@ impl Taxonomy {
                 ("patterns", &t.patterns),
                 ("negative", &t.negative),
                 ("positive", &t.positive),
+                ("exclude", &t.exclude),
             ] {
                 for (lang, list) in map {
                     if !valid_lang(lang) {

@@ -1,8 +1,9 @@
 //! `npsight train`: the classifier heads, trained on embeddings of the project's labelled
 //! examples (`models/examples/train.csv`), of the permissively licensed sentiment data that
 //! `scripts/fetch-training-data` collects, and of any corrected `tagged.csv` files people
-//! provide. Theme thresholds are chosen on `models/examples/dev.csv` only, for the rule the
-//! analyser applies (lexicon match OR head probability >= threshold). Deterministic: inputs in
+//! provide, and of the realistic corpus `models/corpus` (its `split` column says train or dev).
+//! Each theme's rule (the veto of lexicon matches and the head-only threshold, see
+//! `heads::choose_rule`) is chosen on the dev rows only. Deterministic: inputs in
 //! file order, embeddings in fixed batches, full-batch training, rounded weights; the manifest
 //! records the hashes of every input so anyone can retrain and compare bytes.
 
@@ -26,6 +27,8 @@ use crate::taxonomy::{sha256_hex, Taxonomy};
 pub struct TrainConfig {
     /// Folder with train.csv and dev.csv.
     pub examples_dir: PathBuf,
+    /// Folder of the realistic corpus (`<lang>.csv` with a `split` column), when present.
+    pub corpus_dir: Option<PathBuf>,
     /// Extra sentiment-only data (source,lang,text,sentiment).
     pub extra: Vec<PathBuf>,
     /// Corrected tagged.csv files: their comment, sentiment and themes columns.
@@ -111,7 +114,24 @@ pub fn train(
     hash(&train_path)?;
     hash(&dev_path)?;
     let mut examples = labelled::read(&train_path, &LabelColumns::default())?;
-    let dev = labelled::read(&dev_path, &LabelColumns::default())?;
+    let mut dev = labelled::read(&dev_path, &LabelColumns::default())?;
+    if let Some(dir) = cfg.corpus_dir.as_ref().filter(|d| d.is_dir()) {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("{}: cannot read", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .collect();
+        files.sort();
+        for f in files {
+            hash(&f)?;
+            for row in labelled::read(&f, &LabelColumns::default())? {
+                match row.split.as_deref() {
+                    Some("dev") => dev.push(row),
+                    _ => examples.push(row),
+                }
+            }
+        }
+    }
     let n_examples = examples.len();
     for c in &cfg.corrections {
         hash(c)?;
@@ -185,8 +205,10 @@ pub fn train(
     log(&format!("training the theme head on {} texts...", tx.len()));
     let mut themes = heads::train_sigmoid(&ids, &tx, &ty, &cfg.settings);
 
-    // Thresholds on dev for "lexicon OR p >= t", with p the max over the comment and its clauses.
-    log("choosing theme thresholds on the dev split...");
+    // The rule per theme on dev (see heads::choose_rule), with p the max over the comment and
+    // its clauses, as the analyser computes it.
+    themes.vetoes = vec![0.0; ids.len()];
+    log("choosing the theme rules on the dev split...");
     let lex_tagger = LexiconTagger::new(&LexiconConfig {
         taxonomy: taxonomy.clone(),
         lexicon: lexicon.clone(),
@@ -223,18 +245,13 @@ pub fn train(
                     .is_some_and(|t| t.iter().any(|(id, _)| *id == ids[k]))
             })
             .collect();
-        // A lexicon hit is a sure "yes": give those comments p = 1 so only the others move.
-        let p: Vec<f32> = (0..dev.len())
-            .map(|i| {
-                if lexical[i].themes.iter().any(|t| t.theme == k) {
-                    1.0
-                } else {
-                    best_p[i][k]
-                }
-            })
+        let hit: Vec<bool> = (0..dev.len())
+            .map(|i| lexical[i].themes.iter().any(|t| t.theme == k))
             .collect();
-        let (t, _) = heads::best_threshold(&p, &truth);
+        let p: Vec<f32> = (0..dev.len()).map(|i| best_p[i][k]).collect();
+        let (veto, t, _) = heads::choose_rule(&p, &hit, &truth);
         themes.thresholds[k] = t;
+        themes.vetoes[k] = veto;
     }
 
     let sentiment_json = sentiment.to_json();

@@ -36,6 +36,8 @@ pub struct LexiconConfig {
 const TOPIC: u32 = 0;
 const NEGATIVE: u32 = 1;
 const POSITIVE: u32 = 2;
+/// An `exclude` phrase: vetoes the theme's matches in its clause.
+const EXCLUDE: u32 = 3;
 
 pub struct LexiconTagger {
     themes: BTreeMap<String, PhraseMatcher>,
@@ -50,6 +52,7 @@ impl LexiconTagger {
                 (TOPIC, &theme.patterns),
                 (NEGATIVE, &theme.negative),
                 (POSITIVE, &theme.positive),
+                (EXCLUDE, &theme.exclude),
             ] {
                 for (lang, patterns) in map {
                     let m = themes.entry(lang.clone()).or_default();
@@ -69,7 +72,8 @@ impl LexiconTagger {
         Ok(LexiconTagger { themes, model_id })
     }
 
-    /// Theme matches over the whole comment, for every lexicon language of the comment.
+    /// Theme matches over the whole comment, for every lexicon language of the comment, less
+    /// those vetoed by an `exclude` phrase of the same theme in the same clause.
     fn theme_matches(&self, p: &Prepared) -> Vec<Match> {
         let mut all = Vec::new();
         for lang in &p.language.lexicons {
@@ -79,6 +83,19 @@ impl LexiconTagger {
         }
         all.sort_unstable();
         all.dedup();
+        let vetoes: Vec<(usize, Option<usize>)> = all
+            .iter()
+            .filter(|m| m.payload & 3 == EXCLUDE)
+            .map(|m| (m.payload as usize >> 2, p.clause_of(m.start)))
+            .collect();
+        all.retain(|m| {
+            m.payload & 3 != EXCLUDE
+                && !vetoes.iter().any(|(theme, clause)| {
+                    *theme == m.payload as usize >> 2
+                        && clause.is_some()
+                        && *clause == p.clause_of(m.start)
+                })
+        });
         all
     }
 
