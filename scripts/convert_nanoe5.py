@@ -58,7 +58,7 @@ import numpy as np
 
 # Bump whenever the produced files would change: fetch-models reconverts when
 # the manifest's converter_version differs.
-CONVERTER_VERSION = "3"
+CONVERTER_VERSION = "4"
 
 MODEL_FILE = "e5-small-q4.bin"
 ENGINE_SRC = "e5.c"
@@ -500,6 +500,35 @@ def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
 # --------------------------------------------------------------------------
 # 4. ONNX graph (helper API only)
 # --------------------------------------------------------------------------
+def apply_delta(w: dict[str, np.ndarray], path: Path) -> dict:
+    """Merge a LoRA delta in place: W += lora_b @ lora_a for every `<name>.lora_a/.lora_b`
+    pair of the file (scripts/train-encoder folds the scale into lora_b)."""
+    raw = path.read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    t = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if meta["dtype"] != "F32":
+            raise SystemExit(f"{path}: {name} is {meta['dtype']}, expected F32")
+        a, b = meta["data_offsets"]
+        t[name] = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.float32).reshape(meta["shape"])
+    prefixes = sorted({k.rsplit(".", 1)[0] for k in t})
+    rel = []
+    for p in prefixes:
+        key = p + ".weight"
+        if key not in w or p + ".lora_a" not in t or p + ".lora_b" not in t:
+            raise SystemExit(f"{path}: {p} does not name a weight pair of the model")
+        d = (t[p + ".lora_b"].astype(np.float64) @ t[p + ".lora_a"].astype(np.float64)).astype(np.float32)
+        if d.shape != w[key].shape:
+            raise SystemExit(f"{path}: {p} delta is {d.shape}, the weight {w[key].shape}")
+        rel.append(float(np.linalg.norm(d) / np.linalg.norm(w[key])))
+        w[key] = (w[key] + d).astype(np.float32)
+    return {"file": path.name, "sha256": hashlib.sha256(raw).hexdigest(), "matrices": len(prefixes),
+            "mean_relative_change": round(float(np.mean(rel)), 6)}
+
+
 def build_onnx(w: dict[str, np.ndarray], path: Path, opset: int = 17) -> None:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -982,6 +1011,9 @@ def main() -> int:
     ap.add_argument("--dev-csv", type=Path, default=repo / "models/examples/dev.csv",
                     help="held-out texts for the int8-vs-fp32 check")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--delta", type=Path, default=None,
+                    help="LoRA delta (models/encoder/lora.safetensors) merged into every output; "
+                         "the base model is still verified against the engine first")
     args = ap.parse_args()
     if args.version:
         print(CONVERTER_VERSION)
@@ -1024,6 +1056,13 @@ def main() -> int:
 
     # weights
     w = load_weights(f)
+    delta_info = None
+    if args.delta:
+        # The engine knows only the base model: keep a base graph for check (c), then merge.
+        build_onnx(w, tmp / "model_base.onnx")
+        delta_info = apply_delta(w, args.delta)
+        log(f"merged {delta_info['matrices']} LoRA deltas from {args.delta} "
+            f"(mean relative change {delta_info['mean_relative_change']:.4f})")
     write_config(tmp, f.eps)
     write_safetensors(tmp / "model.safetensors", w)
     log(f"model.safetensors written ({time.time() - t0:.1f}s)")
@@ -1081,11 +1120,25 @@ def main() -> int:
     ref = np.stack([eng.embed(s) for s in texts])
     sessions = {name: onnx_session(tmp / name, args.threads) for name in ("model.onnx", "model_int8.onnx")}
     results = {}
-    for name, sess in sessions.items():
-        emb = sess.run(["sentence_embedding"], pad_batch(eng_ids))[0]
-        cos = (emb * ref).sum(1) / (np.linalg.norm(emb, axis=1) * np.linalg.norm(ref, axis=1))
-        results[name] = cos
-        log(f"{name:16s} cosine vs engine: min {cos.min():.6f}  mean {cos.mean():.6f}")
+    if delta_info is None:
+        for name, sess in sessions.items():
+            emb = sess.run(["sentence_embedding"], pad_batch(eng_ids))[0]
+            cos = (emb * ref).sum(1) / (np.linalg.norm(emb, axis=1) * np.linalg.norm(ref, axis=1))
+            results[name] = cos
+            log(f"{name:16s} cosine vs engine: min {cos.min():.6f}  mean {cos.mean():.6f}")
+    else:
+        # With a delta: the base graph against the engine (the conversion is right), and the
+        # tuned int8 against the tuned fp32 (the quantisation is right).
+        base = onnx_session(tmp / "model_base.onnx", args.threads)
+        emb = base.run(["sentence_embedding"], pad_batch(eng_ids))[0]
+        results["model.onnx"] = (emb * ref).sum(1) / (np.linalg.norm(emb, axis=1) * np.linalg.norm(ref, axis=1))
+        del base
+        (tmp / "model_base.onnx").unlink()
+        e32 = sessions["model.onnx"].run(["sentence_embedding"], pad_batch(eng_ids))[0]
+        e8 = sessions["model_int8.onnx"].run(["sentence_embedding"], pad_batch(eng_ids))[0]
+        results["model_int8.onnx"] = (e32 * e8).sum(1) / (np.linalg.norm(e32, axis=1) * np.linalg.norm(e8, axis=1))
+        log(f"base fp32 cosine vs engine: min {results['model.onnx'].min():.6f}; "
+            f"tuned int8 vs tuned fp32: min {results['model_int8.onnx'].min():.6f}")
     for row, c32, c8 in zip(token_rows, results["model.onnx"], results["model_int8.onnx"]):
         row["cos_fp32"] = round(float(c32), 6)
         row["cos_int8"] = round(float(c8), 6)
@@ -1161,6 +1214,7 @@ def main() -> int:
             "activation_ranges": int8_info["activation_ranges"],
         },
         "files": files,
+        "delta": delta_info,
         "verification": {
             "sentences": len(texts),
             "token_ids_equal": len(texts) - mismatches,

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Result, Context};
 use clap::{Args, Parser, Subcommand};
 
 use crate::input::columns::Role;
@@ -106,6 +106,9 @@ pub struct AnalyzeArgs {
     /// Split the export into ISO weeks (Monday to Sunday) by its date column; rows without a readable date are rejected.
     #[arg(long)]
     pub by_week: bool,
+    /// The export's language (en de ru vi zh es fr): every comment in that language's script is read in it (short answers, Vietnamese without diacritics). Default: the dominant language of the first 500 comments decides the comments that are unsure alone.
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
     /// Also write coaching/: one pack (Markdown + CSV) per team and per agent.
     #[arg(long)]
     pub coaching: bool,
@@ -410,6 +413,17 @@ impl AnalyzeArgs {
         cfg.previous = self.previous.clone();
         cfg.by_week = self.by_week;
         cfg.coaching = self.coaching;
+        cfg.language = match self.language.as_deref() {
+            None => None,
+            Some(code) => Some(
+                crate::text::lang::supported(&code.trim().to_lowercase()).with_context(|| {
+                    format!(
+                        "--language '{code}': use one of {}",
+                        crate::text::lang::SUPPORTED.join(" ")
+                    )
+                })?,
+            ),
+        };
         if self.model.encoder != "none" {
             // One classifier call per chunk: the encoder sorts the chunk's comments and clauses
             // by length into its batches (less padding) and embeds each distinct text once

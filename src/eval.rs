@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::labelled::Labelled;
 use crate::lexicon::SentimentLexicon;
-use crate::tagger::{prepare, Classifier, Sentiment, Tagging};
+use crate::tagger::{prepare_with, Classifier, Sentiment, Tagging};
 use crate::taxonomy::Taxonomy;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -226,7 +226,19 @@ pub fn evaluate(
     let preds: Vec<Tagging> = gold
         .par_chunks(128)
         .map(|chunk| {
-            let prepared: Vec<_> = chunk.iter().map(|g| prepare(&g.text, lexicon)).collect();
+            // A gold file's language column plays the part of an export's dominant language:
+            // it decides only the comments whose language is unsure alone.
+            let prepared: Vec<_> = chunk
+                .iter()
+                .map(|g| {
+                    let hint = g
+                        .lang
+                        .as_deref()
+                        .and_then(crate::text::lang::supported)
+                        .map(crate::text::LanguageHint::Prior);
+                    prepare_with(&g.text, lexicon, hint)
+                })
+                .collect();
             classifier.classify(&prepared)
         })
         .collect::<Result<Vec<_>>>()?

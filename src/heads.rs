@@ -378,7 +378,7 @@ pub const RULE_BETA: f64 = 0.5;
 pub const MODEL_ONLY_MIN_PRECISION: f64 = 0.8;
 /// ... and must have been right at least this many times there (no rule from two examples).
 pub const MODEL_ONLY_MIN_HITS: u32 = 3;
-const VETO_GRID: [f32; 8] = [0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3];
+const VETO_GRID: [f32; 10] = [0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3, 0.4, 0.5];
 /// A threshold that no probability reaches: the head never tags the theme alone.
 pub const NEVER: f32 = 1.01;
 

@@ -27,7 +27,8 @@ use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VER
 use crate::output::{report_html, report_md, tagged_jsonl, time};
 use crate::progress::Progress;
 use crate::stats::{Accumulator, Category, Reservoir, RowFacts};
-use crate::tagger::{prepare, Classifier, Prepared, Tagging};
+use crate::tagger::{prepare_with, Classifier, Prepared, Tagging};
+use crate::text::LanguageHint;
 use crate::taxonomy::Taxonomy;
 
 /// Everything `analyze` needs, validated by the CLI layer.
@@ -56,6 +57,10 @@ pub struct AnalyzeConfig {
     /// Split the export into ISO weeks by its date column (`--by-week`); rows without a
     /// readable date are then rejected (`bad_date`).
     pub by_week: bool,
+    /// `--language`: every comment of a compatible script is read in this language. Without
+    /// it, the dominant language of the first comments decides the comments that are unsure
+    /// alone (see [`language_prior`]).
+    pub language: Option<&'static str>,
 }
 
 impl AnalyzeConfig {
@@ -77,6 +82,7 @@ impl AnalyzeConfig {
             chunk_rows: 4096,
             previous: None,
             by_week: false,
+            language: None,
         }
     }
 }
@@ -384,12 +390,35 @@ fn evidence_json(taxonomy: &Taxonomy, p: &Prepared, t: &Tagging) -> String {
     serde_json::to_string(&items).expect("evidence serialises")
 }
 
+/// Comments the file's language prior is measured on: the first this many accepted rows,
+/// whatever the chunk size, so the output does not depend on it.
+pub const PRIOR_ROWS: usize = 500;
+
+/// The file's dominant language: the language of at least 60 % of the comments that were
+/// confidently detected among `comments` (and at least 20 of them), else none.
+pub fn language_prior<'a>(comments: impl Iterator<Item = &'a str>) -> Option<LanguageHint> {
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut reliable = 0usize;
+    for c in comments {
+        let l = crate::text::detect_language(&crate::text::normalize(c));
+        if l.reliable {
+            reliable += 1;
+            if let Some(code) = crate::text::lang::supported(&l.code) {
+                *counts.entry(code).or_default() += 1;
+            }
+        }
+    }
+    let (code, n) = counts.into_iter().max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))?;
+    (n >= 20 && n * 10 >= reliable * 6).then_some(LanguageHint::Prior(code))
+}
+
 /// Tag and count one batch of accepted rows.
 fn process_batch(
     batch: &[Accepted],
     lexicon: &SentimentLexicon,
     classifier: &dyn Classifier,
     n_themes: usize,
+    hint: Option<LanguageHint>,
 ) -> Result<(Vec<Done>, Accumulator)> {
     // Comments that are empty after normalisation are not classified; the others are moved,
     // not copied, into the classifier's batch and back out to their rows.
@@ -397,7 +426,7 @@ fn process_batch(
         .par_iter()
         .map(|a| {
             let _timer = crate::timings::start(crate::timings::Stage::Prepare);
-            prepare(&a.comment, lexicon)
+            prepare_with(&a.comment, lexicon, hint)
         })
         .collect();
     let mut has_comment = Vec::with_capacity(batch.len());
@@ -616,6 +645,8 @@ pub fn analyze(
         rejected.write_record(REJECTED_COLUMNS)?;
 
         let mut records = opened.records;
+        let mut hint: Option<LanguageHint> = None;
+        let mut hint_measured = false;
         loop {
             let mut accepted = Vec::with_capacity(cfg.chunk_rows);
             let mut last_byte = 0;
@@ -657,7 +688,9 @@ pub fn analyze(
                         write_rejected(&mut rejected, &r, delimiter)?;
                     }
                 }
-                if accepted.len() >= cfg.chunk_rows {
+                // The first chunk holds at least PRIOR_ROWS rows: the language prior is
+                // measured on them, the same rows whatever the chunk size.
+                if accepted.len() >= cfg.chunk_rows && (hint_measured || accepted.len() >= PRIOR_ROWS) {
                     break;
                 }
             }
@@ -668,11 +701,23 @@ pub fn analyze(
             if accepted.is_empty() {
                 break;
             }
+            if !hint_measured {
+                hint_measured = true;
+                hint = match cfg.language {
+                    Some(code) => Some(LanguageHint::Forced(code)),
+                    None => language_prior(
+                        accepted
+                            .iter()
+                            .take(PRIOR_ROWS)
+                            .map(|a| a.comment.as_str()),
+                    ),
+                };
+            }
             let classify_timer = crate::timings::start(crate::timings::Stage::Classify);
             let results: Vec<Result<(Vec<Done>, Accumulator)>> = pool.install(|| {
                 accepted
                     .par_chunks(cfg.batch_size.max(1))
-                    .map(|b| process_batch(b, lexicon, classifier, n_themes))
+                    .map(|b| process_batch(b, lexicon, classifier, n_themes, hint))
                     .collect()
             });
             drop(classify_timer);

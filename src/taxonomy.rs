@@ -218,7 +218,7 @@ impl Taxonomy {
 mod tests {
     use super::*;
 
-    pub const IDS: [&str; 16] = [
+    pub const IDS: [&str; 18] = [
         "wait_time",
         "transfers",
         "compliance_reading",
@@ -235,10 +235,12 @@ mod tests {
         "personalization",
         "billing",
         "technical_issue",
+        "lead_time",
+        "product_quality",
     ];
 
     #[test]
-    fn builtin_has_the_sixteen_default_themes_in_seven_languages() {
+    fn builtin_has_the_eighteen_default_themes_in_seven_languages() {
         let t = Taxonomy::builtin().unwrap();
         assert_eq!(
             t.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),

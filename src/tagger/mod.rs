@@ -116,8 +116,18 @@ impl Prepared {
 
 /// Normalise, detect the language, tokenise, find lexicon words and split clauses.
 pub fn prepare(raw: &str, lexicon: &SentimentLexicon) -> Prepared {
+    prepare_with(raw, lexicon, None)
+}
+
+/// [`prepare`] with what the file says about its language (`--language`, or the dominant
+/// language of its first comments).
+pub fn prepare_with(
+    raw: &str,
+    lexicon: &SentimentLexicon,
+    hint: Option<text::LanguageHint>,
+) -> Prepared {
     let text = text::normalize(raw);
-    let language = text::detect_language(&text);
+    let language = text::detect_language_with(&text, hint);
     let tokens = text::tokenize(&text);
     let mut lexical = Vec::new();
     for lang in &language.lexicons {

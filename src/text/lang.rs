@@ -216,6 +216,60 @@ fn detect_with(allow: Vec<Lang>, text: &str) -> Option<whatlang::Info> {
     Detector::with_allowlist(allow).detect(text)
 }
 
+/// What the file says about its language, beyond one comment: `Prior` is the file's dominant
+/// language (measured on its first comments) and decides only where the comment alone is
+/// unsure ("Excellent service", "STOP", Vietnamese typed without diacritics); `Forced` is the
+/// analyst's `--language` and decides for every comment of a compatible script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LanguageHint {
+    Prior(&'static str),
+    Forced(&'static str),
+}
+
+/// A supported language code as the static string the lexicons are keyed by.
+pub fn supported(code: &str) -> Option<&'static str> {
+    SUPPORTED.iter().find(|c| **c == code).copied()
+}
+
+fn script_of(code: &str) -> &'static str {
+    match code {
+        "zh" | "ja" => "han",
+        "ru" | "uk" | "bg" | "be" | "sr" | "mk" => "cyrillic",
+        "ko" | "ar" | "he" | "el" | "hi" | "th" => "other",
+        _ => "latin",
+    }
+}
+
+/// Detect the language of a normalised comment, with what the file says (see [`LanguageHint`]).
+pub fn detect_language_with(text: &str, hint: Option<LanguageHint>) -> Language {
+    let detected = detect_language(text);
+    let Some(hint) = hint else { return detected };
+    let (code, forced) = match hint {
+        LanguageHint::Prior(c) => (c, false),
+        LanguageHint::Forced(c) => (c, true),
+    };
+    if detected.code == code || (!forced && detected.reliable) || detected.code == "und" && forced {
+        return if detected.code == "und" && forced {
+            Language {
+                code: code.to_string(),
+                reliable: true,
+                lexicons: vec![code],
+            }
+        } else {
+            detected
+        };
+    }
+    // Vietnamese typed without diacritics reads as Latin text of any language.
+    if script_of(&detected.code) == script_of(code) || detected.code == "und" {
+        return Language {
+            code: code.to_string(),
+            reliable: forced,
+            lexicons: vec![code],
+        };
+    }
+    detected
+}
+
 /// Detect the language of a normalised comment.
 pub fn detect_language(text: &str) -> Language {
     let s = count_scripts(text);
@@ -271,6 +325,27 @@ pub fn detect_language(text: &str) -> Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_prior_decides_short_answers_only() {
+        let en = Some(LanguageHint::Prior("en"));
+        // Unsure alone ("Excellent service" has no function word): the file's language wins.
+        assert_eq!(detect_language_with("Excellent service", en).code, "en");
+        assert_eq!(detect_language_with("STOP", en).code, "en");
+        // A confident detection of another language stays.
+        let de = detect_language_with("Der Techniker war sehr freundlich und kompetent", en);
+        assert_eq!(de.code, "de");
+        // A prior never crosses scripts.
+        assert_eq!(detect_language_with("服务很好", en).code, "zh");
+    }
+
+    #[test]
+    fn forced_language_reads_vietnamese_without_diacritics() {
+        let vi = Some(LanguageHint::Forced("vi"));
+        let l = detect_language_with("nhan vien rat nhiet tinh", vi);
+        assert_eq!((l.code.as_str(), l.lexicons.as_slice()), ("vi", &["vi"][..]));
+        assert_eq!(detect_language_with("服务很好", vi).code, "zh");
+    }
 
     #[test]
     fn scripts_decide_first() {

@@ -11,7 +11,7 @@ pub mod normalize;
 pub mod tokens;
 
 pub use clauses::{split_clauses, Clause};
-pub use lang::{detect_language, Language};
+pub use lang::{detect_language, detect_language_with, Language, LanguageHint};
 pub use matcher::{resolve_longest, Match, PhraseMatcher};
 pub use normalize::normalize;
 pub use tokens::{tokenize, Token};

@@ -35,6 +35,19 @@ fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}' | '\u{02BC}' | '\u{2018}')
 }
 
+/// A Traditional Chinese character as its Simplified form, so that one lexicon (written in
+/// Simplified characters) matches comments from Taiwan and Hong Kong too ("質量" is "质量").
+/// Only the token is folded: the comment, its offsets and what people read stay as written.
+fn fold_traditional(c: char) -> String {
+    let mut buf = [0u8; 4];
+    let folded = fast2s::convert(c.encode_utf8(&mut buf));
+    let mut chars = folded.chars();
+    match (chars.next(), chars.next()) {
+        (Some(f), None) => f.to_string(),
+        _ => c.to_string(),
+    }
+}
+
 /// Split `text` into lower-cased word tokens.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
@@ -44,7 +57,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let c = chars[i];
         if is_cjk(c) {
             tokens.push(Token {
-                text: c.to_string(),
+                text: fold_traditional(c),
                 start: i,
                 end: i + 1,
                 cjk: true,
@@ -88,6 +101,15 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traditional_chinese_tokens_fold_to_simplified() {
+        let t = tokenize("質量很好，服務態度差");
+        let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["质", "量", "很", "好", "服", "务", "态", "度", "差"]);
+        // Offsets stay those of the text as written.
+        assert_eq!((t[4].start, t[4].end), (5, 6));
+    }
 
     fn words(s: &str) -> Vec<String> {
         tokenize(s).into_iter().map(|t| t.text).collect()
