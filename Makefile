@@ -4,7 +4,7 @@
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: run test build build-torch models libtorch lint train clean browser screenshots
+.PHONY: run test build build-torch models libtorch lint train train-encoder clean browser screenshots
 
 # The `torch` feature links the CPU libtorch 2.4.0 that scripts/fetch-libtorch unpacks from
 # PyPI's torch wheel (pre-C++11 ABI).
@@ -53,6 +53,16 @@ screenshots: browser
 train: models build
 	scripts/fetch-training-data
 	./target/release/npsight train --out models/heads
+
+# Fine-tune the encoder (LoRA delta into models/encoder; about 35 minutes on two cores; see
+# scripts/train-encoder). Trains from the base model, then reconverts with the new delta.
+# Needs PyTorch from PyPI in .cache/train-venv (about 3 GB with its CUDA libraries).
+train-encoder:
+	[ -x .cache/train-venv/bin/python ] || python3 -m venv .cache/train-venv
+	.cache/train-venv/bin/pip install -q torch==2.15.0 numpy tokenizers
+	NPSIGHT_NO_DELTA=1 scripts/fetch-models
+	.cache/train-venv/bin/python scripts/train-encoder --out models/encoder
+	scripts/fetch-models
 
 clean:
 	rm -rf $(OUT) target

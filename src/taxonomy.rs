@@ -64,6 +64,11 @@ pub struct Theme {
     /// clause vetoes every match of the theme's patterns in that clause.
     #[serde(default)]
     pub exclude: PerLanguage,
+    /// Like `exclude`, for the whole comment: a match anywhere vetoes every match of the theme
+    /// in the comment ("no internet" in a comment about an order not yet installed is a lead
+    /// time, not a fault).
+    #[serde(default)]
+    pub exclude_comment: PerLanguage,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +189,7 @@ impl Taxonomy {
                 ("negative", &t.negative),
                 ("positive", &t.positive),
                 ("exclude", &t.exclude),
+                ("exclude_comment", &t.exclude_comment),
             ] {
                 for (lang, list) in map {
                     if !valid_lang(lang) {

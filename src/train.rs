@@ -82,6 +82,9 @@ fn embed_cached(encoder: &dyn Encoder, texts: &[String]) -> Result<Vec<Vec<f32>>
     Ok(vectors)
 }
 
+/// A theme with fewer dev mentions than this is calibrated on its held-out taxonomy examples.
+const MIN_DEV_MENTIONS: usize = 5;
+
 fn sentiment_index(label: &str) -> Option<usize> {
     SENTIMENT_LABELS.iter().position(|l| *l == label)
 }
@@ -188,7 +191,9 @@ pub fn train(
     ));
     let sentiment = heads::train_softmax_weighted(&labels, &sx, &sy, &sw, &cfg.settings);
 
-    // Themes: labelled examples only (off-domain data has no theme labels).
+    // Themes: labelled examples (off-domain data has no theme labels), plus the example
+    // sentences of every theme of the taxonomy: a user's own theme learns from its examples
+    // (`npsight train --taxonomy FILE`), with the labelled comments as its negatives.
     let ids: Vec<String> = taxonomy.themes.iter().map(|t| t.id.clone()).collect();
     let mut tx = Vec::new();
     let mut ty = Vec::new();
@@ -202,7 +207,24 @@ pub fn train(
             );
         }
     }
-    log(&format!("training the theme head on {} texts...", tx.len()));
+    let tax_examples: Vec<(usize, String)> = taxonomy
+        .themes
+        .iter()
+        .enumerate()
+        .flat_map(|(k, t)| t.examples.values().flatten().map(move |x| (k, x.clone())))
+        .collect();
+    let tax_texts: Vec<String> = tax_examples.iter().map(|(_, t)| t.clone()).collect();
+    let tax_emb = embed_cached(encoder.as_ref(), &tax_texts)?;
+    let n_labelled = tx.len();
+    for ((k, _), v) in tax_examples.iter().zip(&tax_emb) {
+        tx.push(v.clone());
+        ty.push((0..ids.len()).map(|j| j == *k).collect());
+    }
+    log(&format!(
+        "training the theme head on {} texts ({} taxonomy examples)...",
+        tx.len(),
+        tax_examples.len()
+    ));
     let mut themes = heads::train_sigmoid(&ids, &tx, &ty, &cfg.settings);
 
     // The rule per theme on dev (see heads::choose_rule), with p the max over the comment and
@@ -245,11 +267,48 @@ pub fn train(
                     .is_some_and(|t| t.iter().any(|(id, _)| *id == ids[k]))
             })
             .collect();
-        let hit: Vec<bool> = (0..dev.len())
+        let mut hit: Vec<bool> = (0..dev.len())
             .map(|i| lexical[i].themes.iter().any(|t| t.theme == k))
             .collect();
-        let p: Vec<f32> = (0..dev.len()).map(|i| best_p[i][k]).collect();
-        let (veto, t, _) = heads::choose_rule(&p, &hit, &truth);
+        let mut p: Vec<f32> = (0..dev.len()).map(|i| best_p[i][k]).collect();
+        let mut truth = truth;
+        let mut min_hits = heads::MODEL_ONLY_MIN_HITS;
+        if truth.iter().filter(|t| **t).count() < MIN_DEV_MENTIONS {
+            // A theme the dev split hardly knows (a user's own): calibrate on half of its
+            // taxonomy examples, held out from a head trained without them, against the dev
+            // comments as negatives.
+            let held: Vec<usize> = (0..tax_examples.len())
+                .filter(|i| tax_examples[*i].0 == k)
+                .skip(1)
+                .step_by(2)
+                .collect();
+            if !held.is_empty() {
+                min_hits = min_hits.min(held.len() as u32);
+                let keep: Vec<usize> = (0..tx.len())
+                    .filter(|i| *i < n_labelled || !held.contains(&(*i - n_labelled)))
+                    .collect();
+                let kx: Vec<Vec<f32>> = keep.iter().map(|i| tx[*i].clone()).collect();
+                let ky: Vec<Vec<bool>> = keep.iter().map(|i| vec![ty[*i][k]]).collect();
+                let one = heads::train_sigmoid(&ids[k..=k], &kx, &ky, &cfg.settings);
+                p = vec![0f32; dev.len()];
+                for (u, owner) in owners.iter().enumerate() {
+                    p[*owner] = p[*owner].max(one.predict(&unit_emb[u])[0]);
+                }
+                for &h in &held {
+                    let ex = &tax_examples[h].1;
+                    p.push(one.predict(&tax_emb[h])[0]);
+                    truth.push(true);
+                    hit.push(
+                        lex_tagger
+                            .tag(&prepare(ex, lexicon))
+                            .themes
+                            .iter()
+                            .any(|t| t.theme == k),
+                    );
+                }
+            }
+        }
+        let (veto, t, _) = heads::choose_rule_with(&p, &hit, &truth, min_hits);
         themes.thresholds[k] = t;
         themes.vetoes[k] = veto;
     }

@@ -41,6 +41,8 @@ const EXCLUDE: u32 = 3;
 
 pub struct LexiconTagger {
     themes: BTreeMap<String, PhraseMatcher>,
+    /// `exclude_comment` phrases per language (payload: the theme index).
+    comment_vetoes: BTreeMap<String, PhraseMatcher>,
     model_id: String,
 }
 
@@ -64,12 +66,27 @@ impl LexiconTagger {
                 }
             }
         }
+        let mut comment_vetoes: BTreeMap<String, PhraseMatcher> = BTreeMap::new();
+        for (i, theme) in config.taxonomy.themes.iter().enumerate() {
+            for (lang, patterns) in &theme.exclude_comment {
+                let m = comment_vetoes.entry(lang.clone()).or_default();
+                for p in patterns {
+                    m.add(p, i as u32).map_err(|e| {
+                        anyhow::anyhow!("theme '{}': {lang} exclude_comment '{p}': {e}", theme.id)
+                    })?;
+                }
+            }
+        }
         let model_id = format!(
             "lexicon taxonomy:{} sentiment:{}",
             &config.taxonomy.sha256[..12],
             &config.lexicon.sha256[..12]
         );
-        Ok(LexiconTagger { themes, model_id })
+        Ok(LexiconTagger {
+            themes,
+            comment_vetoes,
+            model_id,
+        })
     }
 
     /// Theme matches over the whole comment, for every lexicon language of the comment, less
@@ -88,8 +105,15 @@ impl LexiconTagger {
             .filter(|m| m.payload & 3 == EXCLUDE)
             .map(|m| (m.payload as usize >> 2, p.clause_of(m.start)))
             .collect();
+        let mut vetoed_themes: Vec<u32> = Vec::new();
+        for lang in &p.language.lexicons {
+            if let Some(m) = self.comment_vetoes.get(*lang) {
+                vetoed_themes.extend(m.find_all(&p.tokens).iter().map(|m| m.payload));
+            }
+        }
         all.retain(|m| {
-            m.payload & 3 != EXCLUDE
+            !vetoed_themes.contains(&(m.payload >> 2))
+                && m.payload & 3 != EXCLUDE
                 && !vetoes.iter().any(|(theme, clause)| {
                     *theme == m.payload as usize >> 2
                         && clause.is_some()
