@@ -82,8 +82,7 @@ pub struct ThemeError {
 }
 
 fn tag_source(t: &crate::tagger::ThemeTag) -> &'static str {
-    if t
-        .evidence
+    if t.evidence
         .iter()
         .any(|e| e.source == crate::tagger::Source::Lexicon)
     {
@@ -148,7 +147,10 @@ fn score(
                     .find(|x| taxonomy.themes[x.theme].id == theme.id);
                 let said = tag.is_some();
                 if let Some(tag) = tag {
-                    let c = s.tag_sources.entry(tag_source(tag).to_string()).or_default();
+                    let c = s
+                        .tag_sources
+                        .entry(tag_source(tag).to_string())
+                        .or_default();
                     c.tags += 1;
                     c.correct += u64::from(truth);
                 }

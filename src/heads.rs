@@ -433,8 +433,7 @@ pub fn choose_rule_with(
             }
             let only = only_tp + only_fp;
             if t < NEVER
-                && (only_tp < min_hits
-                    || (only_tp as f64) < MODEL_ONLY_MIN_PRECISION * only as f64)
+                && (only_tp < min_hits || (only_tp as f64) < MODEL_ONLY_MIN_PRECISION * only as f64)
             {
                 continue;
             }
@@ -456,9 +455,15 @@ mod tests {
     fn rule_vetoes_keywords_in_another_sense_and_keeps_a_precise_head() {
         // Lexicon hits at p 0.01 are all wrong (another sense); those at 0.6 right. The head
         // alone is right from 0.9 up and wrong below.
-        let p = [0.01, 0.01, 0.01, 0.6, 0.6, 0.6, 0.95, 0.93, 0.91, 0.7, 0.7, 0.1];
-        let lex = [true, true, true, true, true, true, false, false, false, false, false, false];
-        let truth = [false, false, false, true, true, true, true, true, true, false, false, false];
+        let p = [
+            0.01, 0.01, 0.01, 0.6, 0.6, 0.6, 0.95, 0.93, 0.91, 0.7, 0.7, 0.1,
+        ];
+        let lex = [
+            true, true, true, true, true, true, false, false, false, false, false, false,
+        ];
+        let truth = [
+            false, false, false, true, true, true, true, true, true, false, false, false,
+        ];
         let (v, t, f) = choose_rule(&p, &lex, &truth);
         assert!(v > 0.01 && v <= 0.6, "veto {v}");
         assert!(t > 0.7 && t <= 0.91, "threshold {t}");

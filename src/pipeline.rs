@@ -28,8 +28,8 @@ use crate::output::{report_html, report_md, tagged_jsonl, time};
 use crate::progress::Progress;
 use crate::stats::{Accumulator, Category, Reservoir, RowFacts};
 use crate::tagger::{prepare_with, Classifier, Prepared, Tagging};
-use crate::text::LanguageHint;
 use crate::taxonomy::Taxonomy;
+use crate::text::LanguageHint;
 
 /// Everything `analyze` needs, validated by the CLI layer.
 #[derive(Debug, Clone)]
@@ -408,7 +408,9 @@ pub fn language_prior<'a>(comments: impl Iterator<Item = &'a str>) -> Option<Lan
             }
         }
     }
-    let (code, n) = counts.into_iter().max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))?;
+    let (code, n) = counts
+        .into_iter()
+        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))?;
     (n >= 20 && n * 10 >= reliable * 6).then_some(LanguageHint::Prior(code))
 }
 
@@ -690,7 +692,9 @@ pub fn analyze(
                 }
                 // The first chunk holds at least PRIOR_ROWS rows: the language prior is
                 // measured on them, the same rows whatever the chunk size.
-                if accepted.len() >= cfg.chunk_rows && (hint_measured || accepted.len() >= PRIOR_ROWS) {
+                if accepted.len() >= cfg.chunk_rows
+                    && (hint_measured || accepted.len() >= PRIOR_ROWS)
+                {
                     break;
                 }
             }
@@ -705,12 +709,9 @@ pub fn analyze(
                 hint_measured = true;
                 hint = match cfg.language {
                     Some(code) => Some(LanguageHint::Forced(code)),
-                    None => language_prior(
-                        accepted
-                            .iter()
-                            .take(PRIOR_ROWS)
-                            .map(|a| a.comment.as_str()),
-                    ),
+                    None => {
+                        language_prior(accepted.iter().take(PRIOR_ROWS).map(|a| a.comment.as_str()))
+                    }
                 };
             }
             let classify_timer = crate::timings::start(crate::timings::Stage::Classify);

@@ -266,7 +266,8 @@ impl CombinedTagger {
             })
             .collect();
         let mut themes: Vec<ThemeTag> = lexical.themes;
-        let has_lexicon = |theme: usize, themes: &[ThemeTag]| themes.iter().any(|t| t.theme == theme);
+        let has_lexicon =
+            |theme: usize, themes: &[ThemeTag]| themes.iter().any(|t| t.theme == theme);
         // Lexicon matches first: kept, with the head's probability as confidence, unless the
         // head vetoes the keyword's sense.
         for (k, target) in self.head_to_theme.iter().enumerate() {

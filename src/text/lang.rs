@@ -343,7 +343,10 @@ mod tests {
     fn forced_language_reads_vietnamese_without_diacritics() {
         let vi = Some(LanguageHint::Forced("vi"));
         let l = detect_language_with("nhan vien rat nhiet tinh", vi);
-        assert_eq!((l.code.as_str(), l.lexicons.as_slice()), ("vi", &["vi"][..]));
+        assert_eq!(
+            (l.code.as_str(), l.lexicons.as_slice()),
+            ("vi", &["vi"][..])
+        );
         assert_eq!(detect_language_with("服务很好", vi).code, "zh");
     }
 

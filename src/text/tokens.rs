@@ -106,7 +106,10 @@ mod tests {
     fn traditional_chinese_tokens_fold_to_simplified() {
         let t = tokenize("質量很好，服務態度差");
         let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(words, ["质", "量", "很", "好", "服", "务", "态", "度", "差"]);
+        assert_eq!(
+            words,
+            ["质", "量", "很", "好", "服", "务", "态", "度", "差"]
+        );
         // Offsets stay those of the text as written.
         assert_eq!((t[4].start, t[4].end), (5, 6));
     }
