@@ -452,6 +452,24 @@ mod tests {
     use crate::tagger::ThemeTag;
 
     #[test]
+    fn sentiment_macro_f1_by_hand() {
+        // gold positive: 2 right, 1 called negative; gold negative: 1 right.
+        let mut c: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        c.entry("positive".into())
+            .or_default()
+            .insert("positive".into(), 2);
+        c.entry("positive".into())
+            .or_default()
+            .insert("negative".into(), 1);
+        c.entry("negative".into())
+            .or_default()
+            .insert("negative".into(), 1);
+        // positive: tp 2, fn 1, fp 0 -> 0.8; negative: tp 1, fp 1, fn 0 -> 2/3.
+        let f = macro_f1(&c).unwrap();
+        assert!((f - (0.8 + 2.0 / 3.0) / 2.0).abs() < 1e-12, "{f}");
+    }
+
+    #[test]
     fn prf_by_hand() {
         let tax = Taxonomy::parse("schema = 1\n[[theme]]\nid = \"a\"\nname = \"A\"\ngroup = \"agent\"\n[theme.patterns]\nen = [\"x\"]\n", "t").unwrap();
         let g = |themes: &[&str], s: &str| Labelled {

@@ -930,3 +930,31 @@ fn mask_verbatims(reservoirs: &mut [Reservoir]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_prior_is_the_dominant_confident_language() {
+        let mut comments: Vec<&str> =
+            vec!["The engineer was very helpful and polite, thank you"; 25];
+        comments.extend([
+            "STOP",
+            "Excellent service",
+            "Der Techniker war sehr nett und hat alles erklärt",
+        ]);
+        assert_eq!(
+            language_prior(comments.iter().copied()),
+            Some(LanguageHint::Prior("en"))
+        );
+        // Too few confident comments, or no majority: no prior.
+        assert_eq!(language_prior(["ok", "STOP"].into_iter()), None);
+        let mut mixed: Vec<&str> = vec!["The engineer was very helpful and polite, thank you"; 20];
+        mixed.extend(vec![
+            "Der Techniker war sehr nett und hat mir alles erklärt";
+            20
+        ]);
+        assert_eq!(language_prior(mixed.iter().copied()), None);
+    }
+}

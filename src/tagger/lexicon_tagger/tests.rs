@@ -158,3 +158,92 @@ fn builtin_negation_in_seven_languages() {
         assert_eq!(got.sentiment, want, "{text}: {got:?}");
     }
 }
+
+fn themes_of(t: &LexiconTagger, lex: &SentimentLexicon, tax: &Taxonomy, text: &str) -> Vec<String> {
+    t.tag(&prepare(text, lex))
+        .themes
+        .iter()
+        .map(|x| tax.themes[x.theme].id.clone())
+        .collect()
+}
+
+#[test]
+fn exclude_phrases_veto_the_theme_in_their_clause_only() {
+    let text = TAXONOMY.replace(
+        "[theme.positive]\nen = [\"straight away\"]",
+        "[theme.positive]\nen = [\"straight away\"]\n[theme.exclude]\nen = [\"weeks\", \"can't wait\"]",
+    );
+    let tax = Taxonomy::parse(&text, "test").unwrap();
+    let lex = SentimentLexicon::parse(LEXICON, "test").unwrap();
+    let t = LexiconTagger::new(&LexiconConfig {
+        taxonomy: tax.clone(),
+        lexicon: lex.clone(),
+    })
+    .unwrap();
+    let ids = |s: &str| themes_of(&t, &lex, &tax, s);
+    assert!(ids("Still waiting six weeks for the installation").is_empty());
+    assert!(ids("I can't wait for the new model").is_empty());
+    // Another clause of the same comment keeps its mention.
+    assert_eq!(
+        ids("Waiting three weeks for the parcel. But on hold for 40 minutes today"),
+        ["wait_time"]
+    );
+    assert_eq!(ids("On hold forever"), ["wait_time"]);
+}
+
+#[test]
+fn exclude_comment_phrases_veto_the_theme_in_the_whole_comment() {
+    let text = TAXONOMY.replace(
+        "en = [\"rude\", \"friendly\", \"polite\"]",
+        "en = [\"rude\", \"friendly\", \"polite\"]\n[theme.exclude_comment]\nen = [\"user friendly\"]",
+    );
+    let tax = Taxonomy::parse(&text, "test").unwrap();
+    let lex = SentimentLexicon::parse(LEXICON, "test").unwrap();
+    let t = LexiconTagger::new(&LexiconConfig {
+        taxonomy: tax.clone(),
+        lexicon: lex.clone(),
+    })
+    .unwrap();
+    assert!(themes_of(
+        &t,
+        &lex,
+        &tax,
+        "The app is user friendly. Very friendly overall"
+    )
+    .is_empty());
+    assert_eq!(
+        themes_of(&t, &lex, &tax, "Very friendly agent"),
+        ["agent_attitude"]
+    );
+}
+
+#[test]
+fn builtin_taxonomy_tells_lead_time_from_wait_time() {
+    let tax = Taxonomy::builtin().unwrap();
+    let lex = SentimentLexicon::builtin().unwrap();
+    let t = LexiconTagger::new(&LexiconConfig {
+        taxonomy: tax.clone(),
+        lexicon: lex.clone(),
+    })
+    .unwrap();
+    let ids = |s: &str| themes_of(&t, &lex, &tax, s);
+    let install = ids("Still waiting six weeks for the broadband to be installed");
+    assert!(install.contains(&"lead_time".to_string()), "{install:?}");
+    assert!(!install.contains(&"wait_time".to_string()), "{install:?}");
+    assert_eq!(
+        ids("On hold for 40 minutes before anyone picked up"),
+        ["wait_time"]
+    );
+    // Everyday senses of theme words carry no theme.
+    assert!(ids("My email address changed").is_empty());
+    assert!(ids("J'adore mon chat").is_empty());
+    // A missing connection while the order is still being installed is a lead time, not a fault.
+    let order = ids("No internet since I ordered, installation moved twice");
+    assert!(!order.contains(&"technical_issue".to_string()), "{order:?}");
+    assert_eq!(
+        ids("Internet keeps dropping every evening"),
+        ["technical_issue"]
+    );
+    // Traditional Chinese matches the Simplified lexicon.
+    assert!(ids("質量很好").contains(&"product_quality".to_string()));
+}
