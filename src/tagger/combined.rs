@@ -266,8 +266,6 @@ impl CombinedTagger {
             })
             .collect();
         let mut themes: Vec<ThemeTag> = lexical.themes;
-        let has_lexicon =
-            |theme: usize, themes: &[ThemeTag]| themes.iter().any(|t| t.theme == theme);
         // Lexicon matches first: kept, with the head's probability as confidence, unless the
         // head vetoes the keyword's sense.
         for (k, target) in self.head_to_theme.iter().enumerate() {
@@ -280,19 +278,20 @@ impl CombinedTagger {
                 tag.confidence = Some(p);
             }
         }
-        let lexicon_themes = themes.clone();
+        // Themes with lexicon evidence that survived the vetoes (indices, not the tags).
+        let lexicon_themes: Vec<usize> = themes.iter().map(|t| t.theme).collect();
+        let has_lexicon = |theme: usize| lexicon_themes.contains(&theme);
         for (k, target) in self.head_to_theme.iter().enumerate() {
             let Some(theme) = *target else { continue };
             let (best_unit, best_p) = best[k];
             let threshold = self.heads.themes.thresholds.get(k).copied().unwrap_or(0.5);
-            if has_lexicon(theme, &lexicon_themes) || best_p < threshold {
+            if has_lexicon(theme) || best_p < threshold {
                 continue;
             }
             // A neighbour with lexicon evidence, or a likelier one, takes the mention.
-            let yields = self.neighbours[k].iter().any(|&n| {
-                self.head_to_theme[n].is_some_and(|nt| has_lexicon(nt, &lexicon_themes))
-                    || best[n].1 > best_p
-            });
+            let yields = self.neighbours[k]
+                .iter()
+                .any(|&n| self.head_to_theme[n].is_some_and(has_lexicon) || best[n].1 > best_p);
             if yields {
                 continue;
             }

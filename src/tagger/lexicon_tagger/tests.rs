@@ -159,28 +159,36 @@ fn builtin_negation_in_seven_languages() {
     }
 }
 
-fn themes_of(t: &LexiconTagger, lex: &SentimentLexicon, tax: &Taxonomy, text: &str) -> Vec<String> {
-    t.tag(&prepare(text, lex))
-        .themes
-        .iter()
-        .map(|x| tax.themes[x.theme].id.clone())
-        .collect()
+/// Comment -> ids of its lexicon themes, under `taxonomy` and `lexicon`.
+fn theme_ids(taxonomy: Taxonomy, lexicon: SentimentLexicon) -> impl Fn(&str) -> Vec<String> {
+    let t = LexiconTagger::new(&LexiconConfig {
+        taxonomy: taxonomy.clone(),
+        lexicon: lexicon.clone(),
+    })
+    .unwrap();
+    move |text| {
+        t.tag(&prepare(text, &lexicon))
+            .themes
+            .iter()
+            .map(|x| taxonomy.themes[x.theme].id.clone())
+            .collect()
+    }
+}
+
+/// [`theme_ids`] under the test taxonomy with `from` replaced by `to`.
+fn theme_ids_edited(from: &str, to: &str) -> impl Fn(&str) -> Vec<String> {
+    theme_ids(
+        Taxonomy::parse(&TAXONOMY.replace(from, to), "test").unwrap(),
+        SentimentLexicon::parse(LEXICON, "test").unwrap(),
+    )
 }
 
 #[test]
 fn exclude_phrases_veto_the_theme_in_their_clause_only() {
-    let text = TAXONOMY.replace(
+    let ids = theme_ids_edited(
         "[theme.positive]\nen = [\"straight away\"]",
         "[theme.positive]\nen = [\"straight away\"]\n[theme.exclude]\nen = [\"weeks\", \"can't wait\"]",
     );
-    let tax = Taxonomy::parse(&text, "test").unwrap();
-    let lex = SentimentLexicon::parse(LEXICON, "test").unwrap();
-    let t = LexiconTagger::new(&LexiconConfig {
-        taxonomy: tax.clone(),
-        lexicon: lex.clone(),
-    })
-    .unwrap();
-    let ids = |s: &str| themes_of(&t, &lex, &tax, s);
     assert!(ids("Still waiting six weeks for the installation").is_empty());
     assert!(ids("I can't wait for the new model").is_empty());
     // Another clause of the same comment keeps its mention.
@@ -193,40 +201,20 @@ fn exclude_phrases_veto_the_theme_in_their_clause_only() {
 
 #[test]
 fn exclude_comment_phrases_veto_the_theme_in_the_whole_comment() {
-    let text = TAXONOMY.replace(
+    let ids = theme_ids_edited(
         "en = [\"rude\", \"friendly\", \"polite\"]",
         "en = [\"rude\", \"friendly\", \"polite\"]\n[theme.exclude_comment]\nen = [\"user friendly\"]",
     );
-    let tax = Taxonomy::parse(&text, "test").unwrap();
-    let lex = SentimentLexicon::parse(LEXICON, "test").unwrap();
-    let t = LexiconTagger::new(&LexiconConfig {
-        taxonomy: tax.clone(),
-        lexicon: lex.clone(),
-    })
-    .unwrap();
-    assert!(themes_of(
-        &t,
-        &lex,
-        &tax,
-        "The app is user friendly. Very friendly overall"
-    )
-    .is_empty());
-    assert_eq!(
-        themes_of(&t, &lex, &tax, "Very friendly agent"),
-        ["agent_attitude"]
-    );
+    assert!(ids("The app is user friendly. Very friendly overall").is_empty());
+    assert_eq!(ids("Very friendly agent"), ["agent_attitude"]);
 }
 
 #[test]
 fn builtin_taxonomy_tells_lead_time_from_wait_time() {
-    let tax = Taxonomy::builtin().unwrap();
-    let lex = SentimentLexicon::builtin().unwrap();
-    let t = LexiconTagger::new(&LexiconConfig {
-        taxonomy: tax.clone(),
-        lexicon: lex.clone(),
-    })
-    .unwrap();
-    let ids = |s: &str| themes_of(&t, &lex, &tax, s);
+    let ids = theme_ids(
+        Taxonomy::builtin().unwrap(),
+        SentimentLexicon::builtin().unwrap(),
+    );
     let install = ids("Still waiting six weeks for the broadband to be installed");
     assert!(install.contains(&"lead_time".to_string()), "{install:?}");
     assert!(!install.contains(&"wait_time".to_string()), "{install:?}");
