@@ -213,7 +213,7 @@ def check_taxonomy(path: Path) -> dict:
     groups = dict(THEMES)
     for t in themes:
         tid = t.get("id", "?")
-        extra = set(t) - {"id", "name", "group", "description", "exclude", "exclude_comment", *THEME_FIELDS}
+        extra = set(t) - {"id", "name", "group", "description", "exclude", "exclude_comment", "head_alone", *THEME_FIELDS}
         if extra:
             err(f"theme '{tid}': unknown keys {sorted(extra)}")
         if t.get("group") not in GROUPS:

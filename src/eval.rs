@@ -60,6 +60,8 @@ pub struct Scores {
     /// Predicted tags by where their evidence came from (`lexicon`: a lexicon span, possibly
     /// confirmed by the head; `model`: the head alone): how many, and how many were right.
     pub tag_sources: BTreeMap<String, SourceCount>,
+    /// The same per theme: theme -> source -> counts.
+    pub theme_sources: BTreeMap<String, BTreeMap<String, SourceCount>>,
     pub sentiment: SentimentScores,
 }
 
@@ -149,6 +151,14 @@ fn score(
                 if let Some(tag) = tag {
                     let c = s
                         .tag_sources
+                        .entry(tag_source(tag).to_string())
+                        .or_default();
+                    c.tags += 1;
+                    c.correct += u64::from(truth);
+                    let c = s
+                        .theme_sources
+                        .entry(theme.id.clone())
+                        .or_default()
                         .entry(tag_source(tag).to_string())
                         .or_default();
                     c.tags += 1;
@@ -387,16 +397,31 @@ pub fn render_md(r: &EvalReport) -> String {
     if !r.overall.themes.is_empty() {
         let _ = writeln!(
             o,
-            "\n## Themes\n\n| theme | support | P % | R % | F1 % |\n|---|--:|--:|--:|--:|"
+            "\n## Themes\n\n| theme | support | P % | R % | F1 % | tags from lexicon (right %) | tags from head alone (right %) |\n|---|--:|--:|--:|--:|--:|--:|"
         );
+        let by_source = |id: &str, k: &str| {
+            r.overall
+                .theme_sources
+                .get(id)
+                .and_then(|m| m.get(k))
+                .map_or("0".to_string(), |c| {
+                    format!(
+                        "{} ({})",
+                        c.tags,
+                        pct((c.tags > 0).then(|| c.correct as f64 / c.tags as f64))
+                    )
+                })
+        };
         for (id, p) in &r.overall.themes {
             let _ = writeln!(
                 o,
-                "| {id} | {} | {} | {} | {} |",
+                "| {id} | {} | {} | {} | {} | {} | {} |",
                 p.tp + p.fn_,
                 pct(p.precision),
                 pct(p.recall),
-                pct(p.f1)
+                pct(p.f1),
+                by_source(id, "lexicon"),
+                by_source(id, "model")
             );
         }
     }
@@ -413,25 +438,6 @@ pub fn render_md(r: &EvalReport) -> String {
                 .collect();
             let _ = writeln!(o, "| {g} | {} |", cells.join(" | "));
         }
-        if !r.theme_errors.is_empty() {
-            let _ = writeln!(o, "\n## Theme errors (false positives first)\n");
-            for e in &r.theme_errors {
-                let _ = writeln!(
-                    o,
-                    "- {} {} [{}] {}{}: {}",
-                    e.kind,
-                    e.theme,
-                    e.lang,
-                    e.source,
-                    if e.evidence.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" «{}»", crate::output::report_md::md_escape(&e.evidence))
-                    },
-                    crate::output::report_md::md_escape(&e.text)
-                );
-            }
-        }
         if !r.sentiment_errors.is_empty() {
             let _ = writeln!(o, "\n## Most confident sentiment errors\n");
             for (g, p, s, t) in &r.sentiment_errors {
@@ -441,6 +447,25 @@ pub fn render_md(r: &EvalReport) -> String {
                     crate::output::report_md::md_escape(t)
                 );
             }
+        }
+    }
+    if !r.theme_errors.is_empty() {
+        let _ = writeln!(o, "\n## Theme errors (false positives first)\n");
+        for e in &r.theme_errors {
+            let _ = writeln!(
+                o,
+                "- {} {} [{}] {}{}: {}",
+                e.kind,
+                e.theme,
+                e.lang,
+                e.source,
+                if e.evidence.is_empty() {
+                    String::new()
+                } else {
+                    format!(" «{}»", crate::output::report_md::md_escape(&e.evidence))
+                },
+                crate::output::report_md::md_escape(&e.text)
+            );
         }
     }
     o

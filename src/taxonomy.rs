@@ -69,6 +69,17 @@ pub struct Theme {
     /// time, not a fault).
     #[serde(default)]
     pub exclude_comment: PerLanguage,
+    /// Whether the theme head may tag the theme on its own, without a pattern match (default
+    /// true, so a user's theme gets semantic tagging from its examples). The default taxonomy
+    /// switches it off for the themes whose head-alone tags were right less than 80 % of the
+    /// time on an audit of real comments (see eval/README.md): a tag needs evidence a reader
+    /// would accept, and for those themes the head's guess is not that.
+    #[serde(default = "yes")]
+    pub head_alone: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]

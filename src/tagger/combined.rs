@@ -25,6 +25,7 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::lexicon_tagger::Exclusions;
 use super::{
     prepare, Classifier, Evidence, LexiconTagger, Prepared, Sentiment, Source, Tagging, ThemeTag,
 };
@@ -147,6 +148,8 @@ pub struct CombinedTagger {
     head_to_theme: Vec<Option<usize>>,
     /// For each theme-head label, the head labels of its neighbours (see [`NEIGHBOURS`]).
     neighbours: Vec<Vec<usize>>,
+    /// For each taxonomy theme, whether the head may tag it alone (`head_alone`).
+    head_alone: Vec<bool>,
     windowed: std::sync::atomic::AtomicU64,
 }
 
@@ -194,6 +197,7 @@ impl CombinedTagger {
             heads,
             head_to_theme,
             neighbours,
+            head_alone: taxonomy.themes.iter().map(|t| t.head_alone).collect(),
             windowed: Default::default(),
         })
     }
@@ -213,6 +217,7 @@ impl CombinedTagger {
     fn combine(
         &self,
         lexical: Tagging,
+        exclusions: &Exclusions,
         unit_lexical: &[Tagging],
         emb: &[Vec<f32>],
         spans: &[(usize, usize)],
@@ -283,7 +288,24 @@ impl CombinedTagger {
         let has_lexicon = |theme: usize| lexicon_themes.contains(&theme);
         for (k, target) in self.head_to_theme.iter().enumerate() {
             let Some(theme) = *target else { continue };
-            let (best_unit, best_p) = best[k];
+            if !self.head_alone[theme] {
+                continue;
+            }
+            // The taxonomy's exclusions bind the head too: a unit where one fires (the whole
+            // comment when any does) cannot be a head-only tag's evidence.
+            let allowed = |u: usize| {
+                if u == 0 {
+                    !exclusions.any(theme)
+                } else {
+                    !exclusions.blocks(theme, Some(u - 1))
+                }
+            };
+            let (best_unit, best_p) = theme_p
+                .iter()
+                .enumerate()
+                .filter(|(u, _)| allowed(*u))
+                .map(|(u, ps)| (u, ps[k]))
+                .fold((0, f32::MIN), |b, x| if x.1 > b.1 { x } else { b });
             let threshold = self.heads.themes.thresholds.get(k).copied().unwrap_or(0.5);
             if has_lexicon(theme) || best_p < threshold {
                 continue;
@@ -299,6 +321,7 @@ impl CombinedTagger {
             let unit = if best_unit == 0 && spans.len() > 1 {
                 // The whole comment won; point at the clause that scored highest.
                 (1..spans.len())
+                    .filter(|u| allowed(*u))
                     .max_by(|a, b| theme_p[*a][k].total_cmp(&theme_p[*b][k]).then(b.cmp(a)))
                     .unwrap_or(0)
             } else {
@@ -378,9 +401,10 @@ impl Classifier for CombinedTagger {
         // In parallel: a call holds a whole chunk of comments (see the CLI's batch size).
         let out: Vec<Tagging> = lexical
             .into_par_iter()
+            .zip(batch.par_iter())
             .zip(spans.par_iter())
             .zip(starts.into_par_iter())
-            .map(|((lex, s), at)| {
+            .map(|(((lex, p), s), at)| {
                 let _heads_timer = crate::timings::start(crate::timings::Stage::Heads);
                 // Lexicon features of each clause, for the clause-level sentiment (mixed,
                 // polarity).
@@ -388,7 +412,8 @@ impl Classifier for CombinedTagger {
                     .iter()
                     .map(|t| self.lexicon.tag(&prepare(t, &self.sentiment_lexicon)))
                     .collect();
-                self.combine(lex, &clause_lex, &emb[at..at + s.len()], s)
+                let exclusions = self.lexicon.exclusions(p);
+                self.combine(lex, &exclusions, &clause_lex, &emb[at..at + s.len()], s)
             })
             .collect();
         Ok(out)

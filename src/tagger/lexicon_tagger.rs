@@ -39,6 +39,27 @@ const POSITIVE: u32 = 2;
 /// An `exclude` phrase: vetoes the theme's matches in its clause.
 const EXCLUDE: u32 = 3;
 
+/// The taxonomy exclusions that fire in one comment (theme indices into the taxonomy).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exclusions {
+    /// Themes vetoed in the whole comment by an `exclude_comment` phrase.
+    pub comment: Vec<usize>,
+    /// (theme, clause) pairs vetoed by an `exclude` phrase in that clause.
+    pub clauses: Vec<(usize, usize)>,
+}
+
+impl Exclusions {
+    /// Whether a mention of `theme` in `clause` (None: outside every clause) is vetoed.
+    pub fn blocks(&self, theme: usize, clause: Option<usize>) -> bool {
+        self.comment.contains(&theme) || clause.is_some_and(|c| self.clauses.contains(&(theme, c)))
+    }
+
+    /// Whether `theme` is vetoed anywhere in the comment.
+    pub fn any(&self, theme: usize) -> bool {
+        self.comment.contains(&theme) || self.clauses.iter().any(|(t, _)| *t == theme)
+    }
+}
+
 pub struct LexiconTagger {
     themes: BTreeMap<String, PhraseMatcher>,
     /// `exclude_comment` phrases per language (payload: the theme index).
@@ -89,9 +110,9 @@ impl LexiconTagger {
         })
     }
 
-    /// Theme matches over the whole comment, for every lexicon language of the comment, less
-    /// those vetoed by an `exclude` phrase of the same theme in the same clause.
-    fn theme_matches(&self, p: &Prepared) -> Vec<Match> {
+    /// Every theme pattern match (exclusions included) over the whole comment, for every
+    /// lexicon language of the comment.
+    fn raw_matches(&self, p: &Prepared) -> Vec<Match> {
         let mut all = Vec::new();
         for lang in &p.language.lexicons {
             if let Some(m) = self.themes.get(*lang) {
@@ -100,25 +121,42 @@ impl LexiconTagger {
         }
         all.sort_unstable();
         all.dedup();
-        let vetoes: Vec<(usize, Option<usize>)> = all
-            .iter()
-            .filter(|m| m.payload & 3 == EXCLUDE)
-            .map(|m| (m.payload as usize >> 2, p.clause_of(m.start)))
-            .collect();
-        let mut vetoed_themes: Vec<u32> = Vec::new();
+        all
+    }
+
+    fn exclusions_of(&self, p: &Prepared, all: &[Match]) -> Exclusions {
+        let mut comment: Vec<usize> = Vec::new();
         for lang in &p.language.lexicons {
             if let Some(m) = self.comment_vetoes.get(*lang) {
-                vetoed_themes.extend(m.find_all(&p.tokens).iter().map(|m| m.payload));
+                comment.extend(m.find_all(&p.tokens).iter().map(|m| m.payload as usize));
             }
         }
+        comment.sort_unstable();
+        comment.dedup();
+        let mut clauses: Vec<(usize, usize)> = all
+            .iter()
+            .filter(|m| m.payload & 3 == EXCLUDE)
+            .filter_map(|m| Some((m.payload as usize >> 2, p.clause_of(m.start)?)))
+            .collect();
+        clauses.sort_unstable();
+        clauses.dedup();
+        Exclusions { comment, clauses }
+    }
+
+    /// Where the taxonomy's exclusions fire in a comment. The combined tagger applies them to
+    /// the head's own tags too: an exclusion names a context in which the theme's words mean
+    /// something else ("waiting ... weeks" is a lead time, not a queue), whoever proposes it.
+    pub fn exclusions(&self, p: &Prepared) -> Exclusions {
+        self.exclusions_of(p, &self.raw_matches(p))
+    }
+
+    /// Theme matches over the whole comment, less those vetoed by an `exclude` phrase of the
+    /// same theme in the same clause or an `exclude_comment` phrase anywhere in the comment.
+    fn theme_matches(&self, p: &Prepared) -> Vec<Match> {
+        let mut all = self.raw_matches(p);
+        let ex = self.exclusions_of(p, &all);
         all.retain(|m| {
-            !vetoed_themes.contains(&(m.payload >> 2))
-                && m.payload & 3 != EXCLUDE
-                && !vetoes.iter().any(|(theme, clause)| {
-                    *theme == m.payload as usize >> 2
-                        && clause.is_some()
-                        && *clause == p.clause_of(m.start)
-                })
+            m.payload & 3 != EXCLUDE && !ex.blocks(m.payload as usize >> 2, p.clause_of(m.start))
         });
         all
     }
