@@ -545,5 +545,11 @@ mod tests {
         assert_eq!(s.themes_micro.f1, Some(0.5));
         assert_eq!(s.sentiment.accuracy, Some(0.75));
         assert_eq!(s.sentiment.confusion["negative"]["positive"], 1);
+        // Both predicted tags have no lexicon span: the head alone, one of two right, for the
+        // theme as for the whole.
+        let model = &s.theme_sources["a"]["model"];
+        assert_eq!((model.tags, model.correct), (2, 1));
+        assert_eq!(s.tag_sources["model"], *model);
+        assert!(!s.theme_sources["a"].contains_key("lexicon"));
     }
 }

@@ -291,21 +291,13 @@ impl CombinedTagger {
             if !self.head_alone[theme] {
                 continue;
             }
-            // The taxonomy's exclusions bind the head too: a unit where one fires (the whole
-            // comment when any does) cannot be a head-only tag's evidence.
-            let allowed = |u: usize| {
-                if u == 0 {
-                    !exclusions.any(theme)
-                } else {
-                    !exclusions.blocks(theme, Some(u - 1))
-                }
-            };
-            let (best_unit, best_p) = theme_p
-                .iter()
-                .enumerate()
-                .filter(|(u, _)| allowed(*u))
-                .map(|(u, ps)| (u, ps[k]))
-                .fold((0, f32::MIN), |b, x| if x.1 > b.1 { x } else { b });
+            // The taxonomy's exclusions bind the head too, over the whole comment: a head-alone
+            // tag has no keyword to localise it, so an exclusion anywhere ("weeks" for
+            // wait_time: "Taking 3 months to connect. In fact, still waiting.") makes it doubt.
+            if exclusions.any(theme) {
+                continue;
+            }
+            let (best_unit, best_p) = best[k];
             let threshold = self.heads.themes.thresholds.get(k).copied().unwrap_or(0.5);
             if has_lexicon(theme) || best_p < threshold {
                 continue;
@@ -321,7 +313,6 @@ impl CombinedTagger {
             let unit = if best_unit == 0 && spans.len() > 1 {
                 // The whole comment won; point at the clause that scored highest.
                 (1..spans.len())
-                    .filter(|u| allowed(*u))
                     .max_by(|a, b| theme_p[*a][k].total_cmp(&theme_p[*b][k]).then(b.cmp(a)))
                     .unwrap_or(0)
             } else {
@@ -426,4 +417,124 @@ pub fn require_model_dir(dir: &Path) -> Result<()> {
         bail!("{}: model folder missing or incomplete; run scripts/fetch-models (or pass --encoder none for the lexicon-only mode)", dir.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoder::fake::HashingEncoder;
+    use crate::heads::HeadKind;
+    use crate::tagger::LexiconConfig;
+
+    // Two themes the head is sure of everywhere (bias 6: p = 0.998 on every text); only
+    // `wait_time` may be tagged by the head alone, and "weeks" is a wait_time exclusion.
+    const TAXONOMY: &str = r#"
+schema = 1
+[[theme]]
+id = "wait_time"
+name = "Wait time"
+group = "process"
+[theme.patterns]
+en = ["on hold"]
+[theme.exclude]
+en = ["weeks"]
+[theme.exclude_comment]
+en = ["installation"]
+[[theme]]
+id = "agent_attitude"
+name = "Agent attitude"
+group = "agent"
+head_alone = false
+[theme.patterns]
+en = ["rude"]
+"#;
+
+    const LEXICON: &str = r#"
+schema = 1
+[lang.en]
+positive = ["good"]
+negative = ["bad"]
+"#;
+
+    fn tagger() -> CombinedTagger {
+        let taxonomy = Taxonomy::parse(TAXONOMY, "test").unwrap();
+        let lexicon = SentimentLexicon::parse(LEXICON, "test").unwrap();
+        let encoder = HashingEncoder::new(16);
+        let head = |kind, labels: &[&str], dim: usize, bias: f32| Head {
+            kind,
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            dim,
+            weights: vec![vec![0.0; dim]; labels.len()],
+            bias: vec![bias; labels.len()],
+            thresholds: vec![0.9; labels.len()],
+            vetoes: vec![0.0; labels.len()],
+        };
+        let heads = Heads {
+            sentiment: head(
+                HeadKind::Softmax,
+                &SENTIMENT_LABELS,
+                16 + N_LEX_FEATURES,
+                0.0,
+            ),
+            themes: head(HeadKind::Sigmoid, &["wait_time", "agent_attitude"], 16, 6.0),
+            id: "test".into(),
+        };
+        let lexicon_tagger = LexiconTagger::new(&LexiconConfig {
+            taxonomy: taxonomy.clone(),
+            lexicon: lexicon.clone(),
+        })
+        .unwrap();
+        CombinedTagger::new(
+            lexicon_tagger,
+            lexicon,
+            std::sync::Arc::new(encoder),
+            heads,
+            &taxonomy,
+        )
+        .unwrap()
+    }
+
+    fn themes(t: &CombinedTagger, text: &str) -> Vec<(usize, Source)> {
+        let p = prepare(text, &t.sentiment_lexicon);
+        let out = t.classify(&[p]).unwrap().remove(0);
+        out.themes
+            .iter()
+            .map(|x| (x.theme, x.evidence[0].source))
+            .collect()
+    }
+
+    #[test]
+    fn head_alone_false_keeps_the_head_from_tagging_a_theme_by_itself() {
+        let t = tagger();
+        // The head is sure of both themes; only wait_time may be tagged without a keyword.
+        assert_eq!(themes(&t, "the lady was fine"), vec![(0, Source::Model)]);
+        // With its keyword, agent_attitude is tagged (the head confirms the match).
+        assert_eq!(
+            themes(&t, "the lady was rude"),
+            vec![(0, Source::Model), (1, Source::Lexicon)]
+        );
+    }
+
+    #[test]
+    fn exclusions_bind_the_heads_own_tags() {
+        let t = tagger();
+        // A clause exclusion anywhere in the comment stops the head-alone tag.
+        assert!(themes(&t, "waited three weeks for it").is_empty());
+        assert!(themes(&t, "it came at last. three weeks late").is_empty());
+        // A comment exclusion too.
+        assert!(themes(&t, "the installation was late").is_empty());
+        // A keyword in a clause without an exclusion is kept.
+        assert_eq!(
+            themes(&t, "on hold all morning, but the installation is fine")
+                .into_iter()
+                .filter(|x| x.0 == 0)
+                .count(),
+            0,
+            "exclude_comment vetoes the keyword as well"
+        );
+        assert_eq!(
+            themes(&t, "on hold all morning. three weeks late"),
+            vec![(0, Source::Lexicon)]
+        );
+    }
 }
