@@ -37,6 +37,27 @@ pub enum Command {
     Eval(Box<EvalArgs>),
     /// Compare two runs' output folders: NPS change, attribution to themes, emerging themes.
     Compare(CompareArgs),
+    /// Turn suggested themes of a run into themes of a taxonomy file: their comments become the
+    /// new themes' examples, which `npsight train --taxonomy FILE` trains a head on.
+    Adopt {
+        /// The run's output folder (its summary.json).
+        run: PathBuf,
+        /// Suggestions to adopt, by their number in the report (1 = the first), comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        pick: Vec<usize>,
+        /// Ids of the new themes, in --pick order (default: suggested_<number>).
+        #[arg(long, value_delimiter = ',')]
+        ids: Vec<String>,
+        /// Group of the new themes: agent, process, outcome, channel or product.
+        #[arg(long, default_value = "process", value_parser = parse_group)]
+        group: crate::taxonomy::Group,
+        /// Taxonomy to add them to (default: the built-in one).
+        #[arg(long)]
+        taxonomy: Option<PathBuf>,
+        /// The new taxonomy file to write.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
     /// Validate a taxonomy file and list its themes.
     CheckTaxonomy {
         /// The taxonomy TOML file.
@@ -654,6 +675,12 @@ fn run_compare(args: &CompareArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn parse_group(s: &str) -> std::result::Result<crate::taxonomy::Group, String> {
+    toml::Value::String(s.to_lowercase())
+        .try_into()
+        .map_err(|_| format!("'{s}': expected agent, process, outcome, channel or product"))
+}
+
 fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
     let t = Taxonomy::load(file)?;
     let mut out = std::io::stdout().lock();
@@ -697,6 +724,21 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => run_eval(a),
         Command::Compare(a) => run_compare(a),
         Command::CheckTaxonomy { file } => run_check_taxonomy(file),
+        Command::Adopt {
+            run,
+            pick,
+            ids,
+            group,
+            taxonomy,
+            out,
+        } => crate::adopt::run(run, pick, ids, *group, taxonomy.as_deref(), out).map(|n| {
+            eprintln!(
+                "npsight: {n} theme(s) added; wrote {}. Next: npsight train --taxonomy {} --out HEADS, then analyze with --taxonomy and --heads-dir HEADS.",
+                out.display(),
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }),
     };
     match result {
         Ok(code) => code,

@@ -2,18 +2,26 @@
 //! [`is_candidate`]) are clustered into suggested new themes.
 //!
 //! Choices, and why:
-//! - Vectors are TF-IDF over words (CJK: character bigrams), L2-normalised, in every mode. The
-//!   encoder's sentence embeddings would group paraphrases better, but the classifier interface
-//!   does not hand embeddings out today; TF-IDF keeps discovery identical with `--encoder none`
-//!   and `onnx`, and its terms are what the label is made of anyway.
+//! - Complaints (negative or mixed comments) and the rest are clustered apart: a root-cause
+//!   suggestion that mixes "Pésimo servicio" with praise helps nobody, and a topic's
+//!   complaints are what a manager acts on.
+//! - Vectors are the encoder's sentence embeddings when there is an encoder (paraphrases and
+//!   languages meet), mean-centred and L2-normalised (the raw vectors of e5 all point one way,
+//!   which blurs cosine k-means); TF-IDF over words with `--encoder none`.
 //! - Spherical k-means (cosine), k-means++ initialisation from a fixed seed, at most 50 rounds;
-//!   k = round(sqrt(n / 4)) between 2 and 12. Deterministic: same comments, same clusters.
+//!   k = round(sqrt(n / 4)) between 2 and 12 per group. Deterministic: same comments, same
+//!   clusters.
 //! - Clusters smaller than [`MIN_SIZE`] are dropped: they are noise more often than themes.
 //! - Labels are the cluster's most distinctive terms by class-based TF-IDF (c-TF-IDF, as in
 //!   BERTopic): term frequency in the cluster x log(1 + mean words per cluster / frequency of the
-//!   term over all clusters).
-//! - Examples: the five comments closest to the cluster centre (distinct texts), PII-masked
-//!   unless --keep-pii.
+//!   term over all clusters). Terms are whole words: words of three letters or more in
+//!   alphabetic scripts; in Chinese and Japanese, runs of two to four characters that are free
+//!   on both sides (at least [`MIN_VARIETY`] different neighbours left and right over all the
+//!   comments, the "accessor variety" test of word segmentation), so "服务" is a term and the
+//!   fragment "务很" of "服务很好" is not.
+//! - Examples: the five comments closest to the cluster centre (distinct texts), and up to
+//!   [`ADOPT_EXAMPLES`] for `npsight adopt`, which turns a suggestion into a theme of a taxonomy
+//!   whose examples train its head; PII-masked unless --keep-pii.
 //! - Memory is bounded: the first [`MAX_DOCS`] unthemed comments (input order) are kept.
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +31,10 @@ use serde::{Deserialize, Serialize};
 use crate::stats::{Category, NpsCounts};
 
 pub const MAX_DOCS: usize = 20_000;
+/// Examples kept per suggestion for `npsight adopt` (the closest to the centre).
+pub const ADOPT_EXAMPLES: usize = 20;
+/// Distinct neighbours a CJK run needs on each side to count as a word.
+pub const MIN_VARIETY: usize = 3;
 pub const MIN_SIZE: usize = 5;
 const MAX_VOCAB: usize = 5_000;
 const SEED: u64 = 0x006e_7073_6967_6874;
@@ -39,6 +51,19 @@ pub struct DiscoveredTheme {
     pub nps: Option<f64>,
     /// Up to five examples, closest to the centre first.
     pub examples: Vec<String>,
+    /// "complaints" (negative or mixed comments) or "other".
+    #[serde(default)]
+    pub tone: String,
+    /// Up to [`ADOPT_EXAMPLES`] examples with their language, closest first: what
+    /// `npsight adopt` writes into the new theme.
+    #[serde(default)]
+    pub adopt_examples: Vec<AdoptExample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdoptExample {
+    pub lang: String,
+    pub text: String,
 }
 
 /// Below this classifier confidence a theme tag counts as doubtful.
@@ -52,10 +77,19 @@ pub fn is_candidate(t: &crate::tagger::Tagging) -> bool {
         .all(|x| x.confidence.is_some_and(|c| c < LOW_CONFIDENCE))
 }
 
+#[derive(Debug)]
+struct Doc {
+    text: String,
+    score: u8,
+    lang: String,
+    complaint: bool,
+    embedding: Option<Vec<f32>>,
+}
+
 /// Unthemed comments, collected in input order.
 #[derive(Debug, Default)]
 pub struct Discovery {
-    docs: Vec<(String, u8)>,
+    docs: Vec<Doc>,
     /// Unthemed comments seen, kept or not.
     pub seen: u64,
 }
@@ -249,6 +283,24 @@ const STOP: &[&str] = &[
     "sur",
     "tout",
     // ru
+    "если",
+    "без",
+    "раз",
+    "просто",
+    "можно",
+    "там",
+    "пока",
+    "даже",
+    "при",
+    "чтобы",
+    "этого",
+    "только",
+    "есть",
+    "будет",
+    "вам",
+    "буду",
+    "больше",
+    "через",
     "это",
     "что",
     "как",
@@ -307,20 +359,118 @@ const STOP: &[&str] = &[
     "已经",
 ];
 
-fn terms_of(text: &str) -> Vec<String> {
+/// One term candidate of a comment: a word of an alphabetic script, or a run of two to four
+/// CJK characters with its neighbours (None: the run touches a boundary).
+struct Candidate {
+    text: String,
+    cjk: Option<(Option<String>, Option<String>)>,
+}
+
+/// Chinese function characters a word neither starts nor ends with (particles, copula, measure
+/// word): "的书", "了一", "个小" are fragments of a phrase, not words.
+const CJK_EDGE: &[char] = &[
+    '的', '了', '是', '就', '也', '都', '和', '在', '个', '着', '过', '吗', '呢', '吧', '啊', '很',
+];
+
+fn candidates(text: &str) -> Vec<Candidate> {
     let toks = crate::text::tokenize(text);
     let mut out = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
         if t.cjk {
-            if let Some(n) = toks.get(i + 1).filter(|n| n.cjk && n.start == t.end) {
-                out.push(format!("{}{}", t.text, n.text));
+            // The maximal run of adjacent CJK characters from i.
+            let mut j = i + 1;
+            while j < toks.len() && toks[j].cjk && toks[j].start == toks[j - 1].end {
+                j += 1;
             }
-        } else if t.text.chars().count() >= 3 && !t.text.chars().all(|c| c.is_ascii_digit()) {
-            out.push(t.text.clone());
+            let run: Vec<&str> = toks[i..j].iter().map(|t| t.text.as_str()).collect();
+            for a in 0..run.len() {
+                for len in 2..=4 {
+                    if a + len > run.len() {
+                        break;
+                    }
+                    let first = run[a].chars().next().unwrap_or(' ');
+                    let last = run[a + len - 1].chars().last().unwrap_or(' ');
+                    if CJK_EDGE.contains(&first) || (len > 2 && CJK_EDGE.contains(&last)) {
+                        continue;
+                    }
+                    let left = (a > 0).then(|| run[a - 1].to_string());
+                    let right = run.get(a + len).map(|c| c.to_string());
+                    out.push(Candidate {
+                        text: run[a..a + len].concat(),
+                        cjk: Some((left, right)),
+                    });
+                }
+            }
+            i = j;
+            continue;
+        }
+        if t.text.chars().count() >= 3
+            && !t.text.chars().all(|c| c.is_ascii_digit())
+            && !STOP.contains(&t.text.as_str())
+        {
+            out.push(Candidate {
+                text: t.text.clone(),
+                cjk: None,
+            });
+        }
+        i += 1;
+    }
+    out.retain(|t| !STOP.contains(&t.text.as_str()));
+    out
+}
+
+/// The CJK runs that behave as words over all the comments: at least [`MIN_VARIETY`] distinct
+/// neighbours on each side (each boundary counts as a distinct neighbour), and not only ever
+/// seen inside one longer such run.
+fn cjk_words(cands: &[Vec<Candidate>]) -> std::collections::HashSet<String> {
+    #[derive(Default)]
+    struct Variety<'a> {
+        left: std::collections::HashSet<&'a str>,
+        right: std::collections::HashSet<&'a str>,
+        left_edges: usize,
+        right_edges: usize,
+        count: usize,
+    }
+    let mut av: HashMap<&str, Variety> = HashMap::new();
+    for doc in cands {
+        for c in doc {
+            if let Some((l, r)) = &c.cjk {
+                let v = av.entry(c.text.as_str()).or_default();
+                v.count += 1;
+                match l {
+                    Some(l) => {
+                        v.left.insert(l.as_str());
+                    }
+                    None => v.left_edges += 1,
+                }
+                match r {
+                    Some(r) => {
+                        v.right.insert(r.as_str());
+                    }
+                    None => v.right_edges += 1,
+                }
+            }
         }
     }
-    out.retain(|t| !STOP.contains(&t.as_str()));
-    out
+    let free: HashMap<&str, usize> = av
+        .iter()
+        .filter(|(_, v)| {
+            v.left.len() + v.left_edges >= MIN_VARIETY
+                && v.right.len() + v.right_edges >= MIN_VARIETY
+        })
+        .map(|(t, v)| (*t, v.count))
+        .collect();
+    free.iter()
+        .filter(|(t, n)| {
+            // Dropped when a longer free run contains it every time it occurs.
+            !free
+                .iter()
+                .any(|(u, m)| u.len() > t.len() && u.contains(*t) && m == *n)
+        })
+        .map(|(t, _)| t.to_string())
+        .collect()
 }
 
 struct SplitMix(u64);
@@ -339,22 +489,138 @@ impl SplitMix {
 
 type Sparse = Vec<(usize, f32)>;
 
-fn dot(x: &Sparse, c: &[f32]) -> f32 {
-    x.iter().map(|(i, w)| w * c[*i]).sum()
+/// The vectors k-means runs on: sparse TF-IDF or dense (centred) embeddings.
+enum Vectors<'a> {
+    Sparse(&'a [Sparse], usize),
+    Dense(Vec<Vec<f32>>),
+}
+
+impl Vectors<'_> {
+    fn dim(&self) -> usize {
+        match self {
+            Vectors::Sparse(_, d) => *d,
+            Vectors::Dense(v) => v.first().map_or(0, Vec::len),
+        }
+    }
+    fn dot(&self, i: usize, c: &[f32]) -> f32 {
+        match self {
+            Vectors::Sparse(v, _) => v[i].iter().map(|(j, w)| w * c[*j]).sum(),
+            Vectors::Dense(v) => v[i].iter().zip(c).map(|(a, b)| a * b).sum(),
+        }
+    }
+    fn add_to(&self, i: usize, sum: &mut [f32]) {
+        match self {
+            Vectors::Sparse(v, _) => v[i].iter().for_each(|(j, w)| sum[*j] += w),
+            Vectors::Dense(v) => v[i].iter().zip(sum.iter_mut()).for_each(|(a, s)| *s += a),
+        }
+    }
+    fn dense(&self, i: usize) -> Vec<f32> {
+        let mut c = vec![0f32; self.dim()];
+        self.add_to(i, &mut c);
+        c
+    }
+}
+
+/// Spherical k-means over `items` (indices into `v`): the cluster of each item (by position in
+/// `items`) and the centres.
+fn kmeans(v: &Vectors, items: &[usize], k: usize) -> (Vec<usize>, Vec<Vec<f32>>) {
+    let mut rng = SplitMix(SEED);
+    let mut centres: Vec<Vec<f32>> = vec![v.dense(items[0])];
+    while centres.len() < k {
+        let d2: Vec<f64> = items
+            .iter()
+            .map(|&i| {
+                let best = centres.iter().map(|c| v.dot(i, c)).fold(f32::MIN, f32::max);
+                f64::from((1.0 - best).max(0.0)).powi(2)
+            })
+            .collect();
+        let total: f64 = d2.iter().sum();
+        if total <= 0.0 {
+            break;
+        }
+        let mut r = rng.unit() * total;
+        let mut pick = items[items.len() - 1];
+        for (j, w) in d2.iter().enumerate() {
+            if r < *w {
+                pick = items[j];
+                break;
+            }
+            r -= w;
+        }
+        centres.push(v.dense(pick));
+    }
+    let mut assign = vec![usize::MAX; items.len()];
+    for _round in 0..50 {
+        let mut changed = false;
+        for (a, &i) in items.iter().enumerate() {
+            let mut best = (0, f32::MIN);
+            for (c, centre) in centres.iter().enumerate() {
+                let s = v.dot(i, centre);
+                if s > best.1 {
+                    best = (c, s);
+                }
+            }
+            if assign[a] != best.0 {
+                assign[a] = best.0;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+        for (c, centre) in centres.iter_mut().enumerate() {
+            let mut sum = vec![0f32; v.dim()];
+            for (a, &i) in items.iter().enumerate() {
+                if assign[a] == c {
+                    v.add_to(i, &mut sum);
+                }
+            }
+            let norm = sum.iter().map(|w| w * w).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                sum.iter_mut().for_each(|w| *w /= norm);
+                *centre = sum;
+            }
+        }
+    }
+    (assign, centres)
 }
 
 impl Discovery {
-    /// Offer a comment that got no theme.
-    pub fn add(&mut self, text: &str, score: u8) {
+    /// Offer a comment that got no theme: its text, score, language, whether it is a complaint
+    /// (negative or mixed) and the encoder's vector of it, if any.
+    pub fn add(
+        &mut self,
+        text: &str,
+        score: u8,
+        lang: &str,
+        complaint: bool,
+        embedding: Option<&[f32]>,
+    ) {
         self.seen += 1;
         if self.docs.len() < MAX_DOCS {
-            self.docs.push((text.to_string(), score));
+            self.docs.push(Doc {
+                text: text.to_string(),
+                score,
+                lang: lang.to_string(),
+                complaint,
+                embedding: embedding.map(<[f32]>::to_vec),
+            });
         }
     }
 
     /// Cluster and describe. `mask` is applied to the examples.
     pub fn finish(&self, mask: impl Fn(&str) -> String) -> Vec<DiscoveredTheme> {
-        let docs_terms: Vec<Vec<String>> = self.docs.iter().map(|(t, _)| terms_of(t)).collect();
+        let cands: Vec<Vec<Candidate>> = self.docs.iter().map(|d| candidates(&d.text)).collect();
+        let words = cjk_words(&cands);
+        let docs_terms: Vec<Vec<String>> = cands
+            .into_iter()
+            .map(|d| {
+                d.into_iter()
+                    .filter(|c| c.cjk.is_none() || words.contains(&c.text))
+                    .map(|c| c.text)
+                    .collect()
+            })
+            .collect();
         let n = docs_terms.len();
         if n < 2 * MIN_SIZE {
             return Vec::new();
@@ -384,7 +650,7 @@ impl Discovery {
             .iter()
             .map(|(_, f)| ((1.0 + n as f32) / (1.0 + *f as f32)).ln() + 1.0)
             .collect();
-        let vectors: Vec<Sparse> = docs_terms
+        let sparse: Vec<Sparse> = docs_terms
             .iter()
             .map(|d| {
                 let mut tf: BTreeMap<usize, f32> = BTreeMap::new();
@@ -401,151 +667,158 @@ impl Discovery {
                 v
             })
             .collect();
-        let usable: Vec<usize> = (0..n).filter(|i| !vectors[*i].is_empty()).collect();
-        if usable.len() < 2 * MIN_SIZE {
-            return Vec::new();
-        }
-        let k = ((usable.len() as f64 / 4.0).sqrt().round() as usize).clamp(2, 12);
         let dim = vocab.len();
-        let dense = |v: &Sparse| {
-            let mut c = vec![0f32; dim];
-            for (i, w) in v {
-                c[*i] = *w;
-            }
-            c
-        };
-        // k-means++ seeding.
-        let mut rng = SplitMix(SEED);
-        let mut centres: Vec<Vec<f32>> = vec![dense(&vectors[usable[0]])];
-        while centres.len() < k {
-            let d2: Vec<f64> = usable
-                .iter()
-                .map(|&i| {
-                    let best = centres
-                        .iter()
-                        .map(|c| dot(&vectors[i], c))
-                        .fold(f32::MIN, f32::max);
-                    f64::from((1.0 - best).max(0.0)).powi(2)
-                })
-                .collect();
-            let total: f64 = d2.iter().sum();
-            if total <= 0.0 {
-                break;
-            }
-            let mut r = rng.unit() * total;
-            let mut pick = usable[usable.len() - 1];
-            for (j, w) in d2.iter().enumerate() {
-                if r < *w {
-                    pick = usable[j];
-                    break;
-                }
-                r -= w;
-            }
-            centres.push(dense(&vectors[pick]));
-        }
-        let k = centres.len();
-        let mut assign = vec![usize::MAX; n];
-        for _round in 0..50 {
-            let mut changed = false;
-            for &i in &usable {
-                let mut best = (0, f32::MIN);
-                for (c, centre) in centres.iter().enumerate() {
-                    let s = dot(&vectors[i], centre);
-                    if s > best.1 {
-                        best = (c, s);
-                    }
-                }
-                if assign[i] != best.0 {
-                    assign[i] = best.0;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-            for (c, centre) in centres.iter_mut().enumerate() {
-                let mut sum = vec![0f32; dim];
-                for &i in usable.iter().filter(|&&i| assign[i] == c) {
-                    for (t, w) in &vectors[i] {
-                        sum[*t] += w;
-                    }
-                }
-                let norm = sum.iter().map(|w| w * w).sum::<f32>().sqrt();
-                if norm > 0.0 {
-                    sum.iter_mut().for_each(|w| *w /= norm);
-                    *centre = sum;
-                }
-            }
-        }
-        // c-TF-IDF over the clusters.
-        let mut class_tf = vec![vec![0f32; dim]; k];
-        for &i in &usable {
-            for t in &docs_terms[i] {
-                if let Some(&j) = index.get(t.as_str()) {
-                    class_tf[assign[i]][j] += 1.0;
-                }
-            }
-        }
-        let total_tf: Vec<f32> = (0..dim)
-            .map(|j| class_tf.iter().map(|c| c[j]).sum())
-            .collect();
-        let mean_words = class_tf.iter().map(|c| c.iter().sum::<f32>()).sum::<f32>() / k as f32;
         let mut out = Vec::new();
-        for c in 0..k {
-            let members: Vec<usize> = usable.iter().copied().filter(|&i| assign[i] == c).collect();
-            if members.len() < MIN_SIZE {
+        for (tone, complaint) in [("complaints", true), ("other", false)] {
+            let group: Vec<usize> = (0..n)
+                .filter(|&i| self.docs[i].complaint == complaint)
+                .collect();
+            let with_embedding = !group.is_empty()
+                && group.iter().all(|&i| {
+                    self.docs[i]
+                        .embedding
+                        .as_ref()
+                        .is_some_and(|e| !e.is_empty())
+                });
+            let (vectors, items): (Vectors, Vec<usize>) = if with_embedding {
+                (self.centred(&group), (0..group.len()).collect())
+            } else {
+                let items: Vec<usize> = group
+                    .iter()
+                    .copied()
+                    .filter(|&i| !sparse[i].is_empty())
+                    .collect();
+                (Vectors::Sparse(&sparse, dim), items)
+            };
+            // Document index of an item.
+            let doc = |a: usize| {
+                if with_embedding {
+                    group[items[a]]
+                } else {
+                    items[a]
+                }
+            };
+            if items.len() < 2 * MIN_SIZE {
                 continue;
             }
-            let words: f32 = class_tf[c].iter().sum::<f32>().max(1.0);
-            let mut scored: Vec<(f32, usize)> = (0..dim)
-                .filter(|&j| class_tf[c][j] > 0.0)
-                .map(|j| {
-                    (
-                        class_tf[c][j] / words * (1.0 + mean_words / total_tf[j]).ln(),
-                        j,
-                    )
-                })
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(vocab[a.1].0.cmp(vocab[b.1].0)));
-            let terms: Vec<String> = scored
-                .iter()
-                .take(8)
-                .map(|(_, j)| vocab[*j].0.to_string())
-                .collect();
-            let mut counts = NpsCounts::default();
-            for &i in &members {
-                counts.add(Category::of(self.docs[i].1));
-            }
-            let mut by_closeness: Vec<(f32, usize)> = members
-                .iter()
-                .map(|&i| (dot(&vectors[i], &centres[c]), i))
-                .collect();
-            by_closeness.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let mut examples: Vec<String> = Vec::new();
-            for (_, i) in by_closeness {
-                let t = mask(&self.docs[i].0);
-                if !examples.contains(&t) {
-                    examples.push(t);
-                }
-                if examples.len() == 5 {
-                    break;
+            let k = ((items.len() as f64 / 4.0).sqrt().round() as usize).clamp(2, 12);
+            let (assign, centres) = kmeans(&vectors, &items, k);
+            let k = centres.len();
+            // c-TF-IDF over the clusters of this group.
+            let mut class_tf = vec![vec![0f32; dim]; k];
+            for a in 0..items.len() {
+                for t in &docs_terms[doc(a)] {
+                    if let Some(&j) = index.get(t.as_str()) {
+                        class_tf[assign[a]][j] += 1.0;
+                    }
                 }
             }
-            out.push(DiscoveredTheme {
-                label: terms
+            let total_tf: Vec<f32> = (0..dim)
+                .map(|j| class_tf.iter().map(|c| c[j]).sum())
+                .collect();
+            let mean_words = class_tf.iter().map(|c| c.iter().sum::<f32>()).sum::<f32>() / k as f32;
+            for c in 0..k {
+                let members: Vec<usize> = (0..items.len()).filter(|&a| assign[a] == c).collect();
+                if members.len() < MIN_SIZE {
+                    continue;
+                }
+                let words: f32 = class_tf[c].iter().sum::<f32>().max(1.0);
+                // A label term must occur in at least two of the cluster's comments and in at
+                // most a third of all (the domain's own words, "bank" in bank reviews, name no
+                // topic).
+                let mut scored: Vec<(f32, usize)> = (0..dim)
+                    .filter(|&j| class_tf[c][j] >= 2.0 && vocab[j].1 * 3 <= n)
+                    .map(|j| {
+                        (
+                            class_tf[c][j] / words * (1.0 + mean_words / total_tf[j]).ln(),
+                            j,
+                        )
+                    })
+                    .collect();
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(vocab[a.1].0.cmp(vocab[b.1].0)));
+                let terms: Vec<String> = scored
                     .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" / "),
-                terms,
-                size: members.len() as u64,
-                nps: counts.nps(),
-                examples,
-            });
+                    .take(8)
+                    .map(|(_, j)| vocab[*j].0.to_string())
+                    .collect();
+                if terms.is_empty() {
+                    continue;
+                }
+                let mut counts = NpsCounts::default();
+                for &a in &members {
+                    counts.add(Category::of(self.docs[doc(a)].score));
+                }
+                let mut by_closeness: Vec<(f32, usize)> = members
+                    .iter()
+                    .map(|&a| (vectors.dot(items[a], &centres[c]), doc(a)))
+                    .collect();
+                by_closeness.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                let mut examples: Vec<String> = Vec::new();
+                let mut adopt_examples: Vec<AdoptExample> = Vec::new();
+                for (_, i) in by_closeness {
+                    let t = mask(&self.docs[i].text);
+                    if adopt_examples.iter().any(|e| e.text == t) {
+                        continue;
+                    }
+                    if examples.len() < 5 {
+                        examples.push(t.clone());
+                    }
+                    adopt_examples.push(AdoptExample {
+                        lang: self.docs[i].lang.clone(),
+                        text: t,
+                    });
+                    if adopt_examples.len() == ADOPT_EXAMPLES {
+                        break;
+                    }
+                }
+                out.push(DiscoveredTheme {
+                    label: terms
+                        .iter()
+                        .take(3)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                    terms,
+                    size: members.len() as u64,
+                    nps: counts.nps(),
+                    examples,
+                    tone: tone.to_string(),
+                    adopt_examples,
+                });
+            }
         }
         out.sort_by(|a, b| b.size.cmp(&a.size).then(a.label.cmp(&b.label)));
         out
+    }
+
+    /// The group's embeddings, mean-centred and L2-normalised.
+    fn centred(&self, group: &[usize]) -> Vectors<'static> {
+        let dim = self.docs[group[0]].embedding.as_ref().map_or(0, Vec::len);
+        let mut mean = vec![0f64; dim];
+        for &i in group {
+            if let Some(e) = &self.docs[i].embedding {
+                for (m, x) in mean.iter_mut().zip(e) {
+                    *m += f64::from(*x);
+                }
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= group.len() as f64);
+        Vectors::Dense(
+            group
+                .iter()
+                .map(|&i| {
+                    let e = self.docs[i].embedding.as_deref().unwrap_or(&[]);
+                    let mut v: Vec<f32> = (0..dim)
+                        .map(|j| e.get(j).copied().unwrap_or(0.0) - mean[j] as f32)
+                        .collect();
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    if norm > 0.0 {
+                        v.iter_mut().for_each(|x| *x /= norm);
+                    }
+                    v
+                })
+                .collect(),
+        )
     }
 }
 
@@ -575,7 +848,7 @@ mod tests {
             "the delivery driver left the parcel in rain",
         ];
         for (i, t) in parking.iter().chain(&noise).enumerate() {
-            d.add(t, if i % 2 == 0 { 2 } else { 9 });
+            d.add(t, if i % 2 == 0 { 2 } else { 9 }, "en", true, None);
         }
         let a = d.finish(|s| s.to_string());
         let b = d.finish(|s| s.to_string());
@@ -605,6 +878,7 @@ mod tests {
             sentiment: Sentiment::Neutral,
             sentiment_score: 0.0,
             themes,
+            embedding: None,
         };
         assert!(is_candidate(&t(vec![])));
         assert!(is_candidate(&t(vec![tag(Some(0.55))])));
@@ -618,7 +892,84 @@ mod tests {
     #[test]
     fn too_few_comments_give_nothing() {
         let mut d = Discovery::default();
-        d.add("one comment", 3);
+        d.add("one comment", 3, "en", true, None);
         assert!(d.finish(|s| s.to_string()).is_empty());
+    }
+
+    #[test]
+    fn chinese_labels_are_whole_words_not_fragments() {
+        let mut d = Discovery::default();
+        let docs = [
+            "服务很好，送餐很快",
+            "服务不错，下次再来",
+            "这家的服务很差",
+            "服务太慢了，等了很久",
+            "服务态度好",
+            "外卖服务一般",
+            "服务很好，味道一般",
+            "送餐很快，服务周到",
+            "快递服务很慢",
+            "价格便宜，服务很好",
+            "环境干净，服务热情",
+            "味道很好，送餐很快",
+            "味道不错，价格便宜",
+            "价格太贵，味道一般",
+            "送餐太慢，味道很差",
+            "环境不错，价格很好",
+        ];
+        for t in docs {
+            d.add(t, 5, "zh", false, None);
+        }
+        let all: Vec<String> = d
+            .finish(|s| s.to_string())
+            .into_iter()
+            .flat_map(|t| t.terms)
+            .collect();
+        assert!(all.iter().any(|t| t == "服务"), "{all:?}");
+        for fragment in ["务很", "务不", "务太", "务态"] {
+            assert!(!all.iter().any(|t| t == fragment), "{fragment} in {all:?}");
+        }
+    }
+
+    #[test]
+    fn complaints_and_praise_are_never_one_suggestion() {
+        let mut d = Discovery::default();
+        for i in 0..12 {
+            let topic = ["chat", "agent", "email"][i % 3];
+            d.add(&format!("the {topic} was great {i}"), 10, "en", false, None);
+            d.add(&format!("the {topic} was useless {i}"), 1, "en", true, None);
+        }
+        let out = d.finish(|s| s.to_string());
+        assert!(!out.is_empty());
+        for t in &out {
+            let praise = t.examples.iter().filter(|e| e.contains("great")).count();
+            assert!(praise == 0 || praise == t.examples.len(), "{t:?}");
+            assert_eq!(t.tone == "complaints", praise == 0, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn embeddings_decide_the_clusters_when_every_comment_has_one() {
+        // The words split the comments by parity, the vectors into first and second half:
+        // the clusters follow the vectors.
+        let mut d = Discovery::default();
+        for i in 0..12 {
+            let v: Vec<f32> = if i < 6 {
+                vec![1.0, 0.01 * i as f32, 0.0]
+            } else {
+                vec![0.0, 0.01 * i as f32, 1.0]
+            };
+            let word = if i % 2 == 0 { "alpha" } else { "beta" };
+            d.add(&format!("{word} {i}"), 3, "en", true, Some(&v));
+        }
+        let out = d.finish(|s| s.to_string());
+        assert_eq!(out.len(), 2, "{out:?}");
+        for t in &out {
+            let half =
+                |e: &AdoptExample| e.text.split(' ').nth(1).unwrap().parse::<usize>().unwrap() < 6;
+            let first = half(&t.adopt_examples[0]);
+            assert!(t.adopt_examples.iter().all(|e| half(e) == first), "{t:?}");
+            assert!(t.adopt_examples.iter().all(|e| e.lang == "en"));
+        }
     }
 }

@@ -518,6 +518,7 @@ mod tests {
             } else {
                 vec![]
             },
+            embedding: None,
         };
         let gold = [
             g(&["a"], "positive"),

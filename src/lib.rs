@@ -4,6 +4,7 @@
 //! [`pipeline::AnalyzeConfig`], a [`taxonomy::Taxonomy`], a [`lexicon::SentimentLexicon`] and any
 //! [`tagger::Classifier`], and writes tagged data, rejects, `summary.json` and the reports.
 
+pub mod adopt;
 pub mod cli;
 pub mod compare;
 pub mod discover;

@@ -732,7 +732,17 @@ pub fn analyze(
                     write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
                     if let (Some(p), Some(t)) = (&d.prepared, &d.tagging) {
                         if crate::discover::is_candidate(t) {
-                            discovery.add(&p.text, a.score);
+                            discovery.add(
+                                &p.text,
+                                a.score,
+                                &p.language.code,
+                                matches!(
+                                    t.sentiment,
+                                    crate::tagger::Sentiment::Negative
+                                        | crate::tagger::Sentiment::Mixed
+                                ),
+                                t.embedding.as_deref(),
+                            );
                         }
                     }
                     if let Some(c) = coaching.as_mut() {

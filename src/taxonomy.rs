@@ -48,26 +48,26 @@ pub struct Theme {
     #[serde(default)]
     pub description: String,
     /// Topic patterns: the theme is mentioned, whatever the polarity.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub patterns: PerLanguage,
     /// Patterns that mention the theme and are negative in themselves ("on hold for ages").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub negative: PerLanguage,
     /// Patterns that mention the theme and are positive in themselves ("answered straight away").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub positive: PerLanguage,
     /// Example sentences per language, for people and for training classifier heads.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub examples: PerLanguage,
     /// Phrases in which the theme's words mean something else ("bank transfer", "post office",
     /// "waiting six weeks to be connected" for wait_time): a match of one of these anywhere in a
     /// clause vetoes every match of the theme's patterns in that clause.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub exclude: PerLanguage,
     /// Like `exclude`, for the whole comment: a match anywhere vetoes every match of the theme
     /// in the comment ("no internet" in a comment about an order not yet installed is a lead
     /// time, not a fault).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub exclude_comment: PerLanguage,
     /// Whether the theme head may tag the theme on its own, without a pattern match (default
     /// true, so a user's theme gets semantic tagging from its examples). The default taxonomy
@@ -137,7 +137,7 @@ fn valid_id(id: &str) -> bool {
         && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
-fn valid_lang(code: &str) -> bool {
+pub fn valid_lang(code: &str) -> bool {
     (2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_lowercase())
 }
 
@@ -192,8 +192,14 @@ impl Taxonomy {
             if t.name.trim().is_empty() {
                 problems.push(format!("{who}: name is empty"));
             }
-            if t.patterns.values().all(|v| v.is_empty()) {
-                problems.push(format!("{who}: patterns has no pattern in any language"));
+            // A theme needs something to be found by: patterns, or examples for a trained head
+            // (a theme adopted from a suggestion has only examples).
+            if t.patterns.values().all(|v| v.is_empty())
+                && t.examples.values().all(|v| v.is_empty())
+            {
+                problems.push(format!(
+                    "{who}: neither patterns nor examples in any language"
+                ));
             }
             for (field, map) in [
                 ("patterns", &t.patterns),

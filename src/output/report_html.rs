@@ -989,8 +989,8 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
     }
 
     if !x.discovered.is_empty() {
-        o.push_str(r#"<section id="discovered"><h2>Suggested new themes</h2><p>Comments that matched no theme, grouped by similar wording. To adopt one, add a theme to <code>taxonomy.toml</code> (see the README, "Theme discovery").</p><div class="scroll"><table class="sortable"><thead><tr><th>Suggested label</th><th>Distinctive terms</th><th>Comments</th><th>NPS</th><th>Examples</th></tr></thead><tbody>"#);
-        for d in &x.discovered {
+        o.push_str(r#"<section id="discovered"><h2>Suggested new themes</h2><p>Comments that matched no theme, grouped by meaning (complaints apart from the rest). To adopt suggestion N: <code>npsight adopt OUT_FOLDER --pick N --out my_taxonomy.toml</code>, then <code>npsight train --taxonomy my_taxonomy.toml</code> (see the README, "Theme discovery").</p><div class="scroll"><table class="sortable"><thead><tr><th>#</th><th>Suggested label</th><th>Tone</th><th>Distinctive terms</th><th>Comments</th><th>NPS</th><th>Examples</th></tr></thead><tbody>"#);
+        for (k, d) in x.discovered.iter().enumerate() {
             let ex: Vec<String> = d
                 .examples
                 .iter()
@@ -998,8 +998,11 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
                 .collect();
             let _ = write!(
                 o,
-                r#"<tr><td>{}</td><td>{}</td><td class="n" data-v="{}">{}</td>{}<td><ul>{}</ul></td></tr>"#,
+                r#"<tr><td class="n" data-v="{}">{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n" data-v="{}">{}</td>{}<td><ul>{}</ul></td></tr>"#,
+                k + 1,
+                k + 1,
                 esc(&d.label),
+                esc(&d.tone),
                 esc(&d.terms.join(", ")),
                 d.size,
                 d.size,

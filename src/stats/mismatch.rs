@@ -148,6 +148,7 @@ mod tests {
                     evidence: vec![],
                 })
                 .collect(),
+            embedding: None,
         }
     }
 

@@ -47,6 +47,7 @@ fn tagging(themes: &[(usize, Sentiment)]) -> Tagging {
                 }],
             })
             .collect(),
+        embedding: None,
     }
 }
 

@@ -343,6 +343,7 @@ impl CombinedTagger {
             sentiment,
             sentiment_score: score,
             themes,
+            embedding: emb.first().cloned(),
         }
     }
 }

@@ -183,6 +183,7 @@ impl LexiconTagger {
             sentiment,
             sentiment_score: score,
             themes,
+            embedding: None,
         }
     }
 

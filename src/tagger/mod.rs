@@ -79,6 +79,10 @@ pub struct Tagging {
     pub sentiment_score: f32,
     /// Sorted by theme index, one entry per theme.
     pub themes: Vec<ThemeTag>,
+    /// The encoder's vector of the whole comment, where there is an encoder; theme discovery
+    /// clusters on it. Never written out.
+    #[serde(skip)]
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// A comment made ready for classification.

@@ -26,6 +26,7 @@ fn tagging(themes: &[usize]) -> Tagging {
                 evidence: Vec::new(),
             })
             .collect(),
+        embedding: None,
     }
 }
 
