@@ -64,6 +64,7 @@ fn main() {
                 sentiment: Sentiment::Neutral,
                 sentiment_score: 0.0,
                 themes,
+                embedding: None,
             };
             let segs = vec![("team".to_string(), teams[i % teams.len()].to_string())];
             (score, agent, tagging, segs)
