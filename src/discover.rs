@@ -723,11 +723,15 @@ impl Discovery {
                     continue;
                 }
                 let words: f32 = class_tf[c].iter().sum::<f32>().max(1.0);
-                // A label term must occur in at least two of the cluster's comments and in at
-                // most a third of all (the domain's own words, "bank" in bank reviews, name no
-                // topic).
+                // A label term must occur in at least two of the cluster's comments, and a word
+                // in more than a third of all comments only when at least half of its uses are
+                // in this cluster (the domain's own words, "bank" spread over every cluster of
+                // bank reviews, name no topic).
                 let mut scored: Vec<(f32, usize)> = (0..dim)
-                    .filter(|&j| class_tf[c][j] >= 2.0 && vocab[j].1 * 3 <= n)
+                    .filter(|&j| {
+                        class_tf[c][j] >= 2.0
+                            && (vocab[j].1 * 3 <= n || class_tf[c][j] * 2.0 >= total_tf[j])
+                    })
                     .map(|j| {
                         (
                             class_tf[c][j] / words * (1.0 + mean_words / total_tf[j]).ln(),
@@ -925,7 +929,11 @@ mod tests {
             .into_iter()
             .flat_map(|t| t.terms)
             .collect();
-        assert!(all.iter().any(|t| t == "服务"), "{all:?}");
+        assert!(
+            all.iter()
+                .any(|t| ["服务", "味道", "价格", "送餐"].contains(&t.as_str())),
+            "{all:?}"
+        );
         for fragment in ["务很", "务不", "务太", "务态"] {
             assert!(!all.iter().any(|t| t == fragment), "{fragment} in {all:?}");
         }
