@@ -22,7 +22,7 @@ use crate::input::{self, InputConfig, RawRecord};
 use crate::lexicon::SentimentLexicon;
 use crate::output::atomic::{remove_stale, AtomicFile};
 use crate::output::coaching::Coaching;
-use crate::output::csvsafe::neutralize;
+use crate::output::csvsafe::{self, SafeWriter};
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
 use crate::output::{report_html, report_md, tagged_jsonl, time};
 use crate::progress::Progress;
@@ -477,7 +477,7 @@ fn process_batch(
 }
 
 fn write_tagged(
-    w: &mut csv::Writer<impl std::io::Write>,
+    w: &mut SafeWriter<impl std::io::Write>,
     width: usize,
     a: &Accepted,
     d: &Done,
@@ -485,7 +485,7 @@ fn write_tagged(
 ) -> Result<()> {
     let mut row: Vec<String> = Vec::with_capacity(width + TAGGED_COLUMNS.len());
     for i in 0..width {
-        row.push(neutralize(a.record.fields.get(i).map_or("", String::as_str)).into_owned());
+        row.push(a.record.fields.get(i).cloned().unwrap_or_default());
     }
     row.push(Category::of(a.score).as_str().to_string());
     match (&d.prepared, &d.tagging) {
@@ -500,7 +500,7 @@ fn write_tagged(
                     .collect::<Vec<_>>()
                     .join(";"),
             );
-            row.push(evidence_json(taxonomy, p, t));
+            row.push(csvsafe::neutralize_json(&evidence_json(taxonomy, p, t)).into_owned());
             match crate::stats::mismatch::check(a.score, t) {
                 Some(m) => {
                     row.push(m.kind.as_str().to_string());
@@ -539,7 +539,7 @@ fn write_jsonl(
 }
 
 fn write_rejected(
-    w: &mut csv::Writer<impl std::io::Write>,
+    w: &mut SafeWriter<impl std::io::Write>,
     r: &Rejected,
     delimiter: u8,
 ) -> Result<()> {
@@ -554,10 +554,10 @@ fn write_rejected(
     w.write_record([
         r.record.row.to_string(),
         r.record.line.to_string(),
-        neutralize(&r.column).into_owned(),
+        r.column.clone(),
         r.code.clone(),
-        neutralize(&r.reason).into_owned(),
-        neutralize(&raw).into_owned(),
+        r.reason.clone(),
+        raw,
     ])?;
     Ok(())
 }
@@ -635,15 +635,11 @@ pub fn analyze(
     let mut ids = SeenIds::default();
     let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
     {
-        let mut tagged = csv::Writer::from_writer(tagged_file.writer());
-        let mut header: Vec<String> = layout
-            .headers
-            .iter()
-            .map(|h| neutralize(h).into_owned())
-            .collect();
+        let mut tagged = csvsafe::writer(tagged_file.writer());
+        let mut header: Vec<String> = layout.headers.clone();
         header.extend(TAGGED_COLUMNS.iter().map(|s| s.to_string()));
         tagged.write_record(&header)?;
-        let mut rejected = csv::Writer::from_writer(rejected_file.writer());
+        let mut rejected = csvsafe::writer(rejected_file.writer());
         rejected.write_record(REJECTED_COLUMNS)?;
 
         let mut records = opened.records;

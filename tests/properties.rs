@@ -46,6 +46,12 @@ fn run(m: &Models, bytes: &[u8], batch: usize, chunk: usize) -> Option<(u64, u64
     );
     assert_eq!(c.rejected, c.rejected_by_reason.values().sum::<u64>());
     let tagged = std::fs::read(dir.path().join("out/tagged.csv")).unwrap();
+    // Whatever separator a spreadsheet assumes, no output cell starts a formula.
+    for name in ["out/tagged.csv", "out/rejected.csv"] {
+        let text =
+            String::from_utf8_lossy(&std::fs::read(dir.path().join(name)).unwrap()).into_owned();
+        common::assert_spreadsheet_safe(name, &text);
+    }
     Some((c.rows_in, c.tagged, c.rejected, tagged))
 }
 
@@ -59,6 +65,9 @@ fn field() -> impl Strategy<Value = String> {
         Just("N/A".to_string()),
         Just("\"quoted, with \"\" quotes\nand a newline\"".to_string()),
         Just("=1+1".to_string()),
+        Just("\"ok;=1+1;\"".to_string()),
+        Just("x;@SUM(1)".to_string()),
+        "[a;=+@\\- \t]{1,8}",
         Just("".to_string()),
         "\\PC{0,20}",
     ]
@@ -96,6 +105,27 @@ proptest! {
         let a = run(&m, csv.as_bytes(), batch, chunk);
         let b = run(&m, csv.as_bytes(), 64, 4096);
         prop_assert_eq!(a, b);
+    }
+}
+
+/// Text built from the characters that matter to a spreadsheet's split and formula detection.
+fn spreadsheet_text() -> impl Strategy<Value = String> {
+    "[a1 ;,\t\r\n\"'=+@\\-.＝]{0,24}"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn neutralised_cells_never_expose_a_formula_and_read_back_exactly(cell in spreadsheet_text()) {
+        use npsight::output::csvsafe::{is_unsafe, neutralize, unneutralize};
+        let safe = neutralize(&cell);
+        prop_assert!(!is_unsafe(&safe), "{:?} -> {:?}", cell, safe);
+        prop_assert_eq!(unneutralize(&safe), cell.as_str());
+        let mut w = npsight::output::csvsafe::writer(Vec::new());
+        w.write_record([cell.as_str(), "-5"]).unwrap();
+        let bytes = w.into_inner().unwrap();
+        common::assert_spreadsheet_safe("cell", &String::from_utf8(bytes).unwrap());
     }
 }
 

@@ -23,7 +23,6 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use super::atomic::AtomicFile;
-use super::csvsafe::neutralize;
 use super::report_md::md_escape;
 use super::{fmt_pct, fmt_signed};
 use crate::stats::{math, Category, NpsCounts, SMALL_N};
@@ -456,7 +455,7 @@ impl Pack<'_> {
     }
 
     fn csv(&self) -> Result<String> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = super::csvsafe::writer(Vec::new());
         w.write_record([
             "segment_column",
             "segment_value",
@@ -484,8 +483,8 @@ impl Pack<'_> {
         for l in mine.iter().chain(&process) {
             let theme = &self.taxonomy.themes[l.index];
             let head = [
-                neutralize(self.column).into_owned(),
-                neutralize(self.value).into_owned(),
+                self.column.to_string(),
+                self.value.to_string(),
                 self.unit.all.n().to_string(),
                 f(self.unit.all.nps()),
                 f(ci.map(|v| v.0)),
@@ -510,13 +509,11 @@ impl Pack<'_> {
                 r.push(e.row.to_string());
                 r.push(e.score.to_string());
                 r.push(e.language.clone());
-                r.push(neutralize(&self.example_text(e).0).into_owned());
+                r.push(self.example_text(e).0);
                 w.write_record(&r)?;
             }
         }
-        Ok(String::from_utf8(
-            w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
-        )?)
+        Ok(String::from_utf8(w.into_inner()?)?)
     }
 }
 
