@@ -20,7 +20,7 @@ use crate::input::date::{self, DateKey};
 use crate::input::score::{parse_nps, parse_number, parse_yes_no};
 use crate::input::{self, InputConfig, RawRecord};
 use crate::lexicon::SentimentLexicon;
-use crate::output::atomic::{remove_stale, AtomicFile};
+use crate::output::atomic::{recover, remove_stale, AtomicFile, OutputLock, Transaction};
 use crate::output::coaching::Coaching;
 use crate::output::csvsafe::{self, SafeWriter};
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
@@ -562,6 +562,42 @@ fn write_rejected(
     Ok(())
 }
 
+/// The names a run writes in its output folder.
+pub const OUTPUT_FILES: [&str; 6] = [
+    "tagged.csv",
+    "tagged.jsonl",
+    "rejected.csv",
+    "summary.json",
+    "report.md",
+    "report.html",
+];
+
+/// Refuse an input that this run would overwrite or remove: one of the outputs' names in the
+/// output folder, or (with --coaching) a file in its coaching folder.
+fn refuse_input_among_outputs(cfg: &AnalyzeConfig) -> Result<()> {
+    let (Ok(input), Ok(out)) = (
+        fs::canonicalize(&cfg.input.path),
+        fs::canonicalize(&cfg.out_dir),
+    ) else {
+        return Ok(()); // a missing input is reported when it is opened
+    };
+    let named = input.parent() == Some(out.as_path())
+        && input
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| OUTPUT_FILES.contains(&n));
+    let in_coaching = cfg.coaching && input.starts_with(out.join("coaching"));
+    if named || in_coaching {
+        bail!(
+            "{}: the input is inside --out {} where this run writes its outputs{}; copy it elsewhere or choose another --out",
+            cfg.input.path.display(),
+            cfg.out_dir.display(),
+            if named { "" } else { " (the coaching folder)" }
+        );
+    }
+    Ok(())
+}
+
 /// Run the analysis. Errors are usage or I/O problems; bad rows are not errors (see counts).
 pub fn analyze(
     cfg: &AnalyzeConfig,
@@ -572,7 +608,13 @@ pub fn analyze(
     let out = &cfg.out_dir;
     fs::create_dir_all(out)
         .with_context(|| format!("--out {}: cannot create the output folder", out.display()))?;
+    refuse_input_among_outputs(cfg)?;
+    // One run at a time on a folder; then finish a killed run's commit, if any, and remove the
+    // temporaries of killed runs (only runs that are gone can have left any: see OutputLock).
+    let _lock = OutputLock::acquire(out)?;
+    recover(out)?;
     remove_stale(out);
+    remove_stale(&out.join("coaching"));
     // Every output exists (as a temporary) before the long work starts.
     let mut tagged_file = AtomicFile::create(&out.join("tagged.csv"))?;
     let mut jsonl_file = AtomicFile::create(&out.join("tagged.jsonl"))?;
@@ -855,6 +897,9 @@ pub fn analyze(
     };
     html_file.write_all(report_html::render_with(&report, &extras).as_bytes())?;
     summary_file.write_all(&summary.to_json())?;
+    // Every output, coaching packs included, is written in full before any replaces the
+    // previous run's: all of them or none (see output::atomic).
+    let mut tx = Transaction::new(out);
     for f in [
         tagged_file,
         jsonl_file,
@@ -863,16 +908,21 @@ pub fn analyze(
         html_file,
         summary_file,
     ] {
-        f.commit()?;
+        tx.add(f)?;
     }
     if let Some(c) = &coaching {
         c.write(
             &out.join("coaching"),
+            &mut tx,
             taxonomy,
             &summary.fingerprint.input_file,
             cfg.keep_pii,
         )?;
     }
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        bail!("interrupted: no output was replaced");
+    }
+    tx.commit()?;
     Ok(Outcome {
         summary,
         out_dir: out.clone(),

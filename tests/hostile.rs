@@ -55,3 +55,103 @@ fn formula_behind_a_separator_is_neutralised_in_every_csv() {
         serde_json::from_str::<serde_json::Value>(&row[ev]).unwrap();
     }
 }
+
+/// Every file under `dir`, relative, sorted (hidden ones included).
+fn tree(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn overlong_agent_name_does_not_break_the_commit_of_coaching_packs() {
+    let w = Workdir::new();
+    w.write(
+        "one.csv",
+        "id,agent,score,comment\n1,Ann,2,rude agent\n2,Bob,9,great\n",
+    );
+    assert_eq!(analyze(&w, "one.csv", "out", &["--coaching"]).code, 0);
+    assert!(tree(&w.path("out")).iter().any(|p| p.contains("agent-bob")));
+    // 120 Cyrillic letters (240 bytes) and a name of 300 ASCII letters: file names of the
+    // packs and of their temporaries stay under the file system's 255-byte limit.
+    let long_ru = "Я".repeat(120);
+    let long_en = "x".repeat(300);
+    w.write(
+        "two.csv",
+        format!(
+            "id,agent,score,comment\n1,{long_ru},2,rude agent\n2,{long_en},9,great\n3,Ann,5,slow\n"
+        ),
+    );
+    let r = analyze(&w, "two.csv", "out", &["--coaching"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let files = tree(&w.path("out"));
+    assert!(!files.iter().any(|p| p.contains(".npsight-")), "{files:?}");
+    // Bob's packs belonged to the previous run only and are gone; the new agents have theirs.
+    assert!(!files.iter().any(|p| p.contains("agent-bob")), "{files:?}");
+    assert_eq!(
+        files
+            .iter()
+            .filter(|p| p.starts_with("coaching/agent-"))
+            .count(),
+        6,
+        "{files:?}"
+    );
+    let index = w.read("out/coaching/index.md");
+    assert!(index.contains(&long_en), "{index}");
+    let summary = w.summary("out");
+    assert_eq!(summary["fingerprint"]["input_file"], "two.csv");
+}
+
+#[test]
+fn second_run_on_a_locked_out_folder_is_refused_and_leaves_the_others_temporaries() {
+    let w = Workdir::new();
+    w.write("in.csv", "score,comment\n9,great\n");
+    std::fs::create_dir(w.path("out")).unwrap();
+    // Another run holds the folder and has a temporary in it.
+    let lock = npsight::output::atomic::OutputLock::acquire(&w.path("out")).unwrap();
+    w.write("out/.npsight-tmp-1-0", "the other run's half-written file");
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("another npsight run") && r.stderr.contains("out"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(tree(&w.path("out")), [".npsight-tmp-1-0"]);
+    drop(lock);
+    // Once the other run is gone its temporary is stale: the next run removes it.
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!w.path("out/.npsight-tmp-1-0").exists());
+}
+
+#[test]
+fn input_named_like_an_output_inside_out_is_refused_not_overwritten() {
+    let w = Workdir::new();
+    let body = "score,comment\n9,great\n2,slow\n";
+    w.write("out/tagged.csv", body);
+    let r = analyze(&w, "out/tagged.csv", "out", &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("inside --out"), "{}", r.stderr);
+    assert_eq!(w.read("out/tagged.csv"), body);
+    assert_eq!(tree(&w.path("out")), ["tagged.csv"]);
+    // With --coaching, a file in the coaching folder is refused too.
+    w.write("out/coaching/team-a.csv", body);
+    let r = analyze(&w, "out/coaching/team-a.csv", "out", &["--coaching"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(w.read("out/coaching/team-a.csv"), body);
+    // Another name in the folder is fine.
+    w.write("out/export.csv", body);
+    assert_eq!(analyze(&w, "out/export.csv", "out", &[]).code, 0);
+}
