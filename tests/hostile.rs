@@ -155,3 +155,80 @@ fn input_named_like_an_output_inside_out_is_refused_not_overwritten() {
     w.write("out/export.csv", body);
     assert_eq!(analyze(&w, "out/export.csv", "out", &[]).code, 0);
 }
+
+fn responses_sheet(s: &mut rust_xlsxwriter::Worksheet) {
+    for (c, h) in ["ID", "NPS", "Comment"].iter().enumerate() {
+        s.write_string(0, c as u16, *h).unwrap();
+    }
+    s.write_number(1, 0, 1.0).unwrap();
+    s.write_number(1, 1, 9.0).unwrap();
+    s.write_string(1, 2, "Quick and friendly").unwrap();
+    s.write_number(2, 0, 2.0).unwrap();
+    s.write_number(2, 1, 3.0).unwrap();
+    s.write_string(2, 2, "On hold for ages").unwrap();
+}
+
+#[test]
+fn stray_cell_at_the_last_cell_of_a_sheet_does_not_allocate_the_whole_sheet() {
+    let w = Workdir::new();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let s = wb.add_worksheet();
+    responses_sheet(s);
+    // XFD1048576, the last cell of a worksheet.
+    s.write_string(1_048_575, 16_383, "stray").unwrap();
+    wb.save(w.path("in.xlsx")).unwrap();
+    assert!(std::fs::metadata(w.path("in.xlsx")).unwrap().len() < 20_000);
+    let r = analyze(&w, "in.xlsx", "out", &[]);
+    // The stray cell is a row of its own with a field far beyond the header: rejected, visible.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["tagged"], 2);
+    assert_eq!(s["counts"]["rejected"], 1);
+    let (_, rej) = w.csv("out/rejected.csv");
+    assert_eq!(rej[0][1], "1048576", "sheet row of the stray cell");
+    assert_eq!(rej[0][3], "too_many_fields");
+}
+
+#[test]
+fn hidden_first_worksheet_is_skipped_unless_named() {
+    let w = Workdir::new();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let lookup = wb.add_worksheet();
+    lookup.set_name("Lookup").unwrap();
+    for (c, h) in ["ID", "NPS", "Comment"].iter().enumerate() {
+        lookup.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..20u32 {
+        lookup.write_number(r, 0, r as f64).unwrap();
+        lookup.write_number(r, 1, 10.0).unwrap();
+        lookup.write_string(r, 2, "lookup value").unwrap();
+    }
+    lookup.set_hidden(true);
+    let s = wb.add_worksheet();
+    s.set_name("Responses").unwrap();
+    responses_sheet(s);
+    s.set_active(true);
+    wb.save(w.path("in.xlsx")).unwrap();
+    let r = analyze(&w, "in.xlsx", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["input"]["format"]["sheet"], "Responses");
+    assert_eq!(s["counts"]["tagged"], 2);
+    // Named explicitly, the hidden sheet is read.
+    let r = analyze(&w, "in.xlsx", "out2", &["--sheet", "Lookup"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(w.summary("out2")["counts"]["tagged"], 19);
+    // Only hidden sheets with data: the message names them and the flag.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let cover = wb.add_worksheet();
+    cover.set_name("Cover").unwrap();
+    cover.set_active(true);
+    let hidden = wb.add_worksheet();
+    hidden.set_name("Data").unwrap();
+    responses_sheet(hidden);
+    hidden.set_hidden(true);
+    wb.save(w.path("hidden.xlsx")).unwrap();
+    let r = analyze(&w, "hidden.xlsx", "out3", &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--sheet 'Data'"), "{}", r.stderr);
+}

@@ -8,6 +8,7 @@ pub mod date;
 pub mod quotes;
 pub mod score;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -275,52 +276,197 @@ fn excel_serial_to_iso(serial: f64) -> String {
     }
 }
 
+/// The most non-empty cells read from one sheet, merged areas filled included: 20 million, a
+/// million rows of twenty columns. A sheet with more is refused with a message (export it to
+/// CSV, which is streamed).
+pub const MAX_SHEET_CELLS: usize = 20_000_000;
+/// A worksheet's limits (Excel's): a cell beyond them means a damaged or hostile file.
+const MAX_SHEET_ROWS: u32 = 1_048_576;
+const MAX_SHEET_COLS: u32 = 16_384;
+
+/// The non-empty cells of a sheet by sheet row and column (0-based). A sheet is read by its
+/// used cells, never as a dense rectangle: a stray cell at XFD1048576 costs one cell, not the
+/// 17 billion between it and A1.
+#[derive(Default)]
+struct SparseSheet {
+    rows: BTreeMap<u32, BTreeMap<u32, String>>,
+    cells: usize,
+}
+
+impl SparseSheet {
+    fn add(&mut self, at: (u32, u32), value: String, place: &str) -> Result<()> {
+        if value.is_empty() {
+            return Ok(());
+        }
+        if at.0 >= MAX_SHEET_ROWS || at.1 >= MAX_SHEET_COLS {
+            bail!(
+                "{place}: a cell at row {} column {} is beyond a worksheet's limits ({MAX_SHEET_ROWS} rows, {MAX_SHEET_COLS} columns); the workbook is damaged",
+                at.0 as u64 + 1,
+                at.1 as u64 + 1
+            );
+        }
+        if self
+            .rows
+            .entry(at.0)
+            .or_default()
+            .insert(at.1, value)
+            .is_none()
+        {
+            self.cells += 1;
+            if self.cells > MAX_SHEET_CELLS {
+                bail!(
+                    "{place}: more than {MAX_SHEET_CELLS} non-empty cells; export the sheet to CSV (read as a stream) and analyse that"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// (first, last) used row and column.
+    fn bounds(&self) -> Option<((u32, u32), (u32, u32))> {
+        let (r0, r1) = (*self.rows.keys().next()?, *self.rows.keys().next_back()?);
+        let c0 = self.rows.values().filter_map(|r| r.keys().next()).min()?;
+        let c1 = self
+            .rows
+            .values()
+            .filter_map(|r| r.keys().next_back())
+            .max()?;
+        Some(((r0, *c0), (r1, *c1)))
+    }
+
+    /// Give every empty cell of a merged area the area's top-left value, as a reader of the
+    /// sheet sees it (a team name merged down its rows). Areas are clipped to the used cells;
+    /// the filled cells count against [`MAX_SHEET_CELLS`].
+    fn fill_merged(&mut self, merges: &[calamine::Dimensions], place: &str) -> Result<()> {
+        let Some(((r0, c0), (r1, c1))) = self.bounds() else {
+            return Ok(());
+        };
+        for m in merges {
+            let Some(value) = self
+                .rows
+                .get(&m.start.0)
+                .and_then(|r| r.get(&m.start.1))
+                .cloned()
+            else {
+                continue;
+            };
+            let rows = m.start.0.max(r0)..=m.end.0.min(r1);
+            let cols = m.start.1.max(c0)..=m.end.1.min(c1);
+            let area = (rows.clone().count() as u64) * (cols.clone().count() as u64);
+            if area > (MAX_SHEET_CELLS - self.cells.min(MAX_SHEET_CELLS)) as u64 {
+                bail!(
+                    "{place}: a merged area of {area} cells; more than {MAX_SHEET_CELLS} cells in all. Unmerge it or export the sheet to CSV"
+                );
+            }
+            for r in rows {
+                for c in cols.clone() {
+                    if !self.rows.get(&r).is_some_and(|row| row.contains_key(&c)) {
+                        self.add((r, c), value.clone(), place)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_sheet<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Sheets<RS>,
+    name: &str,
+    place: &str,
+) -> Result<SparseSheet> {
+    use calamine::Reader;
+    let mut sheet = SparseSheet::default();
+    let err = |e: &dyn std::fmt::Display| anyhow::anyhow!("{place}: {e}");
+    match wb {
+        // Cell by cell: never a dense range.
+        calamine::Sheets::Xlsx(x) => {
+            let mut cells = x.worksheet_cells_reader(name).map_err(|e| err(&e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| err(&e))? {
+                let value = cell_to_string(&calamine::Data::from(cell.get_value().clone()));
+                sheet.add(cell.get_position(), value, place)?;
+            }
+        }
+        calamine::Sheets::Xlsb(x) => {
+            let mut cells = x.worksheet_cells_reader(name).map_err(|e| err(&e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| err(&e))? {
+                let value = cell_to_string(&calamine::Data::from(cell.get_value().clone()));
+                sheet.add(cell.get_position(), value, place)?;
+            }
+        }
+        // .xls is bounded by its format (65,536 x 256) and calamine bounds .ods cells.
+        _ => {
+            let range = wb.worksheet_range(name).map_err(|e| err(&e))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (r, c, v) in range.used_cells() {
+                sheet.add((r0 + r as u32, c0 + c as u32), cell_to_string(v), place)?;
+            }
+        }
+    }
+    let merges = match wb {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    sheet.fill_merged(&merges, place)?;
+    Ok(sheet)
+}
+
 fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
     use calamine::Reader;
     let display = path.display().to_string();
     let mut wb = calamine::open_workbook_auto(path)
         .map_err(|e| anyhow::anyhow!("{display}: cannot read the workbook: {e}"))?;
-    let names = wb.sheet_names().to_vec();
+    let sheets = wb.sheets_metadata().to_vec();
+    let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+    let mut hidden_with_data = Vec::new();
     let mut chosen = None;
-    for name in &names {
+    for meta in &sheets {
+        let name = &meta.name;
         if sheet.is_some_and(|s| s != name) {
             continue;
         }
-        let range = wb
-            .worksheet_range(name)
-            .map_err(|e| anyhow::anyhow!("{display}: sheet '{name}': {e}"))?;
-        if sheet.is_some() || range.used_cells().next().is_some() {
-            chosen = Some((name.clone(), range));
+        let cells = read_sheet(&mut wb, name, &format!("{display}: sheet '{name}'"))?;
+        // A hidden sheet (a lookup table, an old copy) is read only when named with --sheet.
+        if sheet.is_none() && meta.visible != calamine::SheetVisible::Visible {
+            if cells.cells > 0 {
+                hidden_with_data.push(name.clone());
+            }
+            continue;
+        }
+        if sheet.is_some() || cells.cells > 0 {
+            chosen = Some((name.clone(), cells));
             break;
         }
     }
-    let Some((name, range)) = chosen else {
+    let Some((name, cells)) = chosen else {
         match sheet {
             Some(s) => bail!(
                 "{display}: no sheet named '{s}'; the sheets are: {}",
                 names.join(", ")
             ),
+            None if !hidden_with_data.is_empty() => bail!(
+                "{display}: every visible sheet is empty; hidden sheets are read only when named: --sheet '{}'",
+                hidden_with_data.join("' or '")
+            ),
             None => bail!("{display}: every sheet is empty"),
         }
     };
-    let (start_row, start_col) = range.start().unwrap_or((0, 0));
-    let mut grid: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(cell_to_string).collect())
-        .collect();
-    // Merged cells: the workbook stores the value in the top-left cell only; every cell of the
-    // merged area gets it, as a reader of the sheet sees it (a team name merged down its rows).
-    let merges = match &mut wb {
-        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        _ => Vec::new(),
+    let start_col = cells.bounds().map_or(0, |((_, c), _)| c);
+    // Each row is made dense (from the first used column to its own last cell) only when it is
+    // read, so memory is the sheet's non-empty cells plus one row.
+    let dense = move |row: BTreeMap<u32, String>| -> Vec<String> {
+        let last = row.keys().next_back().map_or(0, |c| c - start_col + 1);
+        let mut fields = vec![String::new(); last as usize];
+        for (c, v) in row {
+            fields[(c - start_col) as usize] = v;
+        }
+        fields
     };
-    fill_merged(&mut grid, (start_row, start_col), &merges);
-    let start_row = start_row as u64;
-    let mut rows = grid
+    let mut rows = cells
+        .rows
         .into_iter()
-        .enumerate()
-        .map(move |(i, r)| (start_row + i as u64 + 1, r));
+        .map(move |(r, row)| (r as u64 + 1, dense(row)));
     let header = rows
         .by_ref()
         .find(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
@@ -333,23 +479,22 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
         .rposition(|h| !h.is_empty())
         .map_or(0, |i| i + 1);
     let headers = headers[..width].to_vec();
-    let mut data = Vec::new();
     let mut n = 0u64;
-    for (line, mut cells) in rows {
+    let data = rows.filter_map(move |(line, mut cells)| {
         if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            return None;
         }
         n += 1;
         while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
             cells.pop();
         }
-        data.push(Ok(RawRecord {
+        Some(Ok(RawRecord {
             row: n,
             line,
             byte: 0,
             fields: cells,
-        }));
-    }
+        }))
+    });
     let format = InputFormat {
         kind: "xlsx".into(),
         encoding: None,
@@ -359,36 +504,8 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
     Ok(Input {
         headers,
         format,
-        records: Box::new(data.into_iter()),
+        records: Box::new(data),
     })
-}
-
-/// Copy the top-left value of each merged area into its other cells; `origin` is the sheet
-/// position of `grid[0][0]`. Areas outside the grid are clipped.
-fn fill_merged(grid: &mut [Vec<String>], origin: (u32, u32), merges: &[calamine::Dimensions]) {
-    let at = |r: u32, c: u32| -> Option<(usize, usize)> {
-        Some((
-            r.checked_sub(origin.0)? as usize,
-            c.checked_sub(origin.1)? as usize,
-        ))
-    };
-    for m in merges {
-        let Some((r0, c0)) = at(m.start.0, m.start.1) else {
-            continue;
-        };
-        let Some(value) = grid.get(r0).and_then(|row| row.get(c0)).cloned() else {
-            continue;
-        };
-        for r in m.start.0..=m.end.0 {
-            for c in m.start.1..=m.end.1 {
-                if let Some(cell) = at(r, c).and_then(|(r, c)| grid.get_mut(r)?.get_mut(c)) {
-                    if cell.is_empty() {
-                        cell.clone_from(&value);
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -397,14 +514,19 @@ mod tests {
 
     #[test]
     fn merged_areas_are_filled_from_their_top_left_cell() {
-        let mut grid = vec![
-            vec!["h1".to_string(), "h2".to_string()],
-            vec!["a".to_string(), "Billing".to_string()],
-            vec!["b".to_string(), String::new()],
-            vec!["c".to_string(), String::new()],
-        ];
-        // Sheet rows 2-4 of column B (0-based (1,1)-(3,1)), grid starting at the sheet origin;
-        // and an area that lies partly outside the grid.
+        let mut sheet = SparseSheet::default();
+        for (at, v) in [
+            ((0, 0), "h1"),
+            ((0, 1), "h2"),
+            ((1, 0), "a"),
+            ((1, 1), "Billing"),
+            ((2, 0), "b"),
+            ((3, 0), "c"),
+        ] {
+            sheet.add(at, v.to_string(), "t").unwrap();
+        }
+        // Sheet rows 2-4 of column B (0-based (1,1)-(3,1)); and an area that reaches beyond
+        // the used cells (clipped).
         let merges = [
             calamine::Dimensions {
                 start: (1, 1),
@@ -415,10 +537,39 @@ mod tests {
                 end: (9, 9),
             },
         ];
-        fill_merged(&mut grid, (0, 0), &merges);
-        assert_eq!(grid[2][1], "Billing");
-        assert_eq!(grid[3][1], "Billing");
-        assert_eq!(grid[3][0], "c");
+        sheet.fill_merged(&merges, "t").unwrap();
+        assert_eq!(sheet.rows[&2][&1], "Billing");
+        assert_eq!(sheet.rows[&3][&1], "Billing");
+        assert_eq!(sheet.rows[&3][&0], "c");
+        assert_eq!(
+            sheet.rows[&1][&0], "a",
+            "a filled area keeps its own values"
+        );
+        assert_eq!(sheet.cells, 8);
+    }
+
+    #[test]
+    fn absurd_sheets_are_refused_with_a_message_not_allocated() {
+        let mut sheet = SparseSheet::default();
+        sheet.add((0, 0), "a".into(), "s").unwrap();
+        // A stray cell in the last cell of a worksheet is one cell.
+        sheet
+            .add((MAX_SHEET_ROWS - 1, MAX_SHEET_COLS - 1), "x".into(), "s")
+            .unwrap();
+        assert_eq!(sheet.cells, 2);
+        // A merged area over the whole sheet is refused, not filled.
+        let whole = [calamine::Dimensions {
+            start: (0, 0),
+            end: (MAX_SHEET_ROWS - 1, MAX_SHEET_COLS - 1),
+        }];
+        let e = sheet.fill_merged(&whole, "s").unwrap_err().to_string();
+        assert!(e.contains("merged area"), "{e}");
+        // Beyond a worksheet's limits.
+        let e = sheet
+            .add((MAX_SHEET_ROWS, 0), "x".into(), "s")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("beyond a worksheet's limits"), "{e}");
     }
 
     #[test]
