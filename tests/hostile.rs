@@ -232,3 +232,24 @@ fn hidden_first_worksheet_is_skipped_unless_named() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--sheet 'Data'"), "{}", r.stderr);
 }
+
+#[test]
+fn scores_in_other_forms_are_rejected_with_a_reason_not_read_as_a_number() {
+    let w = Workdir::new();
+    let bad = ["0x9", "1e1", "5 out of 5", "5 stars", "8/10/2026", "1_0"];
+    let mut csv = String::from("id,score,comment\n");
+    for (i, s) in bad.iter().enumerate() {
+        csv.push_str(&format!("{},{s},fine\n", i + 1));
+    }
+    csv.push_str("100,10 - Extremely likely,fine\n101,8/10,fine\n102,\"9,0\",fine\n");
+    w.write("in.csv", csv);
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["tagged"], 3);
+    assert_eq!(s["counts"]["rejected_by_reason"]["score_not_a_number"], 6);
+    let (_, rej) = w.csv("out/rejected.csv");
+    for (row, s) in rej.iter().zip(bad) {
+        assert!(row[4].contains(&format!("'{s}' is not a score")), "{row:?}");
+    }
+}

@@ -129,6 +129,25 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// A score is accepted only in the forms the README lists.
+    #[test]
+    fn only_the_documented_score_forms_are_accepted(
+        raw in "[ 0-9+\\-.,/xeE_a-z:=(]{0,12}|[0-9]{1,2}[ ]?(/[ ]?[0-9]{1,3}(/[0-9]{2,4})?|[ ][a-z]+( of [0-9])?|e[0-9]|x[0-9]|_[0-9])"
+    ) {
+        let documented = regex::Regex::new(
+            r"^[+-]?[0-9]+([.,][0-9]+)?(\s*/\s*10([.,][0-9]+)?|\s*[-–—=:(].*\p{Alphabetic}.*)?$",
+        )
+        .unwrap();
+        if let Ok(n) = npsight::input::score::parse_nps(&raw) {
+            prop_assert!(documented.is_match(raw.trim()), "{:?} accepted as {}", raw, n);
+            prop_assert!(n <= 10);
+        }
+    }
+}
+
 fn count_records_str(s: &str) -> usize {
     csv::ReaderBuilder::new()
         .flexible(true)
