@@ -142,7 +142,7 @@ struct Accepted {
 struct Rejected {
     record: RawRecord,
     column: String,
-    code: String,
+    code: &'static str,
     reason: String,
 }
 
@@ -178,8 +178,6 @@ struct Layout {
     text_col: usize,
     file: String,
     by_week: bool,
-    /// CSV delimiter (`,` for workbooks), for the unbalanced-quote check.
-    delimiter: u8,
 }
 
 impl Layout {
@@ -200,7 +198,7 @@ impl Layout {
                 let n = record.fields.len();
                 return Err(Rejected {
                     column: String::new(),
-                    code: "too_many_fields".into(),
+                    code: "too_many_fields",
                     reason: format!(
                         "{}: row {} (line {}): {n} fields but the header has {width}; a delimiter inside an unquoted comment?",
                         self.file, record.row, record.line
@@ -209,18 +207,23 @@ impl Layout {
                 });
             }
         }
-        let swallowed = record.fields.iter().enumerate().find_map(|(i, f)| {
-            let n = input::quotes::swallowed_records(f, self.delimiter, width, self.score_col);
-            (n > 0).then_some((i, n))
-        });
-        if let Some((i, n)) = swallowed {
+        // A broken quote that ran over lines: every line it swallowed is in this record's
+        // raw_record, rejected, never merged into a comment (a correctly quoted multi-line
+        // comment is not flagged, whatever its lines look like).
+        let swallowed = input::quotes::continuation_lines(&record.fields);
+        if record.quote_broken && swallowed > 0 {
+            let i = record
+                .fields
+                .iter()
+                .position(|f| f.contains(['\n', '\r']))
+                .unwrap_or(0);
             let column = self.header(i).to_string();
             return Err(Rejected {
                 reason: format!(
-                    "{}: row {} (line {}), column '{column}': the field runs over {n} more line(s) shaped like records of their own; a quote opened here is not closed where it should be. Fix the quote and run again.",
+                    "{}: row {} (line {}), column '{column}': a quote opened here is not closed where it should be, and the field runs over {swallowed} more line(s) that may be responses of their own (they are in raw_record). Fix the quote and run again.",
                     self.file, record.row, record.line
                 ),
-                code: "unbalanced_quote".into(),
+                code: "unbalanced_quote",
                 column,
                 record,
             });
@@ -235,7 +238,7 @@ impl Layout {
                         "{}: row {} (line {}), column '{column}': {problem}",
                         self.file, record.row, record.line
                     ),
-                    code: problem.code().into(),
+                    code: problem.code(),
                     column,
                     record,
                 });
@@ -259,7 +262,7 @@ impl Layout {
                         format!("'{v}' is not a date")
                     }
                 ),
-                code: "bad_date".into(),
+                code: "bad_date",
                 column,
                 record,
             });
@@ -346,7 +349,6 @@ fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
         headers,
         file: cfg.input.path.display().to_string(),
         by_week: cfg.by_week,
-        delimiter: b',',
     })
 }
 
@@ -555,7 +557,7 @@ fn write_rejected(
         r.record.row.to_string(),
         r.record.line.to_string(),
         r.column.clone(),
-        r.code.clone(),
+        r.code.to_string(),
         r.reason.clone(),
         raw,
     ])?;
@@ -631,7 +633,7 @@ pub fn analyze(
     let input_sha256 = sha256_file(&cfg.input.path)?;
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
     let opened = input::open(&cfg.input)?;
-    let mut layout = resolve_layout(cfg, opened.headers.clone())?;
+    let layout = resolve_layout(cfg, opened.headers.clone())?;
     let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| {
         if d == "tab" {
             b'\t'
@@ -639,7 +641,6 @@ pub fn analyze(
             d.as_bytes()[0]
         }
     });
-    layout.delimiter = delimiter;
     let width = layout.headers.len();
     let n_themes = taxonomy.themes.len();
     if cfg.by_week && layout.map.get(Role::Date).is_none() {
@@ -702,13 +703,14 @@ pub fn analyze(
                                 line: 0,
                                 byte: 0,
                                 fields: Vec::new(),
+                                quote_broken: false,
                             },
                             column: String::new(),
-                            code: "unreadable_record".into(),
+                            code: "unreadable_record",
                             reason: e.to_string(),
                         };
                         n_rejected += 1;
-                        *rejected_by_reason.entry(r.code.clone()).or_default() += 1;
+                        *rejected_by_reason.entry(r.code.to_string()).or_default() += 1;
                         write_rejected(&mut rejected, &r, delimiter)?;
                         continue;
                     }
@@ -724,7 +726,7 @@ pub fn analyze(
                     Ok(a) => accepted.push(a),
                     Err(r) => {
                         n_rejected += 1;
-                        *rejected_by_reason.entry(r.code.clone()).or_default() += 1;
+                        *rejected_by_reason.entry(r.code.to_string()).or_default() += 1;
                         write_rejected(&mut rejected, &r, delimiter)?;
                     }
                 }
@@ -960,7 +962,7 @@ impl SeenIds {
                 "{}: row {} (line {}), column '{column}': response id '{}' already appeared in an earlier row; the repeat is left out of the statistics",
                 layout.file, a.record.row, a.record.line, a.id
             ),
-            code: "duplicate_id".into(),
+            code: "duplicate_id",
             column,
             record: a.record,
         })

@@ -253,3 +253,46 @@ fn scores_in_other_forms_are_rejected_with_a_reason_not_read_as_a_number() {
         assert!(row[4].contains(&format!("'{s}' is not a score")), "{row:?}");
     }
 }
+
+#[test]
+fn broken_quote_followed_by_short_rows_does_not_swallow_them_silently() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,score,comment\n1,9,\"great service\n2,3\n3,N/A,\"no score\"\n4,8,ok\n",
+    );
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["rejected_by_reason"]["unbalanced_quote"], 1);
+    assert_eq!(s["counts"]["tagged"], 1);
+    let (_, rej) = w.csv("out/rejected.csv");
+    assert_eq!(rej[0][3], "unbalanced_quote");
+    assert!(rej[0][4].contains("2 more line(s)"), "{:?}", rej[0]);
+    // The swallowed short rows are in the raw record, for the analyst to see.
+    assert!(
+        rej[0][5].contains("2,3") && rej[0][5].contains("3,N/A"),
+        "{:?}",
+        rej[0]
+    );
+    let (h, rows) = w.csv("out/tagged.csv");
+    let id = h.iter().position(|c| c == "id").unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][id], "4");
+}
+
+#[test]
+fn correctly_quoted_multiline_comment_with_record_shaped_lines_is_accepted() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,score,comment\n1,9,\"line one\n2,3,fine\n3,4,ok\"\n4,8,\"He said \"\"wait\"\"\n5,6,x\"\n",
+    );
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (h, rows) = w.csv("out/tagged.csv");
+    let comment = h.iter().position(|c| c == "comment").unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][comment], "line one\n2,3,fine\n3,4,ok");
+    assert_eq!(rows[1][comment], "He said \"wait\"\n5,6,x");
+}

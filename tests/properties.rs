@@ -148,6 +148,43 @@ proptest! {
     }
 }
 
+/// Comment lines that look like records of their own, quotes, commas and line ends.
+fn tricky_comment() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("2,3,fine".to_string()),
+            Just("3,N/A,\"no score\"".to_string()),
+            Just("He said \"wait\", then".to_string()),
+            Just("\"".to_string()),
+            "[a-z ,;]{0,10}",
+        ],
+        1..5,
+    )
+    .prop_map(|lines| lines.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// A correctly quoted export is never rejected for its quotes, whatever its comments hold.
+    #[test]
+    fn correctly_quoted_comments_are_never_rejected_as_unbalanced(
+        comments in prop::collection::vec(tricky_comment(), 1..12)
+    ) {
+        let m = models();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["id", "score", "comment"]).unwrap();
+        for (i, c) in comments.iter().enumerate() {
+            w.write_record([format!("r{i}"), (i % 11).to_string(), c.clone()]).unwrap();
+        }
+        let bytes = w.into_inner().unwrap();
+        let (rows_in, tagged, rejected, _) = run(&m, &bytes, 4, 5).expect("a valid export");
+        prop_assert_eq!(rows_in as usize, comments.len());
+        prop_assert_eq!(tagged, rows_in);
+        prop_assert_eq!(rejected, 0);
+    }
+}
+
 fn count_records_str(s: &str) -> usize {
     csv::ReaderBuilder::new()
         .flexible(true)

@@ -28,6 +28,9 @@ pub struct RawRecord {
     /// Byte offset in the decoded stream (for progress), 0 for workbooks.
     pub byte: u64,
     pub fields: Vec<String>,
+    /// A quoted field of this record is broken: its quote is closed by a later field's opening
+    /// quote or never (see [`quotes`]). Always false for workbooks.
+    pub quote_broken: bool,
 }
 
 /// How the input was read, for the summary.
@@ -110,11 +113,13 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         .encoding(Some(encoding))
         .bom_override(true)
         .build(file);
+    let (watched, breaks) =
+        quotes::QuoteWatch::new(BufReader::with_capacity(1 << 16, decoded), delimiter);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(BufReader::with_capacity(1 << 16, decoded));
+        .from_reader(watched);
     let mut record = csv::StringRecord::new();
     let display = path.display().to_string();
     let has_header = reader
@@ -141,11 +146,13 @@ pub fn open(config: &InputConfig) -> Result<Input> {
             Ok(true) => {
                 row += 1;
                 let (line, byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                let quote_broken = quotes::take_breaks(&breaks, byte, reader.position().byte());
                 Some(Ok(RawRecord {
                     row,
                     line,
                     byte,
                     fields: rec.iter().map(str::to_string).collect(),
+                    quote_broken,
                 }))
             }
             Err(e) => {
@@ -493,6 +500,7 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
             line,
             byte: 0,
             fields: cells,
+            quote_broken: false,
         }))
     });
     let format = InputFormat {
