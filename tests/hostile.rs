@@ -296,3 +296,88 @@ fn correctly_quoted_multiline_comment_with_record_shaped_lines_is_accepted() {
     assert_eq!(rows[0][comment], "line one\n2,3,fine\n3,4,ok");
     assert_eq!(rows[1][comment], "He said \"wait\"\n5,6,x");
 }
+
+#[test]
+fn previous_summary_with_counts_near_two_to_the_64_is_refused_not_wrapped() {
+    let w = Workdir::new();
+    w.write("in.csv", "score,comment\n9,great\n2,slow\n");
+    assert_eq!(analyze(&w, "in.csv", "old", &[]).code, 0);
+    let mut v = w.summary("old");
+    v["comparison_data"]["period"]["counts"]["all"]["promoters"] = serde_json::json!(u64::MAX - 1);
+    w.write("old/summary.json", serde_json::to_vec(&v).unwrap());
+    let r = analyze(&w, "in.csv", "new", &["--previous", "old"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("comparison_data.period.counts.all.promoters"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn by_week_does_not_take_the_year_9999_as_the_latest_week() {
+    let w = Workdir::new();
+    let mut csv = String::from("date,score,comment\n");
+    for d in 16..=22 {
+        csv.push_str(&format!("2026-11-{d},9,great\n2026-11-{},3,slow\n", d + 7));
+    }
+    csv.push_str("9999-12-31,5,placeholder date\n");
+    w.write("in.csv", csv);
+    let r = analyze(&w, "in.csv", "out", &["--by-week"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["rejected_by_reason"]["bad_date"], 1);
+    let last = &s["comparison_data"]["period"]["last_date"];
+    assert_eq!(last, "2026-11-29", "{last}");
+}
+
+#[test]
+fn nps_interval_of_a_single_promoter_includes_plus_100() {
+    let w = Workdir::new();
+    w.write("in.csv", "score,comment\n10,great\n");
+    assert_eq!(analyze(&w, "in.csv", "out", &[]).code, 0);
+    let s = w.summary("out");
+    let nps = &s["statistics"]["overall"];
+    assert_eq!(nps["nps"], 100.0, "{nps}");
+    assert!(nps["ci95_high"].as_f64().unwrap() >= 100.0, "{nps}");
+}
+
+#[test]
+fn taxonomy_pattern_of_only_stars_is_rejected_not_matching_every_word() {
+    let w = Workdir::new();
+    w.write(
+        "tax.toml",
+        "schema = 1\n[[theme]]\nid = \"everything\"\nname = \"Everything\"\ngroup = \"process\"\n[theme.patterns]\nen = [\"***\"]\n",
+    );
+    let r = w.run(&["check-taxonomy", "tax.toml"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("patterns.en[0] '***'") && r.stderr.contains("no letters"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn coaching_file_names_never_collide_across_case_or_hashed_stems() {
+    let w = Workdir::new();
+    let hashed = npsight::output::filename::sanitize_file_stem("Team A");
+    w.write(
+        "in.csv",
+        format!("team,score,comment\nTeam A,9,great\nteam a,3,slow\n{hashed},7,ok\nTEAM A,5,meh\n"),
+    );
+    let r = analyze(&w, "in.csv", "out", &["--coaching"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let names: Vec<String> = std::fs::read_dir(w.path("out/coaching"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let packs: std::collections::BTreeSet<String> = names
+        .iter()
+        .filter(|n| n.ends_with(".md") && n.starts_with("team-"))
+        .map(|n| n.to_lowercase())
+        .collect();
+    // Four distinct values, four files, distinct even on a case-insensitive file system.
+    assert_eq!(packs.len(), 4, "{names:?}");
+}
