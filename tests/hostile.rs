@@ -381,3 +381,22 @@ fn coaching_file_names_never_collide_across_case_or_hashed_stems() {
     // Four distinct values, four files, distinct even on a case-insensitive file system.
     assert_eq!(packs.len(), 4, "{names:?}");
 }
+
+#[test]
+fn ctrl_c_is_not_ignored_by_train_and_eval() {
+    use npsight::cli::{on_interrupt, OnInterrupt};
+    // train, eval and the other commands have no chunk loop that would see the flag: exit.
+    assert_eq!(on_interrupt(false, false), OnInterrupt::Exit);
+    // analyze stops at the next chunk boundary, and a second press exits at once.
+    assert_eq!(on_interrupt(true, false), OnInterrupt::StopAtChunk);
+    assert_eq!(on_interrupt(true, true), OnInterrupt::Exit);
+}
+
+#[test]
+fn input_file_name_in_report_md_has_no_escape_backslashes() {
+    let w = Workdir::new();
+    w.write("my_survey_(1).csv", "score,comment\n9,great\n");
+    assert_eq!(analyze(&w, "my_survey_(1).csv", "out", &[]).code, 0);
+    let md = w.read("out/report.md");
+    assert!(md.contains("Input `my_survey_(1).csv`"), "{md}");
+}
