@@ -7,8 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -150,24 +149,6 @@ struct Rejected {
 struct Done {
     prepared: Option<Prepared>,
     tagging: Option<Tagging>,
-}
-
-fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut f = fs::File::open(path)
-        .with_context(|| format!("{}: cannot open the input", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("{}: cannot read the input", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 struct Layout {
@@ -630,7 +611,6 @@ pub fn analyze(
             .with_context(|| format!("{}: cannot create the coaching folder", dir.display()))?;
     }
 
-    let input_sha256 = sha256_file(&cfg.input.path)?;
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
     let opened = input::open(&cfg.input)?;
     let layout = resolve_layout(cfg, opened.headers.clone())?;
@@ -798,6 +778,9 @@ pub fn analyze(
         rejected.flush()?;
     }
     progress.finish();
+    // Hashed while read: standard input and FIFOs are read once; a file that shrank while it
+    // was read fails the run here, before any output replaces the previous ones.
+    let (input_sha256, _) = opened.digest.finish(&layout.file)?;
 
     let statistics_timer = crate::timings::start(crate::timings::Stage::Statistics);
     let mut statistics = acc.finish(taxonomy);

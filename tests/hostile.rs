@@ -400,3 +400,70 @@ fn input_file_name_in_report_md_has_no_escape_backslashes() {
     let md = w.read("out/report.md");
     assert!(md.contains("Input `my_survey_(1).csv`"), "{md}");
 }
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn fifo_input_is_read_once_not_hashed_first_and_found_empty() {
+    let w = Workdir::new();
+    let body = "score,comment\n9,great\n2,on hold for ages\n";
+    let fifo = w.path("in.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, body).unwrap())
+    };
+    let r = analyze(&w, "in.csv", "out", &[]);
+    writer.join().unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["tagged"], 2);
+    assert_eq!(
+        s["fingerprint"]["input_sha256"],
+        sha256_hex(body.as_bytes())
+    );
+}
+
+#[test]
+fn dash_reads_the_export_from_standard_input() {
+    use std::io::Write;
+    let w = Workdir::new();
+    let body = "score,comment\n9,great\n2,on hold for ages\n";
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_npsight"))
+        .args(["analyze", "--encoder", "none", "-q", "-", "--out", "out"])
+        .current_dir(w.root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["tagged"], 2);
+    assert_eq!(
+        s["fingerprint"]["input_sha256"],
+        sha256_hex(body.as_bytes())
+    );
+}

@@ -57,6 +57,84 @@ pub struct Input {
     pub headers: Vec<String>,
     pub format: InputFormat,
     pub records: Box<dyn Iterator<Item = Result<RawRecord>> + Send>,
+    /// The SHA-256 of the input's bytes, computed as they stream past: ready once `records` is
+    /// exhausted.
+    pub digest: Digest,
+}
+
+/// `-` as the input: standard input.
+pub const STDIN: &str = "-";
+
+#[derive(Default)]
+struct DigestState {
+    hasher: sha2::Sha256,
+    bytes: u64,
+    done: bool,
+    /// The file's length when it was opened (regular files only).
+    expected: Option<u64>,
+}
+
+/// The SHA-256 of an input hashed while it is read, so a FIFO or standard input (which can be
+/// read once) is read once, and a file that shrinks while it is read is noticed.
+#[derive(Clone, Default)]
+pub struct Digest(std::sync::Arc<std::sync::Mutex<DigestState>>);
+
+impl Digest {
+    fn of_bytes(bytes: &[u8]) -> Digest {
+        use sha2::Digest as _;
+        let d = Digest::default();
+        {
+            let mut st = d.0.lock().expect("not poisoned");
+            st.hasher.update(bytes);
+            st.bytes = bytes.len() as u64;
+            st.done = true;
+        }
+        d
+    }
+
+    /// The hex digest and the byte count, once the whole input was read; an error when it was
+    /// not read to its end or is shorter than it was when opened.
+    pub fn finish(&self, display: &str) -> Result<(String, u64)> {
+        use sha2::Digest as _;
+        let st = self.0.lock().expect("not poisoned");
+        if !st.done {
+            bail!("{display}: the input was not read to its end");
+        }
+        if let Some(expected) = st.expected.filter(|e| st.bytes < *e) {
+            bail!(
+                "{display}: the input is shorter than when the run started ({} of {expected} bytes): it was truncated or replaced while it was read; nothing was written",
+                st.bytes
+            );
+        }
+        let hex = st
+            .hasher
+            .clone()
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((hex, st.bytes))
+    }
+}
+
+/// Passes bytes through, hashing them.
+struct Hashing<R> {
+    inner: R,
+    digest: Digest,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.read(buf)?;
+        let mut st = self.digest.0.lock().expect("not poisoned");
+        st.hasher.update(&buf[..n]);
+        st.bytes += n as u64;
+        if n == 0 && !buf.is_empty() {
+            st.done = true;
+        }
+        Ok(n)
+    }
 }
 
 const SNIFF_BYTES: usize = 256 * 1024;
@@ -74,17 +152,37 @@ fn is_workbook(path: &Path) -> bool {
 /// Open an export for streaming.
 pub fn open(config: &InputConfig) -> Result<Input> {
     let path = &config.path;
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("{}: cannot open the input", path.display()))?;
-    if meta.is_dir() {
-        bail!("{}: is a folder, not an export file", path.display());
-    }
+    let stdin = path.as_os_str() == STDIN;
+    let meta = if stdin {
+        None
+    } else {
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("{}: cannot open the input", path.display()))?;
+        if meta.is_dir() {
+            bail!("{}: is a folder, not an export file", path.display());
+        }
+        Some(meta)
+    };
     if is_workbook(path) {
-        return open_workbook(path, config.sheet.as_deref());
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("{}: cannot read the input", path.display()))?;
+        let mut input = open_workbook(path, config.sheet.as_deref())?;
+        input.digest = Digest::of_bytes(&bytes);
+        return Ok(input);
     }
-    let mut head = Vec::with_capacity(SNIFF_BYTES.min(meta.len() as usize));
-    File::open(path)
-        .with_context(|| format!("{}: cannot open the input", path.display()))?
+    // Read once, from the start (a FIFO or standard input cannot be opened twice): the head
+    // for sniffing, then the same bytes and the rest for the records, hashed as they pass.
+    let mut source: Box<dyn Read + Send> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            File::open(path)
+                .with_context(|| format!("{}: cannot open the input", path.display()))?,
+        )
+    };
+    let mut head =
+        Vec::with_capacity(SNIFF_BYTES.min(meta.as_ref().map_or(0, |m| m.len()) as usize));
+    (&mut source)
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)
         .with_context(|| format!("{}: cannot read the input", path.display()))?;
@@ -107,12 +205,17 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         Some(d) => d,
         None => sniff_delimiter(&sample),
     };
-    let file =
-        File::open(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
+    let digest = Digest::default();
+    digest.0.lock().expect("not poisoned").expected =
+        meta.as_ref().filter(|m| m.is_file()).map(|m| m.len());
+    let hashed = Hashing {
+        inner: std::io::Cursor::new(head).chain(source),
+        digest: digest.clone(),
+    };
     let decoded = DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))
         .bom_override(true)
-        .build(file);
+        .build(hashed);
     let (watched, breaks) =
         quotes::QuoteWatch::new(BufReader::with_capacity(1 << 16, decoded), delimiter);
     let mut reader = csv::ReaderBuilder::new()
@@ -168,6 +271,7 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         headers,
         format,
         records: Box::new(records),
+        digest,
     })
 }
 
@@ -513,6 +617,7 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
         headers,
         format,
         records: Box::new(data),
+        digest: Digest::default(),
     })
 }
 
@@ -578,6 +683,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("beyond a worksheet's limits"), "{e}");
+    }
+
+    #[test]
+    fn input_that_shrinks_while_read_is_noticed() {
+        let digest = Digest::default();
+        digest.0.lock().unwrap().expected = Some(10);
+        let mut r = Hashing {
+            inner: &b"abc"[..],
+            digest: digest.clone(),
+        };
+        assert!(digest.finish("in.csv").is_err(), "not read to its end yet");
+        std::io::copy(&mut r, &mut std::io::sink()).unwrap();
+        let e = digest.finish("in.csv").unwrap_err().to_string();
+        assert!(e.contains("3 of 10 bytes"), "{e}");
+        digest.0.lock().unwrap().expected = Some(3);
+        let (hex, n) = digest.finish("in.csv").unwrap();
+        assert_eq!(n, 3);
+        assert!(hex.starts_with("ba7816bf"), "sha256(abc): {hex}");
     }
 
     #[test]
