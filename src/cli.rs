@@ -532,6 +532,15 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     let classifier = args.model.classifier(&taxonomy, &lexicon)?;
     drop(load);
     let outcome = analyze(&cfg, &taxonomy, &lexicon, classifier.as_ref())?;
+    if let Some(f) = outcome.summary.input.format.encoding_fallback {
+        eprintln!(
+            "npsight: warning: {}: the file is UTF-8 but {} row(s) from row {} (line {}) on hold bytes that are not; they were read as Windows-1252 (check those rows)",
+            cfg.input.path.display(),
+            f.rows,
+            f.first_row,
+            f.first_line
+        );
+    }
     if let Some(timings) = crate::timings::report() {
         eprintln!("{timings}");
     }

@@ -822,7 +822,10 @@ pub fn analyze(
             generated_at: time::now_iso(),
         },
         input: InputInfo {
-            format: (&opened.format).into(),
+            format: crate::output::summary::InputFormatInfo {
+                encoding_fallback: opened.decoding.get(),
+                ..(&opened.format).into()
+            },
             headers: layout.headers.clone(),
             columns: layout
                 .map

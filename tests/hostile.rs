@@ -467,3 +467,66 @@ fn dash_reads_the_export_from_standard_input() {
         sha256_hex(body.as_bytes())
     );
 }
+
+#[test]
+fn utf8_export_that_turns_into_windows_1252_after_the_sample_keeps_its_agents() {
+    let w = Workdir::new();
+    let mut bytes = b"id,agent,score,comment\n".to_vec();
+    let mut row = 0;
+    while bytes.len() < 300 * 1024 {
+        row += 1;
+        bytes.extend(format!("{row},René,9,Très bien merci pour l'aide rapide\n").as_bytes());
+    }
+    let first_1252 = row + 1;
+    for _ in 0..5 {
+        row += 1;
+        bytes.extend(format!("{row},Ren").as_bytes());
+        bytes.extend(b"\xE9,3,Tr\xE8s lent\n");
+    }
+    w.write("in.csv", &bytes);
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("from row {first_1252}")) && r.stderr.contains("Windows-1252"),
+        "{}",
+        r.stderr
+    );
+    let s = w.summary("out");
+    let f = &s["input"]["format"]["encoding_fallback"];
+    assert_eq!(f["first_row"], first_1252, "{f}");
+    assert_eq!(f["rows"], 5, "{f}");
+    let (h, rows) = w.csv("out/tagged.csv");
+    let agent = h.iter().position(|c| c == "agent").unwrap();
+    assert!(
+        rows.iter().all(|r| r[agent] == "René"),
+        "one agent, no mojibake"
+    );
+    assert!(rows.last().unwrap()[h.iter().position(|c| c == "comment").unwrap()] == "Très lent");
+}
+
+#[test]
+fn utf16_without_bom_is_read_for_chinese_and_russian_text() {
+    let w = Workdir::new();
+    let zh = "评分,评论\n9,客服态度很好\n2,等了很久\n";
+    let ru = "Оценка;Комментарий\n9;Спасибо за помощь\n2;Долго ждал ответа\n";
+    w.write(
+        "zh.csv",
+        zh.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>(),
+    );
+    w.write(
+        "ru.csv",
+        ru.encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect::<Vec<u8>>(),
+    );
+    for (file, enc) in [("zh.csv", "UTF-16LE"), ("ru.csv", "UTF-16BE")] {
+        let out = format!("out-{file}");
+        let r = analyze(&w, file, &out, &[]);
+        assert_eq!(r.code, 0, "{file}: {}", r.stderr);
+        let s = w.summary(&out);
+        assert_eq!(s["input"]["format"]["encoding"], enc);
+        assert_eq!(s["counts"]["tagged"], 2);
+    }
+}

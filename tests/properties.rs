@@ -185,6 +185,54 @@ proptest! {
     }
 }
 
+/// Reads at most `n` bytes at a time.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(self.1).min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Mixed UTF-8 and Windows-1252: the decoded text does not depend on how the bytes arrive,
+    /// keeps every valid UTF-8 text as it is, and never holds a replacement character that
+    /// was not in the input.
+    #[test]
+    fn mixed_encodings_decode_the_same_whatever_the_read_sizes(
+        parts in prop::collection::vec(prop_oneof![
+            "\\PC{0,6}".prop_map(|s| s.into_bytes()),
+            prop::collection::vec(128u8..=255, 1..4),
+        ], 0..8),
+        chunk in 1usize..9,
+    ) {
+        use std::io::Read;
+        use npsight::input::decode::Utf8Or1252;
+        let bytes: Vec<u8> = parts.concat();
+        let decode = |n: usize| {
+            let (mut r, _) = Utf8Or1252::new(Trickle(&bytes, n));
+            let mut s = String::new();
+            r.read_to_string(&mut s).unwrap();
+            s
+        };
+        let whole = decode(1 << 20);
+        prop_assert_eq!(&decode(chunk), &whole);
+        let bom_free = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        if let Ok(text) = std::str::from_utf8(bom_free) {
+            prop_assert_eq!(&whole, text);
+        }
+        prop_assert_eq!(
+            whole.matches('\u{FFFD}').count(),
+            bytes.windows(3).filter(|w| *w == "\u{FFFD}".as_bytes()).count()
+        );
+    }
+}
+
 fn count_records_str(s: &str) -> usize {
     csv::ReaderBuilder::new()
         .flexible(true)

@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod date;
+pub mod decode;
 pub mod quotes;
 pub mod score;
 
@@ -60,6 +61,42 @@ pub struct Input {
     /// The SHA-256 of the input's bytes, computed as they stream past: ready once `records` is
     /// exhausted.
     pub digest: Digest,
+    /// Rows of a UTF-8 file with bytes that are not UTF-8, read as Windows-1252 (see
+    /// [`decode`]); filled as `records` is read.
+    pub decoding: DecodingNote,
+}
+
+/// Where a UTF-8 export stopped being UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EncodingFallback {
+    /// The first record with bytes read as Windows-1252, and its line.
+    pub first_row: u64,
+    pub first_line: u64,
+    /// Records with such bytes.
+    pub rows: u64,
+}
+
+#[derive(Clone, Default)]
+pub struct DecodingNote(std::sync::Arc<std::sync::Mutex<Option<EncodingFallback>>>);
+
+impl DecodingNote {
+    fn note(&self, row: u64, line: u64) {
+        let mut n = self.0.lock().expect("not poisoned");
+        match n.as_mut() {
+            Some(f) => f.rows += 1,
+            None => {
+                *n = Some(EncodingFallback {
+                    first_row: row,
+                    first_line: line,
+                    rows: 1,
+                })
+            }
+        }
+    }
+
+    pub fn get(&self) -> Option<EncodingFallback> {
+        *self.0.lock().expect("not poisoned")
+    }
 }
 
 /// `-` as the input: standard input.
@@ -212,10 +249,20 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         inner: std::io::Cursor::new(head).chain(source),
         digest: digest.clone(),
     };
-    let decoded = DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
-        .bom_override(true)
-        .build(hashed);
+    // UTF-8 byte by byte, falling back to Windows-1252 where a byte is not UTF-8; the other
+    // encodings through encoding_rs.
+    let (decoded, fallbacks): (Box<dyn Read + Send>, quotes::Breaks) = if encoding == UTF_8 {
+        let (r, f) = decode::Utf8Or1252::new(hashed);
+        (Box::new(r), f)
+    } else {
+        let r = DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .bom_override(true)
+            .build(hashed);
+        (Box::new(r), quotes::Breaks::default())
+    };
+    let decoding = DecodingNote::default();
+    let note = decoding.clone();
     let (watched, breaks) =
         quotes::QuoteWatch::new(BufReader::with_capacity(1 << 16, decoded), delimiter);
     let mut reader = csv::ReaderBuilder::new()
@@ -249,7 +296,11 @@ pub fn open(config: &InputConfig) -> Result<Input> {
             Ok(true) => {
                 row += 1;
                 let (line, byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte()));
-                let quote_broken = quotes::take_breaks(&breaks, byte, reader.position().byte());
+                let end = reader.position().byte();
+                let quote_broken = quotes::take_breaks(&breaks, byte, end);
+                if quotes::take_breaks(&fallbacks, byte, end) {
+                    note.note(row, line);
+                }
                 Some(Ok(RawRecord {
                     row,
                     line,
@@ -272,6 +323,7 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         format,
         records: Box::new(records),
         digest,
+        decoding,
     })
 }
 
@@ -300,10 +352,46 @@ pub fn sniff_encoding(head: &[u8]) -> &'static Encoding {
             return UTF_16BE;
         }
     }
+    if let Some(enc) = utf16_by_structure(head) {
+        return enc;
+    }
     match std::str::from_utf8(head) {
         Ok(_) => UTF_8,
         Err(e) if e.error_len().is_none() => UTF_8,
         Err(_) => WINDOWS_1252,
+    }
+}
+
+/// UTF-16 without a byte order mark whose text is mostly outside ASCII (Chinese, Russian), so
+/// the NUL-byte count above does not show it: the line ends, delimiters and quotes of a CSV are
+/// ASCII, so they appear as a byte and a NUL, aligned to even offsets, in one byte order only,
+/// and the whole sample decodes without an unpaired surrogate.
+fn utf16_by_structure(head: &[u8]) -> Option<&'static Encoding> {
+    let structural = |b: u8| b"\n\r,;\t|\"".contains(&b);
+    let (mut le, mut be) = (0usize, 0usize);
+    for pair in head.chunks_exact(2) {
+        le += usize::from(structural(pair[0]) && pair[1] == 0);
+        be += usize::from(pair[0] == 0 && structural(pair[1]));
+    }
+    let newline = |enc: &'static Encoding| {
+        let (text, had_errors) = enc.decode_without_bom_handling(&head[..head.len() & !1]);
+        // A cut surrogate pair at the sample's end is not an error of the text.
+        let clean = !had_errors
+            || text
+                .trim_end_matches('\u{FFFD}')
+                .chars()
+                .all(|c| c != '\u{FFFD}');
+        clean && text.contains('\n')
+    };
+    // Dense enough for a CSV (a line end or delimiter at least every 64 characters), so a
+    // UTF-8 file with a few NUL bytes is not taken for UTF-16.
+    let pairs = head.len() / 2;
+    if le >= 2 && le * 64 >= pairs && le > 4 * be && newline(UTF_16LE) {
+        Some(UTF_16LE)
+    } else if be >= 2 && be * 64 >= pairs && be > 4 * le && newline(UTF_16BE) {
+        Some(UTF_16BE)
+    } else {
+        None
     }
 }
 
@@ -618,6 +706,7 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
         format,
         records: Box::new(data),
         digest: Digest::default(),
+        decoding: DecodingNote::default(),
     })
 }
 
@@ -710,6 +799,17 @@ mod tests {
         assert_eq!(sniff_encoding(b"a\0,\0b\0\n\0c\0"), UTF_16LE);
         assert_eq!(sniff_encoding("größe,ß".as_bytes()), UTF_8);
         assert_eq!(sniff_encoding(b"gr\xF6\xDFe,x"), WINDOWS_1252);
+        // UTF-16 without a BOM, Chinese and Russian text (few NUL bytes).
+        let le: Vec<u8> = "评分,评论\n9,客服态度很好\n2,等了很久\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(sniff_encoding(&le), UTF_16LE);
+        let be: Vec<u8> = "Оценка;Комментарий\n9;Спасибо\n2;Долго ждал\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        assert_eq!(sniff_encoding(&be), UTF_16BE);
         // A multi-byte character cut by the sample end is still UTF-8.
         assert_eq!(sniff_encoding(&"aé".as_bytes()[..2]), UTF_8);
     }
