@@ -192,7 +192,9 @@ impl Layout {
         // raw_record, rejected, never merged into a comment (a correctly quoted multi-line
         // comment is not flagged, whatever its lines look like).
         let swallowed = input::quotes::continuation_lines(&record.fields);
-        if record.quote_broken && swallowed > 0 {
+        let cut = record.fields.iter().map(|f| f.len() as u64).sum::<u64>()
+            >= input::quotes::MAX_QUOTED - 1;
+        if record.quote_broken && (swallowed > 0 || cut) {
             let i = record
                 .fields
                 .iter()
@@ -201,8 +203,15 @@ impl Layout {
             let column = self.header(i).to_string();
             return Err(Rejected {
                 reason: format!(
-                    "{}: row {} (line {}), column '{column}': a quote opened here is not closed where it should be, and the field runs over {swallowed} more line(s) that may be responses of their own (they are in raw_record). Fix the quote and run again.",
-                    self.file, record.row, record.line
+                    "{}: row {} (line {}), column '{column}': a quote opened here is not closed where it should be, and the field runs over {swallowed} more line(s) that may be responses of their own (they are in raw_record){}. Fix the quote and run again.",
+                    self.file,
+                    record.row,
+                    record.line,
+                    if cut {
+                        format!("; it was cut at {} MiB and the file read on from there", input::quotes::MAX_QUOTED >> 20)
+                    } else {
+                        String::new()
+                    }
                 ),
                 code: "unbalanced_quote",
                 column,

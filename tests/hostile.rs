@@ -530,3 +530,35 @@ fn utf16_without_bom_is_read_for_chinese_and_russian_text() {
         assert_eq!(s["counts"]["tagged"], 2);
     }
 }
+
+#[test]
+fn stray_quote_at_the_top_of_a_large_file_does_not_make_it_one_record() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,score,comment\n1,5,\"stray quote\n");
+    let filler = "a".repeat(1000);
+    let mut id = 1;
+    while csv.len() < (16 << 20) + (256 << 10) {
+        id += 1;
+        csv.push_str(&format!("{id},7,{filler}\n"));
+    }
+    for _ in 0..10 {
+        id += 1;
+        csv.push_str(&format!("{id},9,great\n"));
+    }
+    w.write("in.csv", &csv);
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["counts"]["rejected_by_reason"]["unbalanced_quote"], 1);
+    // Reading went on after the cut: the rows there are tagged, the last one included.
+    assert!(
+        s["counts"]["tagged"].as_u64().unwrap() >= 10,
+        "{}",
+        s["counts"]
+    );
+    let (h, rows) = w.csv("out/tagged.csv");
+    let col = h.iter().position(|c| c == "id").unwrap();
+    assert_eq!(rows.last().unwrap()[col], id.to_string());
+    let (_, rej) = w.csv("out/rejected.csv");
+    assert!(rej[0][4].contains("cut at 16 MiB"), "{}", &rej[0][4]);
+}

@@ -24,6 +24,12 @@ enum State {
     QuoteInQuoted,
 }
 
+/// The longest a quoted field may run (16 MiB; a 10 MB comment is read whole): a stray quote
+/// near the top of a large file would otherwise make the rest of the file one record held in
+/// memory. A quoted field that reaches it is closed at its next line end (or, with no line end
+/// for as long again, where it stands), noted as broken, and the file is read on from there.
+pub const MAX_QUOTED: u64 = 16 << 20;
+
 /// Offsets (in the bytes passed through) where a quoted field is broken, shared with the
 /// record iterator.
 pub type Breaks = Arc<Mutex<VecDeque<u64>>>;
@@ -36,6 +42,11 @@ pub struct QuoteWatch<R> {
     offset: u64,
     breaks: Breaks,
     done: bool,
+    /// Offset where the current quoted field opened.
+    quoted_at: u64,
+    /// Bytes read from `inner` but not passed on yet (after an inserted closing quote).
+    stash: Vec<u8>,
+    limit: u64,
 }
 
 impl<R: Read> QuoteWatch<R> {
@@ -49,16 +60,28 @@ impl<R: Read> QuoteWatch<R> {
                 offset: 0,
                 breaks: breaks.clone(),
                 done: false,
+                quoted_at: 0,
+                stash: Vec::new(),
+                limit: MAX_QUOTED,
             },
             breaks,
         )
+    }
+
+    #[cfg(test)]
+    fn with_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
     }
 
     fn step(&mut self, b: u8) -> Option<u64> {
         let end = b == self.delimiter || b == b'\n' || b == b'\r';
         let mut broken = None;
         self.state = match self.state {
-            State::StartField if b == b'"' => State::Quoted,
+            State::StartField if b == b'"' => {
+                self.quoted_at = self.offset;
+                State::Quoted
+            }
             State::StartField | State::Unquoted if end => State::StartField,
             State::StartField | State::Unquoted => State::Unquoted,
             State::Quoted if b == b'"' => State::QuoteInQuoted,
@@ -77,14 +100,46 @@ impl<R: Read> QuoteWatch<R> {
 
 impl<R: Read> Read for QuoteWatch<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut n = if self.stash.is_empty() {
+            self.inner.read(buf)?
+        } else {
+            let n = self.stash.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.stash[..n]);
+            self.stash.drain(..n);
+            n
+        };
         let mut found = Vec::new();
-        for &b in &buf[..n] {
+        let mut i = 0;
+        while i < n {
+            let b = buf[i];
+            if self.state == State::Quoted {
+                let run = self.offset - self.quoted_at;
+                let line_end = b == b'\n' || b == b'\r';
+                if (run >= self.limit && line_end) || run >= 2 * self.limit {
+                    // Close the runaway field here: keep the rest for the next read, with a
+                    // line end first when there was none.
+                    let mut rest = buf[i..n].to_vec();
+                    if !line_end {
+                        rest.insert(0, b'\n');
+                    }
+                    rest.append(&mut self.stash);
+                    self.stash = rest;
+                    buf[i] = b'"';
+                    found.push(self.offset);
+                    self.step(b'"');
+                    n = i + 1;
+                    break;
+                }
+            }
             if let Some(at) = self.step(b) {
                 found.push(at);
             }
+            i += 1;
         }
-        if n == 0 && !self.done && !buf.is_empty() {
+        if n == 0 && !self.done {
             self.done = true;
             if self.state == State::Quoted {
                 found.push(self.offset);
@@ -155,6 +210,35 @@ mod tests {
         ] {
             assert!(breaks_of(t).is_empty(), "{t:?}");
         }
+    }
+
+    #[test]
+    fn a_runaway_quoted_field_is_closed_at_the_limit_and_reading_goes_on() {
+        let text = "id,c\n1,\"stray quote\n2,ok\n3,fine\n4,good\n";
+        let (r, breaks) = QuoteWatch::new(text.as_bytes(), b',');
+        let mut r = r.with_limit(8);
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(&mut r);
+        let rows: Vec<Vec<String>> = csv
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        // The field is closed at the first line end past 8 bytes; the lines after are records.
+        assert_eq!(rows[0], ["1", "stray quote"]);
+        assert_eq!(rows[1], ["2", "ok"]);
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        assert!(!breaks.lock().unwrap().is_empty());
+        // With no line end at all, it is closed at twice the limit.
+        let long = format!("id,c\n1,\"{}", "x".repeat(100));
+        let (r, _) = QuoteWatch::new(long.as_bytes(), b',');
+        let mut r = r.with_limit(8);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("id,c\n1,\"xxxxxxxxxxxxxxx\"\n"), "{out}");
+        assert_eq!(out.len(), long.len() + 2);
     }
 
     #[test]
