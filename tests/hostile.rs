@@ -562,3 +562,37 @@ fn stray_quote_at_the_top_of_a_large_file_does_not_make_it_one_record() {
     let (_, rej) = w.csv("out/rejected.csv");
     assert!(rej[0][4].contains("cut at 16 MiB"), "{}", &rej[0][4]);
 }
+
+#[test]
+fn many_distinct_agents_are_summarised_as_top_values_plus_other() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,agent,score,comment\n");
+    let mut id = 0;
+    for _ in 0..5 {
+        id += 1;
+        csv.push_str(&format!("{id},Ann,2,on hold for ages\n"));
+    }
+    for a in 0..450 {
+        id += 1;
+        csv.push_str(&format!("{id},agent {a:04},9,great\n"));
+    }
+    w.write("in.csv", csv);
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    let agents = s["statistics"]["segments"]["agent"].as_array().unwrap();
+    assert_eq!(agents.len(), 201, "200 values and one other line");
+    assert!(
+        agents.iter().any(|a| a["value"] == "Ann"),
+        "the largest is kept"
+    );
+    let other = agents.last().unwrap();
+    assert_eq!(other["value"], "(other: 251 values)");
+    assert_eq!(other["nps"]["n"], 251);
+    // tagged.csv keeps every row's own value.
+    let (h, rows) = w.csv("out/tagged.csv");
+    let col = h.iter().position(|c| c == "agent").unwrap();
+    assert_eq!(rows.len(), 455);
+    assert_eq!(rows.last().unwrap()[col], "agent 0449");
+    assert!(!w.read("out/report.html").contains("agent 0449"));
+}
