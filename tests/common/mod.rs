@@ -141,7 +141,13 @@ pub fn assert_spreadsheet_safe(name: &str, text: &str) {
                 } else {
                     f.split('\t').next().unwrap_or("")
                 };
-                let value = f.trim_end_matches([' ', '"']);
+                // A plain number (`-5`) is exempt up to the next separator of any kind, as in
+                // `output::csvsafe`: `-1,-5` read with `;` is two numbers, not a formula.
+                let value = f
+                    .split([';', ',', '\t'])
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches([' ', '"']);
                 assert!(
                     !f.starts_with(dangerous) || number(value),
                     "{name}: split on {sep:?} exposes {field:?} in line {line:?}"
