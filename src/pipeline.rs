@@ -761,7 +761,14 @@ pub fn analyze(
                     write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
                     if let (Some(p), Some(t)) = (&d.prepared, &d.tagging) {
                         if crate::discover::is_candidate(t) {
-                            discovery.add(&p.text, a.score);
+                            // Masked before clustering: the suggested themes' terms are shown
+                            // in report.html and summary.json, and must not hold parts of an
+                            // e-mail address or a name.
+                            if cfg.keep_pii {
+                                discovery.add(&p.text, a.score);
+                            } else {
+                                discovery.add(&crate::pii::mask(&p.text), a.score);
+                            }
                         }
                     }
                     if let Some(c) = coaching.as_mut() {

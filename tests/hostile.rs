@@ -596,3 +596,52 @@ fn many_distinct_agents_are_summarised_as_top_values_plus_other() {
     assert_eq!(rows.last().unwrap()[col], "agent 0449");
     assert!(!w.read("out/report.html").contains("agent 0449"));
 }
+
+#[test]
+fn suggested_theme_terms_do_not_show_parts_of_email_addresses() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,score,comment\n");
+    let parking = [
+        "The parking lot at the store was full again",
+        "No parking space near the store at all",
+        "Parking at the store is impossible on saturdays",
+        "Store parking was a nightmare today",
+        "Could not find parking near your store",
+        "The store parking garage was closed",
+        "Parking near the store took twenty minutes",
+        "Parking spaces at the store are far too narrow",
+    ];
+    for (i, c) in parking.iter().enumerate() {
+        csv.push_str(&format!(
+            "p{i},{},{c} write to zorblatt.quix@zorblatt-mail.com\n",
+            i % 4
+        ));
+    }
+    let other = [
+        "Lovely sunny garden and the umbrella stand outside",
+        "The garden umbrella stand was lovely",
+        "Sunny garden terrace, lovely umbrella",
+        "Umbrella stand in the garden looked lovely",
+        "A lovely garden with an umbrella for the sun",
+        "The sunny garden and its umbrella are lovely",
+    ];
+    for (i, c) in other.iter().enumerate() {
+        csv.push_str(&format!("o{i},9,\"{c}\"\n"));
+    }
+    w.write("in.csv", csv);
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    assert!(
+        !s["discovered_themes"].as_array().unwrap().is_empty(),
+        "the parking comments form a suggested theme"
+    );
+    for out in ["out/summary.json", "out/report.html", "out/report.md"] {
+        let text = w.read(out).to_lowercase();
+        assert!(
+            !text.contains("zorblatt"),
+            "{out} shows a part of an e-mail"
+        );
+        assert!(!text.contains("quix"), "{out} shows a part of an e-mail");
+    }
+}
