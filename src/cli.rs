@@ -553,6 +553,15 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     let classifier = args.model.classifier(&taxonomy, &lexicon)?;
     drop(load);
     let outcome = analyze(&cfg, &taxonomy, &lexicon, classifier.as_ref())?;
+    if let Some(f) = outcome.summary.input.format.encoding_fallback {
+        eprintln!(
+            "npsight: warning: {}: the file is UTF-8 but {} row(s) from row {} (line {}) on hold bytes that are not; they were read as Windows-1252 (check those rows)",
+            cfg.input.path.display(),
+            f.rows,
+            f.first_row,
+            f.first_line
+        );
+    }
     if let Some(timings) = crate::timings::report() {
         eprintln!("{timings}");
     }
@@ -702,10 +711,36 @@ fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What Ctrl-C does.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OnInterrupt {
+    /// `analyze`, first press: finish the current chunk, drop the temporary outputs, keep the
+    /// previous ones.
+    StopAtChunk,
+    /// Every other command (train, eval, compare... have no chunk loop to stop), and a second
+    /// press during `analyze`: exit now with 130 (the shell's code for SIGINT); outputs are
+    /// written atomically, so no half-written file replaces a previous one.
+    Exit,
+}
+
+pub fn on_interrupt(analyzing: bool, pressed_before: bool) -> OnInterrupt {
+    if analyzing && !pressed_before {
+        OnInterrupt::StopAtChunk
+    } else {
+        OnInterrupt::Exit
+    }
+}
+
+static ANALYZING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn main() -> ExitCode {
-    // Ctrl-C: finish the current chunk, drop the temporary outputs, keep the previous ones.
     let _ = ctrlc::set_handler(|| {
-        crate::pipeline::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst)
+        use std::sync::atomic::Ordering::SeqCst;
+        let before = crate::pipeline::INTERRUPTED.swap(true, SeqCst);
+        if on_interrupt(ANALYZING.load(SeqCst), before) == OnInterrupt::Exit {
+            let _ = writeln!(std::io::stderr(), "npsight: interrupted");
+            std::process::exit(130);
+        }
     });
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -719,7 +754,10 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
-        Command::Analyze(a) => run_analyze(a),
+        Command::Analyze(a) => {
+            ANALYZING.store(true, std::sync::atomic::Ordering::SeqCst);
+            run_analyze(a)
+        }
         Command::Train(a) => run_train(a),
         Command::Eval(a) => run_eval(a),
         Command::Compare(a) => run_compare(a),

@@ -96,6 +96,31 @@ struct StoredSummary {
     comparison_data: Option<ComparisonData>,
 }
 
+/// The largest count a previous run's summary may hold (2^40, about 10^12 responses): sums of
+/// such counts cannot overflow.
+pub const MAX_COUNT: u64 = 1 << 40;
+
+/// The path of the first whole number in `v` above [`MAX_COUNT`].
+fn too_large(v: &serde_json::Value, path: &str) -> Option<String> {
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .map_or(
+                n.as_f64().is_some_and(|f| f.abs() > MAX_COUNT as f64),
+                |u| u > MAX_COUNT,
+            )
+            .then(|| path.to_string()),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| too_large(x, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .find_map(|(k, x)| too_large(x, &format!("{path}.{k}"))),
+        _ => None,
+    }
+}
+
 /// Read `DIR/summary.json` of an earlier run.
 pub fn load(dir: &Path) -> Result<ComparisonData> {
     let file = dir.join("summary.json");
@@ -107,6 +132,18 @@ pub fn load(dir: &Path) -> Result<ComparisonData> {
     })?;
     let stored: StoredSummary = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a valid npsight summary.json", file.display()))?;
+    // Counts near 2^64 would wrap when added up: no export has more than MAX_COUNT rows.
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+        if let Some(path) = v
+            .get("comparison_data")
+            .and_then(|c| too_large(c, "comparison_data"))
+        {
+            bail!(
+                "{}: {path} is larger than {MAX_COUNT}, more responses than any export holds; the file was edited or is damaged",
+                file.display()
+            );
+        }
+    }
     if stored.schema_version < COMPARISON_SCHEMA {
         bail!(
             "{}: schema version {}, but comparisons need version {COMPARISON_SCHEMA} or later; rerun `npsight analyze` on that export with this version",

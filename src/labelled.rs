@@ -102,7 +102,7 @@ pub fn read(path: &Path, cols: &LabelColumns) -> Result<Vec<Labelled>> {
         };
         out.push(Labelled {
             // A corrected tagged.csv carries neutralised cells ('@user ...): read the comment.
-            text: crate::output::csvsafe::unneutralize(&t).to_string(),
+            text: crate::output::csvsafe::unneutralize(&t).into_owned(),
             lang: get(lang).filter(|s| !s.is_empty()),
             sentiment: get(sentiment)
                 .map(|s| s.to_lowercase())

@@ -111,8 +111,10 @@ const NOT_NAMES: &[&str] = &[
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
-        email: Regex::new(r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}").unwrap(),
-        iban: Regex::new(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}\b").unwrap(),
+        // Internationalised addresses too (müller@bücher.de, почта@пример.рф).
+        email: Regex::new(r"(?i)[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}").unwrap(),
+        // Upper or lower case, grouped by spaces or dashes.
+        iban: Regex::new(r"(?i)\b[A-Z]{2}[0-9]{2}(?:[ \-]?[A-Z0-9]){11,30}\b").unwrap(),
         // A run of digits with the separators people type in phone and card numbers.
         digits: Regex::new(r"(?:\+|\b00)?\(?\d[\d \u{00A0}().\-/]{6,}\d").unwrap(),
         name: Regex::new(concat!(
@@ -120,16 +122,16 @@ fn patterns() -> &'static Patterns {
             r"[Mm]e llamo|[Mm]i nombre es|[Мм]еня зовут|[Tt]ôi tên là|[Tt]ên tôi là|",
             r"Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Herr|Frau|Monsieur|Madame|Mme\.?|Sr\.?|Sra\.?|Señor|Señora|[Гг]осподин|[Гг]оспожа)",
             r"|我叫|我的名字是)\s*",
-            r"(\p{Lu}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+)?|\p{Han}{2,3})"
+            r"(\p{Lu}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+){0,2}|\p{Han}{2,3})"
         ))
         .unwrap(),
         greeting: Regex::new(concat!(
-            r"\b(?:Hi|Hello|Hey|Dear|Thanks|Thank you|Hallo|Liebe|Lieber|Danke|Bonjour|Merci|Cher|Chère|",
-            r"Hola|Gracias|Querid[oa]|Здравствуйте|Привет|Спасибо|Chào|Cảm ơn|[Cc]hị|[Aa]nh|[Cc]ô|[Bb]ác)",
-            r",?\s+(\p{Lu}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+)?)"
+            r"\b(?i:Hi|Hello|Hey|Dear|Thanks(?: to)?|Thank you|Hallo|Liebe|Lieber|Danke(?: an)?|Bonjour|Merci(?: à)?|Cher|Chère|",
+            r"Hola|Gracias(?: a)?|Querid[oa]|Здравствуйте|Привет|Спасибо|Chào|Cảm ơn|chị|anh|cô|bác)",
+            r",?\s+(\p{Lu}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+){0,2})"
         ))
         .unwrap(),
-        han_title: Regex::new(r"(\p{Han})(?:先生|女士|小姐)").unwrap(),
+        han_title: Regex::new(r"(\p{Han})(?:先生|女士|小姐)|(?:谢谢|感谢)(\p{Han}{2,3}?)(?:先生|女士|小姐|[，,。！!]|$)").unwrap(),
         reference: Regex::new(concat!(
             r"(?i)(?:order|ticket|ref|reference|case|invoice|contract|customer|booking|",
             r"bestell|auftrag|vertrag|rechnung|kunden|vorgang|commande|facture|dossier|référence|contrat|",
@@ -138,6 +140,45 @@ fn patterns() -> &'static Patterns {
         ))
         .unwrap(),
     })
+}
+
+/// The decimal digits of `s`, ASCII or any other script's (full-width `０１２`, Arabic-Indic).
+fn digit_values(s: &str) -> Vec<u8> {
+    s.chars()
+        .filter_map(|c| {
+            c.to_digit(10).or_else(|| {
+                // Unicode decimal digits come in runs of ten starting at a code point ending
+                // in 0 (U+FF10 full-width, U+0660 Arabic-Indic, ...).
+                c.is_numeric()
+                    .then_some((c as u32) % 16)
+                    .filter(|d| *d < 10 && ((c as u32) & 0xF) == *d)
+            })
+        })
+        .map(|d| d as u8)
+        .collect()
+}
+
+/// The byte length of the longest start of `s`, ending at a digit group's end, that is a
+/// Luhn-valid card number of 13-19 digits.
+fn card_prefix(s: &str) -> Option<usize> {
+    let mut best = None;
+    let mut digits = Vec::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if let Some(d) = digit_values(&c.to_string()).first() {
+            digits.push(*d);
+            let group_end = chars
+                .peek()
+                .is_none_or(|(_, n)| digit_values(&n.to_string()).is_empty());
+            if group_end && (13..=19).contains(&digits.len()) && luhn_ok(&digits) {
+                best = Some(i + c.len_utf8());
+            }
+        }
+        if digits.len() > 19 {
+            break;
+        }
+    }
+    best
 }
 
 fn luhn_ok(digits: &[u8]) -> bool {
@@ -156,7 +197,11 @@ fn luhn_ok(digits: &[u8]) -> bool {
 }
 
 fn iban_ok(s: &str) -> bool {
-    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     if !(15..=34).contains(&compact.len()) {
         return false;
     }
@@ -198,24 +243,39 @@ pub fn find(text: &str) -> Vec<Span> {
         push(&mut spans, m.start(), m.end(), Kind::Email);
     }
     for m in p.iban.find_iter(text) {
-        if iban_ok(m.as_str()) {
-            push(&mut spans, m.start(), m.end(), Kind::Iban);
+        // Case-insensitive, the match can run on into the next words ("... 00 ok"): the
+        // longest start of it that ends a group and passes the checksum.
+        let s = m.as_str();
+        let mut ends = s
+            .char_indices()
+            .filter(|(i, c)| {
+                c.is_ascii_alphanumeric()
+                    && s[i + 1..]
+                        .chars()
+                        .next()
+                        .is_none_or(|n| n == ' ' || n == '-')
+            })
+            .map(|(i, _)| i + 1);
+        if let Some(end) = ends.rfind(|e| iban_ok(&s[..*e])) {
+            push(&mut spans, m.start(), m.start() + end, Kind::Iban);
         }
     }
     for m in p.digits.find_iter(text) {
         let s = m
             .as_str()
             .trim_end_matches([' ', '\u{00A0}', '(', '.', '-', '/']);
-        let digits: Vec<u8> = s
-            .bytes()
-            .filter(u8::is_ascii_digit)
-            .map(|b| b - b'0')
-            .collect();
+        let digits = digit_values(s);
         let international = s.starts_with('+') || s.starts_with("00");
         let end = m.start() + s.len();
         if (13..=19).contains(&digits.len()) && luhn_ok(&digits) && !international {
             push(&mut spans, m.start(), end, Kind::Card);
-        } else if looks_like_date(s) || p.reference.is_match(&text[..m.start()]) {
+        } else if let Some(card_end) = card_prefix(s).filter(|_| !international) {
+            // A card number followed by more digits (an expiry date, a CVC).
+            push(&mut spans, m.start(), m.start() + card_end, Kind::Card);
+        } else if looks_like_date(s) || (!international && p.reference.is_match(&text[..m.start()]))
+        {
+            // A reference number after its label; an international number (+...) is a phone
+            // whatever label stands before it ("Contract: +49 30 1234567").
             continue;
         } else if (international && (8..=15).contains(&digits.len()))
             || (9..=15).contains(&digits.len())
@@ -235,7 +295,7 @@ pub fn find(text: &str) -> Vec<Span> {
         }
     }
     for c in p.han_title.captures_iter(text) {
-        let g = c.get(1).expect("surname group");
+        let g = c.get(1).or_else(|| c.get(2)).expect("a name group");
         push(&mut spans, g.start(), g.end(), Kind::Name);
     }
     spans.sort_by_key(|s| s.start);
@@ -320,6 +380,42 @@ mod tests {
             once.starts_with("[PHONE]") && !once.contains("[NAME]"),
             "{once}"
         );
+    }
+
+    #[test]
+    fn formats_that_leaked_in_the_hostile_pass() {
+        for (text, want) in [
+            (
+                "card 4111 1111 1111 1111 12/27 cvc",
+                "card [CARD] 12/27 cvc",
+            ),
+            (
+                "call ０３０ １２３４ ５６７８ please",
+                "call [PHONE] please",
+            ),
+            (
+                "номер по заявке: +7 912 345-67-89",
+                "номер по заявке: [PHONE]",
+            ),
+            ("Contract: +49 30 1234567", "Contract: [PHONE]"),
+            ("hợp đồng: +84 912 345 678", "hợp đồng: [PHONE]"),
+            ("facture : +33 6 12 34 56 78", "facture : [PHONE]"),
+            ("iban de89 3704 0044 0532 0130 00 ok", "iban [IBAN] ok"),
+            ("IBAN DE89-3704-0044-0532-0130-00 ok", "IBAN [IBAN] ok"),
+            ("mail müller@bücher.de now", "mail [EMAIL] now"),
+            ("почта иван@пример.рф", "почта [EMAIL]"),
+            ("thanks to Sarah Connor for", "thanks to [NAME] for"),
+            ("merci à Julie pour", "merci à [NAME] pour"),
+            ("hi Tom, the app", "hi [NAME], the app"),
+            ("谢谢王小明！", "谢谢[NAME]！"),
+            ("My name is Anna Maria Schmidt and", "My name is [NAME] and"),
+        ] {
+            assert_eq!(mask(text), want, "{text}");
+        }
+        // Still not masked: order numbers after their label, dates, prices.
+        for text in ["order no. 123456789", "on 12/27/2026", "paid 1,234.50 EUR"] {
+            assert_eq!(mask(text), text);
+        }
     }
 
     #[test]

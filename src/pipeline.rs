@@ -7,8 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -20,9 +19,9 @@ use crate::input::date::{self, DateKey};
 use crate::input::score::{parse_nps, parse_number, parse_yes_no};
 use crate::input::{self, InputConfig, RawRecord};
 use crate::lexicon::SentimentLexicon;
-use crate::output::atomic::{remove_stale, AtomicFile};
+use crate::output::atomic::{recover, remove_stale, AtomicFile, OutputLock, Transaction};
 use crate::output::coaching::Coaching;
-use crate::output::csvsafe::neutralize;
+use crate::output::csvsafe::{self, SafeWriter};
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
 use crate::output::{report_html, report_md, tagged_jsonl, time};
 use crate::progress::Progress;
@@ -142,7 +141,7 @@ struct Accepted {
 struct Rejected {
     record: RawRecord,
     column: String,
-    code: String,
+    code: &'static str,
     reason: String,
 }
 
@@ -150,24 +149,6 @@ struct Rejected {
 struct Done {
     prepared: Option<Prepared>,
     tagging: Option<Tagging>,
-}
-
-fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut f = fs::File::open(path)
-        .with_context(|| format!("{}: cannot open the input", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("{}: cannot read the input", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 struct Layout {
@@ -178,8 +159,6 @@ struct Layout {
     text_col: usize,
     file: String,
     by_week: bool,
-    /// CSV delimiter (`,` for workbooks), for the unbalanced-quote check.
-    delimiter: u8,
 }
 
 impl Layout {
@@ -200,7 +179,7 @@ impl Layout {
                 let n = record.fields.len();
                 return Err(Rejected {
                     column: String::new(),
-                    code: "too_many_fields".into(),
+                    code: "too_many_fields",
                     reason: format!(
                         "{}: row {} (line {}): {n} fields but the header has {width}; a delimiter inside an unquoted comment?",
                         self.file, record.row, record.line
@@ -209,18 +188,32 @@ impl Layout {
                 });
             }
         }
-        let swallowed = record.fields.iter().enumerate().find_map(|(i, f)| {
-            let n = input::quotes::swallowed_records(f, self.delimiter, width, self.score_col);
-            (n > 0).then_some((i, n))
-        });
-        if let Some((i, n)) = swallowed {
+        // A broken quote that ran over lines: every line it swallowed is in this record's
+        // raw_record, rejected, never merged into a comment (a correctly quoted multi-line
+        // comment is not flagged, whatever its lines look like).
+        let swallowed = input::quotes::continuation_lines(&record.fields);
+        let cut = record.fields.iter().map(|f| f.len() as u64).sum::<u64>()
+            >= input::quotes::MAX_QUOTED - 1;
+        if record.quote_broken && (swallowed > 0 || cut) {
+            let i = record
+                .fields
+                .iter()
+                .position(|f| f.contains(['\n', '\r']))
+                .unwrap_or(0);
             let column = self.header(i).to_string();
             return Err(Rejected {
                 reason: format!(
-                    "{}: row {} (line {}), column '{column}': the field runs over {n} more line(s) shaped like records of their own; a quote opened here is not closed where it should be. Fix the quote and run again.",
-                    self.file, record.row, record.line
+                    "{}: row {} (line {}), column '{column}': a quote opened here is not closed where it should be, and the field runs over {swallowed} more line(s) that may be responses of their own (they are in raw_record){}. Fix the quote and run again.",
+                    self.file,
+                    record.row,
+                    record.line,
+                    if cut {
+                        format!("; it was cut at {} MiB and the file read on from there", input::quotes::MAX_QUOTED >> 20)
+                    } else {
+                        String::new()
+                    }
                 ),
-                code: "unbalanced_quote".into(),
+                code: "unbalanced_quote",
                 column,
                 record,
             });
@@ -235,7 +228,7 @@ impl Layout {
                         "{}: row {} (line {}), column '{column}': {problem}",
                         self.file, record.row, record.line
                     ),
-                    code: problem.code().into(),
+                    code: problem.code(),
                     column,
                     record,
                 });
@@ -259,7 +252,7 @@ impl Layout {
                         format!("'{v}' is not a date")
                     }
                 ),
-                code: "bad_date".into(),
+                code: "bad_date",
                 column,
                 record,
             });
@@ -346,7 +339,6 @@ fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
         headers,
         file: cfg.input.path.display().to_string(),
         by_week: cfg.by_week,
-        delimiter: b',',
     })
 }
 
@@ -477,7 +469,7 @@ fn process_batch(
 }
 
 fn write_tagged(
-    w: &mut csv::Writer<impl std::io::Write>,
+    w: &mut SafeWriter<impl std::io::Write>,
     width: usize,
     a: &Accepted,
     d: &Done,
@@ -485,7 +477,7 @@ fn write_tagged(
 ) -> Result<()> {
     let mut row: Vec<String> = Vec::with_capacity(width + TAGGED_COLUMNS.len());
     for i in 0..width {
-        row.push(neutralize(a.record.fields.get(i).map_or("", String::as_str)).into_owned());
+        row.push(a.record.fields.get(i).cloned().unwrap_or_default());
     }
     row.push(Category::of(a.score).as_str().to_string());
     match (&d.prepared, &d.tagging) {
@@ -500,7 +492,7 @@ fn write_tagged(
                     .collect::<Vec<_>>()
                     .join(";"),
             );
-            row.push(evidence_json(taxonomy, p, t));
+            row.push(csvsafe::neutralize_json(&evidence_json(taxonomy, p, t)).into_owned());
             match crate::stats::mismatch::check(a.score, t) {
                 Some(m) => {
                     row.push(m.kind.as_str().to_string());
@@ -539,7 +531,7 @@ fn write_jsonl(
 }
 
 fn write_rejected(
-    w: &mut csv::Writer<impl std::io::Write>,
+    w: &mut SafeWriter<impl std::io::Write>,
     r: &Rejected,
     delimiter: u8,
 ) -> Result<()> {
@@ -554,11 +546,47 @@ fn write_rejected(
     w.write_record([
         r.record.row.to_string(),
         r.record.line.to_string(),
-        neutralize(&r.column).into_owned(),
-        r.code.clone(),
-        neutralize(&r.reason).into_owned(),
-        neutralize(&raw).into_owned(),
+        r.column.clone(),
+        r.code.to_string(),
+        r.reason.clone(),
+        raw,
     ])?;
+    Ok(())
+}
+
+/// The names a run writes in its output folder.
+pub const OUTPUT_FILES: [&str; 6] = [
+    "tagged.csv",
+    "tagged.jsonl",
+    "rejected.csv",
+    "summary.json",
+    "report.md",
+    "report.html",
+];
+
+/// Refuse an input that this run would overwrite or remove: one of the outputs' names in the
+/// output folder, or (with --coaching) a file in its coaching folder.
+fn refuse_input_among_outputs(cfg: &AnalyzeConfig) -> Result<()> {
+    let (Ok(input), Ok(out)) = (
+        fs::canonicalize(&cfg.input.path),
+        fs::canonicalize(&cfg.out_dir),
+    ) else {
+        return Ok(()); // a missing input is reported when it is opened
+    };
+    let named = input.parent() == Some(out.as_path())
+        && input
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| OUTPUT_FILES.contains(&n));
+    let in_coaching = cfg.coaching && input.starts_with(out.join("coaching"));
+    if named || in_coaching {
+        bail!(
+            "{}: the input is inside --out {} where this run writes its outputs{}; copy it elsewhere or choose another --out",
+            cfg.input.path.display(),
+            cfg.out_dir.display(),
+            if named { "" } else { " (the coaching folder)" }
+        );
+    }
     Ok(())
 }
 
@@ -572,7 +600,13 @@ pub fn analyze(
     let out = &cfg.out_dir;
     fs::create_dir_all(out)
         .with_context(|| format!("--out {}: cannot create the output folder", out.display()))?;
+    refuse_input_among_outputs(cfg)?;
+    // One run at a time on a folder; then finish a killed run's commit, if any, and remove the
+    // temporaries of killed runs (only runs that are gone can have left any: see OutputLock).
+    let _lock = OutputLock::acquire(out)?;
+    recover(out)?;
     remove_stale(out);
+    remove_stale(&out.join("coaching"));
     // Every output exists (as a temporary) before the long work starts.
     let mut tagged_file = AtomicFile::create(&out.join("tagged.csv"))?;
     let mut jsonl_file = AtomicFile::create(&out.join("tagged.jsonl"))?;
@@ -586,10 +620,9 @@ pub fn analyze(
             .with_context(|| format!("{}: cannot create the coaching folder", dir.display()))?;
     }
 
-    let input_sha256 = sha256_file(&cfg.input.path)?;
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
     let opened = input::open(&cfg.input)?;
-    let mut layout = resolve_layout(cfg, opened.headers.clone())?;
+    let layout = resolve_layout(cfg, opened.headers.clone())?;
     let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| {
         if d == "tab" {
             b'\t'
@@ -597,7 +630,6 @@ pub fn analyze(
             d.as_bytes()[0]
         }
     });
-    layout.delimiter = delimiter;
     let width = layout.headers.len();
     let n_themes = taxonomy.themes.len();
     if cfg.by_week && layout.map.get(Role::Date).is_none() {
@@ -635,15 +667,11 @@ pub fn analyze(
     let mut ids = SeenIds::default();
     let (mut rows_in, mut n_rejected, mut n_tagged) = (0u64, 0u64, 0u64);
     {
-        let mut tagged = csv::Writer::from_writer(tagged_file.writer());
-        let mut header: Vec<String> = layout
-            .headers
-            .iter()
-            .map(|h| neutralize(h).into_owned())
-            .collect();
+        let mut tagged = csvsafe::writer(tagged_file.writer());
+        let mut header: Vec<String> = layout.headers.clone();
         header.extend(TAGGED_COLUMNS.iter().map(|s| s.to_string()));
         tagged.write_record(&header)?;
-        let mut rejected = csv::Writer::from_writer(rejected_file.writer());
+        let mut rejected = csvsafe::writer(rejected_file.writer());
         rejected.write_record(REJECTED_COLUMNS)?;
 
         let mut records = opened.records;
@@ -664,13 +692,14 @@ pub fn analyze(
                                 line: 0,
                                 byte: 0,
                                 fields: Vec::new(),
+                                quote_broken: false,
                             },
                             column: String::new(),
-                            code: "unreadable_record".into(),
+                            code: "unreadable_record",
                             reason: e.to_string(),
                         };
                         n_rejected += 1;
-                        *rejected_by_reason.entry(r.code.clone()).or_default() += 1;
+                        *rejected_by_reason.entry(r.code.to_string()).or_default() += 1;
                         write_rejected(&mut rejected, &r, delimiter)?;
                         continue;
                     }
@@ -686,7 +715,7 @@ pub fn analyze(
                     Ok(a) => accepted.push(a),
                     Err(r) => {
                         n_rejected += 1;
-                        *rejected_by_reason.entry(r.code.clone()).or_default() += 1;
+                        *rejected_by_reason.entry(r.code.to_string()).or_default() += 1;
                         write_rejected(&mut rejected, &r, delimiter)?;
                     }
                 }
@@ -732,8 +761,16 @@ pub fn analyze(
                     write_jsonl(jsonl_file.writer(), a, d, taxonomy, cfg.keep_pii)?;
                     if let (Some(p), Some(t)) = (&d.prepared, &d.tagging) {
                         if crate::discover::is_candidate(t) {
+                            // Masked before clustering: the suggested themes' terms are shown
+                            // in report.html and summary.json, and must not hold parts of an
+                            // e-mail address or a name.
+                            let text = if cfg.keep_pii {
+                                p.text.clone()
+                            } else {
+                                crate::pii::mask(&p.text)
+                            };
                             discovery.add(
-                                &p.text,
+                                &text,
                                 a.score,
                                 &p.language.code,
                                 matches!(
@@ -768,6 +805,9 @@ pub fn analyze(
         rejected.flush()?;
     }
     progress.finish();
+    // Hashed while read: standard input and FIFOs are read once; a file that shrank while it
+    // was read fails the run here, before any output replaces the previous ones.
+    let (input_sha256, _) = opened.digest.finish(&layout.file)?;
 
     let statistics_timer = crate::timings::start(crate::timings::Stage::Statistics);
     let mut statistics = acc.finish(taxonomy);
@@ -809,7 +849,10 @@ pub fn analyze(
             generated_at: time::now_iso(),
         },
         input: InputInfo {
-            format: (&opened.format).into(),
+            format: crate::output::summary::InputFormatInfo {
+                encoding_fallback: opened.decoding.get(),
+                ..(&opened.format).into()
+            },
             headers: layout.headers.clone(),
             columns: layout
                 .map
@@ -869,6 +912,9 @@ pub fn analyze(
     };
     html_file.write_all(report_html::render_with(&report, &extras).as_bytes())?;
     summary_file.write_all(&summary.to_json())?;
+    // Every output, coaching packs included, is written in full before any replaces the
+    // previous run's: all of them or none (see output::atomic).
+    let mut tx = Transaction::new(out);
     for f in [
         tagged_file,
         jsonl_file,
@@ -877,16 +923,21 @@ pub fn analyze(
         html_file,
         summary_file,
     ] {
-        f.commit()?;
+        tx.add(f)?;
     }
     if let Some(c) = &coaching {
         c.write(
             &out.join("coaching"),
+            &mut tx,
             taxonomy,
             &summary.fingerprint.input_file,
             cfg.keep_pii,
         )?;
     }
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        bail!("interrupted: no output was replaced");
+    }
+    tx.commit()?;
     Ok(Outcome {
         summary,
         out_dir: out.clone(),
@@ -924,7 +975,7 @@ impl SeenIds {
                 "{}: row {} (line {}), column '{column}': response id '{}' already appeared in an earlier row; the repeat is left out of the statistics",
                 layout.file, a.record.row, a.record.line, a.id
             ),
-            code: "duplicate_id".into(),
+            code: "duplicate_id",
             column,
             record: a.record,
         })

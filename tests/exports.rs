@@ -128,8 +128,16 @@ fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
     names.sort();
     // 3 agents + 2 teams, each .md and .csv, plus index.md.
     assert_eq!(names.len(), 11, "{names:?}");
+    // File names are sanitize_file_stem of the value: lower case, hashed when changed.
+    let pack = |kind: &str, value: &str, ext: &str| {
+        format!(
+            "{kind}-{}.{ext}",
+            npsight::output::filename::sanitize_file_stem(value)
+        )
+    };
     assert!(
-        names.contains(&"agent-Ann.md".to_string()) && names.contains(&"team-Tech.csv".to_string())
+        names.contains(&pack("agent", "Ann", "md")) && names.contains(&pack("team", "Tech", "csv")),
+        "{names:?}"
     );
     assert!(
         names.iter().all(|n| !n.contains("..") && !n.contains('/')),
@@ -142,7 +150,7 @@ fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
         .expect("sanitised name");
     assert!(evil.ends_with(".csv") || evil.ends_with(".md"));
 
-    let ann = w.read("out/coaching/agent-Ann.md");
+    let ann = w.read(&format!("out/coaching/{}", pack("agent", "Ann", "md")));
     let can = ann.find("## What the agent can change").unwrap();
     let process = ann.find("## What the process causes").unwrap();
     let attitude = ann
@@ -165,12 +173,12 @@ fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
         "the shortest comment is the least clear and is left out: {verbatims}"
     );
 
-    let bob = w.read("out/coaching/agent-Bob.md");
+    let bob = w.read(&format!("out/coaching/{}", pack("agent", "Bob", "md")));
     let process = bob.find("## What the process causes").unwrap();
     let wait = bob.find("| Wait time |").expect("wait time in Bob's pack");
     assert!(wait > process, "wait time is a process theme: {bob}");
 
-    let (header, rows) = w.csv("out/coaching/agent-Ann.csv");
+    let (header, rows) = w.csv(&format!("out/coaching/{}", pack("agent", "Ann", "csv")));
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let attitude_rows: Vec<_> = rows
         .iter()
@@ -201,8 +209,12 @@ fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
         "--coaching",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(!w.path("out/coaching/agent-Bob.md").exists());
-    assert!(w.path("out/coaching/agent-Ann.md").exists());
+    assert!(!w
+        .path(&format!("out/coaching/{}", pack("agent", "Bob", "md")))
+        .exists());
+    assert!(w
+        .path(&format!("out/coaching/{}", pack("agent", "Ann", "md")))
+        .exists());
 }
 
 #[test]

@@ -46,6 +46,12 @@ fn run(m: &Models, bytes: &[u8], batch: usize, chunk: usize) -> Option<(u64, u64
     );
     assert_eq!(c.rejected, c.rejected_by_reason.values().sum::<u64>());
     let tagged = std::fs::read(dir.path().join("out/tagged.csv")).unwrap();
+    // Whatever separator a spreadsheet assumes, no output cell starts a formula.
+    for name in ["out/tagged.csv", "out/rejected.csv"] {
+        let text =
+            String::from_utf8_lossy(&std::fs::read(dir.path().join(name)).unwrap()).into_owned();
+        common::assert_spreadsheet_safe(name, &text);
+    }
     Some((c.rows_in, c.tagged, c.rejected, tagged))
 }
 
@@ -59,6 +65,9 @@ fn field() -> impl Strategy<Value = String> {
         Just("N/A".to_string()),
         Just("\"quoted, with \"\" quotes\nand a newline\"".to_string()),
         Just("=1+1".to_string()),
+        Just("\"ok;=1+1;\"".to_string()),
+        Just("x;@SUM(1)".to_string()),
+        "[a;=+@\\- \t]{1,8}",
         Just("".to_string()),
         "\\PC{0,20}",
     ]
@@ -96,6 +105,131 @@ proptest! {
         let a = run(&m, csv.as_bytes(), batch, chunk);
         let b = run(&m, csv.as_bytes(), 64, 4096);
         prop_assert_eq!(a, b);
+    }
+}
+
+/// Text built from the characters that matter to a spreadsheet's split and formula detection.
+fn spreadsheet_text() -> impl Strategy<Value = String> {
+    "[a1 ;,\t\r\n\"'=+@\\-.＝]{0,24}"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn neutralised_cells_never_expose_a_formula_and_read_back_exactly(cell in spreadsheet_text()) {
+        use npsight::output::csvsafe::{is_unsafe, neutralize, unneutralize};
+        let safe = neutralize(&cell);
+        prop_assert!(!is_unsafe(&safe), "{:?} -> {:?}", cell, safe);
+        prop_assert_eq!(unneutralize(&safe), cell.as_str());
+        let mut w = npsight::output::csvsafe::writer(Vec::new());
+        w.write_record([cell.as_str(), "-5"]).unwrap();
+        let bytes = w.into_inner().unwrap();
+        common::assert_spreadsheet_safe("cell", &String::from_utf8(bytes).unwrap());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// A score is accepted only in the forms the README lists.
+    #[test]
+    fn only_the_documented_score_forms_are_accepted(
+        raw in "[ 0-9+\\-.,/xeE_a-z:=(]{0,12}|[0-9]{1,2}[ ]?(/[ ]?[0-9]{1,3}(/[0-9]{2,4})?|[ ][a-z]+( of [0-9])?|e[0-9]|x[0-9]|_[0-9])"
+    ) {
+        let documented = regex::Regex::new(
+            r"^[+-]?[0-9]+([.,][0-9]+)?(\s*/\s*10([.,][0-9]+)?|\s*[-–—=:(].*\p{Alphabetic}.*)?$",
+        )
+        .unwrap();
+        if let Ok(n) = npsight::input::score::parse_nps(&raw) {
+            prop_assert!(documented.is_match(raw.trim()), "{:?} accepted as {}", raw, n);
+            prop_assert!(n <= 10);
+        }
+    }
+}
+
+/// Comment lines that look like records of their own, quotes, commas and line ends.
+fn tricky_comment() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("2,3,fine".to_string()),
+            Just("3,N/A,\"no score\"".to_string()),
+            Just("He said \"wait\", then".to_string()),
+            Just("\"".to_string()),
+            "[a-z ,;]{0,10}",
+        ],
+        1..5,
+    )
+    .prop_map(|lines| lines.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// A correctly quoted export is never rejected for its quotes, whatever its comments hold.
+    #[test]
+    fn correctly_quoted_comments_are_never_rejected_as_unbalanced(
+        comments in prop::collection::vec(tricky_comment(), 1..12)
+    ) {
+        let m = models();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["id", "score", "comment"]).unwrap();
+        for (i, c) in comments.iter().enumerate() {
+            w.write_record([format!("r{i}"), (i % 11).to_string(), c.clone()]).unwrap();
+        }
+        let bytes = w.into_inner().unwrap();
+        let (rows_in, tagged, rejected, _) = run(&m, &bytes, 4, 5).expect("a valid export");
+        prop_assert_eq!(rows_in as usize, comments.len());
+        prop_assert_eq!(tagged, rows_in);
+        prop_assert_eq!(rejected, 0);
+    }
+}
+
+/// Reads at most `n` bytes at a time.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(self.1).min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Mixed UTF-8 and Windows-1252: the decoded text does not depend on how the bytes arrive,
+    /// keeps every valid UTF-8 text as it is, and never holds a replacement character that
+    /// was not in the input.
+    #[test]
+    fn mixed_encodings_decode_the_same_whatever_the_read_sizes(
+        parts in prop::collection::vec(prop_oneof![
+            "\\PC{0,6}".prop_map(|s| s.into_bytes()),
+            prop::collection::vec(128u8..=255, 1..4),
+        ], 0..8),
+        chunk in 1usize..9,
+    ) {
+        use std::io::Read;
+        use npsight::input::decode::Utf8Or1252;
+        let bytes: Vec<u8> = parts.concat();
+        let decode = |n: usize| {
+            let (mut r, _) = Utf8Or1252::new(Trickle(&bytes, n));
+            let mut s = String::new();
+            r.read_to_string(&mut s).unwrap();
+            s
+        };
+        let whole = decode(1 << 20);
+        prop_assert_eq!(&decode(chunk), &whole);
+        let bom_free = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        if let Ok(text) = std::str::from_utf8(bom_free) {
+            prop_assert_eq!(&whole, text);
+        }
+        prop_assert_eq!(
+            whole.matches('\u{FFFD}').count(),
+            bytes.windows(3).filter(|w| *w == "\u{FFFD}".as_bytes()).count()
+        );
     }
 }
 

@@ -15,6 +15,9 @@
 //! - Excel serial day numbers (a workbook cell formatted as a number: `46349` is 2026-11-23),
 //!   accepted between 20000 (1954) and 80000 (2119) so an ordinary id is not mistaken for one;
 //! - English month names: `23 Nov 2026`, `Nov 23, 2026`, `23 November 2026`.
+//!
+//! Years outside 1954-2119 (the serial-number window; `9999-12-31` as a placeholder) are not
+//! dates.
 
 use serde::{Deserialize, Serialize};
 
@@ -113,9 +116,14 @@ fn num(s: &str) -> Option<u32> {
         .flatten()
 }
 
+/// Years a response date may have: the window of the Excel serial numbers accepted (20000 to
+/// 80000). A year such as 9999 (a placeholder for "no date", a typo) is not a date, so it can
+/// neither become the latest week of `--by-week` nor stretch the period of a run.
+pub const YEARS: std::ops::RangeInclusive<i64> = 1954..=2119;
+
 fn year(s: &str) -> Option<i64> {
     match s.len() {
-        4 => num(s).map(i64::from),
+        4 => num(s).map(i64::from).filter(|y| YEARS.contains(y)),
         2 => num(s).map(|y| 2000 + y as i64),
         _ => None,
     }
@@ -224,6 +232,9 @@ fn parse_named(s: &str) -> Option<DateKey> {
                 continue;
             }
         }
+    }
+    if !yr.is_some_and(|y| YEARS.contains(&y)) {
+        return None;
     }
     days_from_civil(yr?, month?, day?).map(DateKey::Day)
 }
@@ -356,6 +367,11 @@ mod tests {
             "Nov 2026",
             "32 Nov 2026",
             "12345678",
+            "9999-12-31",
+            "31.12.9999",
+            "12/31/9999",
+            "31 Dec 9999",
+            "1900-01-01",
         ] {
             assert_eq!(parse(v), None, "{v}");
         }

@@ -5,9 +5,11 @@
 
 pub mod columns;
 pub mod date;
+pub mod decode;
 pub mod quotes;
 pub mod score;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -27,6 +29,9 @@ pub struct RawRecord {
     /// Byte offset in the decoded stream (for progress), 0 for workbooks.
     pub byte: u64,
     pub fields: Vec<String>,
+    /// A quoted field of this record is broken: its quote is closed by a later field's opening
+    /// quote or never (see [`quotes`]). Always false for workbooks.
+    pub quote_broken: bool,
 }
 
 /// How the input was read, for the summary.
@@ -53,6 +58,120 @@ pub struct Input {
     pub headers: Vec<String>,
     pub format: InputFormat,
     pub records: Box<dyn Iterator<Item = Result<RawRecord>> + Send>,
+    /// The SHA-256 of the input's bytes, computed as they stream past: ready once `records` is
+    /// exhausted.
+    pub digest: Digest,
+    /// Rows of a UTF-8 file with bytes that are not UTF-8, read as Windows-1252 (see
+    /// [`decode`]); filled as `records` is read.
+    pub decoding: DecodingNote,
+}
+
+/// Where a UTF-8 export stopped being UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EncodingFallback {
+    /// The first record with bytes read as Windows-1252, and its line.
+    pub first_row: u64,
+    pub first_line: u64,
+    /// Records with such bytes.
+    pub rows: u64,
+}
+
+#[derive(Clone, Default)]
+pub struct DecodingNote(std::sync::Arc<std::sync::Mutex<Option<EncodingFallback>>>);
+
+impl DecodingNote {
+    fn note(&self, row: u64, line: u64) {
+        let mut n = self.0.lock().expect("not poisoned");
+        match n.as_mut() {
+            Some(f) => f.rows += 1,
+            None => {
+                *n = Some(EncodingFallback {
+                    first_row: row,
+                    first_line: line,
+                    rows: 1,
+                })
+            }
+        }
+    }
+
+    pub fn get(&self) -> Option<EncodingFallback> {
+        *self.0.lock().expect("not poisoned")
+    }
+}
+
+/// `-` as the input: standard input.
+pub const STDIN: &str = "-";
+
+#[derive(Default)]
+struct DigestState {
+    hasher: sha2::Sha256,
+    bytes: u64,
+    done: bool,
+    /// The file's length when it was opened (regular files only).
+    expected: Option<u64>,
+}
+
+/// The SHA-256 of an input hashed while it is read, so a FIFO or standard input (which can be
+/// read once) is read once, and a file that shrinks while it is read is noticed.
+#[derive(Clone, Default)]
+pub struct Digest(std::sync::Arc<std::sync::Mutex<DigestState>>);
+
+impl Digest {
+    fn of_bytes(bytes: &[u8]) -> Digest {
+        use sha2::Digest as _;
+        let d = Digest::default();
+        {
+            let mut st = d.0.lock().expect("not poisoned");
+            st.hasher.update(bytes);
+            st.bytes = bytes.len() as u64;
+            st.done = true;
+        }
+        d
+    }
+
+    /// The hex digest and the byte count, once the whole input was read; an error when it was
+    /// not read to its end or is shorter than it was when opened.
+    pub fn finish(&self, display: &str) -> Result<(String, u64)> {
+        use sha2::Digest as _;
+        let st = self.0.lock().expect("not poisoned");
+        if !st.done {
+            bail!("{display}: the input was not read to its end");
+        }
+        if let Some(expected) = st.expected.filter(|e| st.bytes < *e) {
+            bail!(
+                "{display}: the input is shorter than when the run started ({} of {expected} bytes): it was truncated or replaced while it was read; nothing was written",
+                st.bytes
+            );
+        }
+        let hex = st
+            .hasher
+            .clone()
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((hex, st.bytes))
+    }
+}
+
+/// Passes bytes through, hashing them.
+struct Hashing<R> {
+    inner: R,
+    digest: Digest,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.read(buf)?;
+        let mut st = self.digest.0.lock().expect("not poisoned");
+        st.hasher.update(&buf[..n]);
+        st.bytes += n as u64;
+        if n == 0 && !buf.is_empty() {
+            st.done = true;
+        }
+        Ok(n)
+    }
 }
 
 const SNIFF_BYTES: usize = 256 * 1024;
@@ -70,17 +189,37 @@ fn is_workbook(path: &Path) -> bool {
 /// Open an export for streaming.
 pub fn open(config: &InputConfig) -> Result<Input> {
     let path = &config.path;
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("{}: cannot open the input", path.display()))?;
-    if meta.is_dir() {
-        bail!("{}: is a folder, not an export file", path.display());
-    }
+    let stdin = path.as_os_str() == STDIN;
+    let meta = if stdin {
+        None
+    } else {
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("{}: cannot open the input", path.display()))?;
+        if meta.is_dir() {
+            bail!("{}: is a folder, not an export file", path.display());
+        }
+        Some(meta)
+    };
     if is_workbook(path) {
-        return open_workbook(path, config.sheet.as_deref());
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("{}: cannot read the input", path.display()))?;
+        let mut input = open_workbook(path, config.sheet.as_deref())?;
+        input.digest = Digest::of_bytes(&bytes);
+        return Ok(input);
     }
-    let mut head = Vec::with_capacity(SNIFF_BYTES.min(meta.len() as usize));
-    File::open(path)
-        .with_context(|| format!("{}: cannot open the input", path.display()))?
+    // Read once, from the start (a FIFO or standard input cannot be opened twice): the head
+    // for sniffing, then the same bytes and the rest for the records, hashed as they pass.
+    let mut source: Box<dyn Read + Send> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            File::open(path)
+                .with_context(|| format!("{}: cannot open the input", path.display()))?,
+        )
+    };
+    let mut head =
+        Vec::with_capacity(SNIFF_BYTES.min(meta.as_ref().map_or(0, |m| m.len()) as usize));
+    (&mut source)
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)
         .with_context(|| format!("{}: cannot read the input", path.display()))?;
@@ -103,17 +242,34 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         Some(d) => d,
         None => sniff_delimiter(&sample),
     };
-    let file =
-        File::open(path).with_context(|| format!("{}: cannot open the input", path.display()))?;
-    let decoded = DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
-        .bom_override(true)
-        .build(file);
+    let digest = Digest::default();
+    digest.0.lock().expect("not poisoned").expected =
+        meta.as_ref().filter(|m| m.is_file()).map(|m| m.len());
+    let hashed = Hashing {
+        inner: std::io::Cursor::new(head).chain(source),
+        digest: digest.clone(),
+    };
+    // UTF-8 byte by byte, falling back to Windows-1252 where a byte is not UTF-8; the other
+    // encodings through encoding_rs.
+    let (decoded, fallbacks): (Box<dyn Read + Send>, quotes::Breaks) = if encoding == UTF_8 {
+        let (r, f) = decode::Utf8Or1252::new(hashed);
+        (Box::new(r), f)
+    } else {
+        let r = DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .bom_override(true)
+            .build(hashed);
+        (Box::new(r), quotes::Breaks::default())
+    };
+    let decoding = DecodingNote::default();
+    let note = decoding.clone();
+    let (watched, breaks) =
+        quotes::QuoteWatch::new(BufReader::with_capacity(1 << 16, decoded), delimiter);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(BufReader::with_capacity(1 << 16, decoded));
+        .from_reader(watched);
     let mut record = csv::StringRecord::new();
     let display = path.display().to_string();
     let has_header = reader
@@ -140,11 +296,17 @@ pub fn open(config: &InputConfig) -> Result<Input> {
             Ok(true) => {
                 row += 1;
                 let (line, byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                let end = reader.position().byte();
+                let quote_broken = quotes::take_breaks(&breaks, byte, end);
+                if quotes::take_breaks(&fallbacks, byte, end) {
+                    note.note(row, line);
+                }
                 Some(Ok(RawRecord {
                     row,
                     line,
                     byte,
                     fields: rec.iter().map(str::to_string).collect(),
+                    quote_broken,
                 }))
             }
             Err(e) => {
@@ -160,6 +322,8 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         headers,
         format,
         records: Box::new(records),
+        digest,
+        decoding,
     })
 }
 
@@ -188,10 +352,46 @@ pub fn sniff_encoding(head: &[u8]) -> &'static Encoding {
             return UTF_16BE;
         }
     }
+    if let Some(enc) = utf16_by_structure(head) {
+        return enc;
+    }
     match std::str::from_utf8(head) {
         Ok(_) => UTF_8,
         Err(e) if e.error_len().is_none() => UTF_8,
         Err(_) => WINDOWS_1252,
+    }
+}
+
+/// UTF-16 without a byte order mark whose text is mostly outside ASCII (Chinese, Russian), so
+/// the NUL-byte count above does not show it: the line ends, delimiters and quotes of a CSV are
+/// ASCII, so they appear as a byte and a NUL, aligned to even offsets, in one byte order only,
+/// and the whole sample decodes without an unpaired surrogate.
+fn utf16_by_structure(head: &[u8]) -> Option<&'static Encoding> {
+    let structural = |b: u8| b"\n\r,;\t|\"".contains(&b);
+    let (mut le, mut be) = (0usize, 0usize);
+    for pair in head.chunks_exact(2) {
+        le += usize::from(structural(pair[0]) && pair[1] == 0);
+        be += usize::from(pair[0] == 0 && structural(pair[1]));
+    }
+    let newline = |enc: &'static Encoding| {
+        let (text, had_errors) = enc.decode_without_bom_handling(&head[..head.len() & !1]);
+        // A cut surrogate pair at the sample's end is not an error of the text.
+        let clean = !had_errors
+            || text
+                .trim_end_matches('\u{FFFD}')
+                .chars()
+                .all(|c| c != '\u{FFFD}');
+        clean && text.contains('\n')
+    };
+    // Dense enough for a CSV (a line end or delimiter at least every 64 characters), so a
+    // UTF-8 file with a few NUL bytes is not taken for UTF-16.
+    let pairs = head.len() / 2;
+    if le >= 2 && le * 64 >= pairs && le > 4 * be && newline(UTF_16LE) {
+        Some(UTF_16LE)
+    } else if be >= 2 && be * 64 >= pairs && be > 4 * le && newline(UTF_16BE) {
+        Some(UTF_16BE)
+    } else {
+        None
     }
 }
 
@@ -275,52 +475,197 @@ fn excel_serial_to_iso(serial: f64) -> String {
     }
 }
 
+/// The most non-empty cells read from one sheet, merged areas filled included: 20 million, a
+/// million rows of twenty columns. A sheet with more is refused with a message (export it to
+/// CSV, which is streamed).
+pub const MAX_SHEET_CELLS: usize = 20_000_000;
+/// A worksheet's limits (Excel's): a cell beyond them means a damaged or hostile file.
+const MAX_SHEET_ROWS: u32 = 1_048_576;
+const MAX_SHEET_COLS: u32 = 16_384;
+
+/// The non-empty cells of a sheet by sheet row and column (0-based). A sheet is read by its
+/// used cells, never as a dense rectangle: a stray cell at XFD1048576 costs one cell, not the
+/// 17 billion between it and A1.
+#[derive(Default)]
+struct SparseSheet {
+    rows: BTreeMap<u32, BTreeMap<u32, String>>,
+    cells: usize,
+}
+
+impl SparseSheet {
+    fn add(&mut self, at: (u32, u32), value: String, place: &str) -> Result<()> {
+        if value.is_empty() {
+            return Ok(());
+        }
+        if at.0 >= MAX_SHEET_ROWS || at.1 >= MAX_SHEET_COLS {
+            bail!(
+                "{place}: a cell at row {} column {} is beyond a worksheet's limits ({MAX_SHEET_ROWS} rows, {MAX_SHEET_COLS} columns); the workbook is damaged",
+                at.0 as u64 + 1,
+                at.1 as u64 + 1
+            );
+        }
+        if self
+            .rows
+            .entry(at.0)
+            .or_default()
+            .insert(at.1, value)
+            .is_none()
+        {
+            self.cells += 1;
+            if self.cells > MAX_SHEET_CELLS {
+                bail!(
+                    "{place}: more than {MAX_SHEET_CELLS} non-empty cells; export the sheet to CSV (read as a stream) and analyse that"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// (first, last) used row and column.
+    fn bounds(&self) -> Option<((u32, u32), (u32, u32))> {
+        let (r0, r1) = (*self.rows.keys().next()?, *self.rows.keys().next_back()?);
+        let c0 = self.rows.values().filter_map(|r| r.keys().next()).min()?;
+        let c1 = self
+            .rows
+            .values()
+            .filter_map(|r| r.keys().next_back())
+            .max()?;
+        Some(((r0, *c0), (r1, *c1)))
+    }
+
+    /// Give every empty cell of a merged area the area's top-left value, as a reader of the
+    /// sheet sees it (a team name merged down its rows). Areas are clipped to the used cells;
+    /// the filled cells count against [`MAX_SHEET_CELLS`].
+    fn fill_merged(&mut self, merges: &[calamine::Dimensions], place: &str) -> Result<()> {
+        let Some(((r0, c0), (r1, c1))) = self.bounds() else {
+            return Ok(());
+        };
+        for m in merges {
+            let Some(value) = self
+                .rows
+                .get(&m.start.0)
+                .and_then(|r| r.get(&m.start.1))
+                .cloned()
+            else {
+                continue;
+            };
+            let rows = m.start.0.max(r0)..=m.end.0.min(r1);
+            let cols = m.start.1.max(c0)..=m.end.1.min(c1);
+            let area = (rows.clone().count() as u64) * (cols.clone().count() as u64);
+            if area > (MAX_SHEET_CELLS - self.cells.min(MAX_SHEET_CELLS)) as u64 {
+                bail!(
+                    "{place}: a merged area of {area} cells; more than {MAX_SHEET_CELLS} cells in all. Unmerge it or export the sheet to CSV"
+                );
+            }
+            for r in rows {
+                for c in cols.clone() {
+                    if !self.rows.get(&r).is_some_and(|row| row.contains_key(&c)) {
+                        self.add((r, c), value.clone(), place)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_sheet<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Sheets<RS>,
+    name: &str,
+    place: &str,
+) -> Result<SparseSheet> {
+    use calamine::Reader;
+    let mut sheet = SparseSheet::default();
+    let err = |e: &dyn std::fmt::Display| anyhow::anyhow!("{place}: {e}");
+    match wb {
+        // Cell by cell: never a dense range.
+        calamine::Sheets::Xlsx(x) => {
+            let mut cells = x.worksheet_cells_reader(name).map_err(|e| err(&e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| err(&e))? {
+                let value = cell_to_string(&calamine::Data::from(cell.get_value().clone()));
+                sheet.add(cell.get_position(), value, place)?;
+            }
+        }
+        calamine::Sheets::Xlsb(x) => {
+            let mut cells = x.worksheet_cells_reader(name).map_err(|e| err(&e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| err(&e))? {
+                let value = cell_to_string(&calamine::Data::from(cell.get_value().clone()));
+                sheet.add(cell.get_position(), value, place)?;
+            }
+        }
+        // .xls is bounded by its format (65,536 x 256) and calamine bounds .ods cells.
+        _ => {
+            let range = wb.worksheet_range(name).map_err(|e| err(&e))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (r, c, v) in range.used_cells() {
+                sheet.add((r0 + r as u32, c0 + c as u32), cell_to_string(v), place)?;
+            }
+        }
+    }
+    let merges = match wb {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    sheet.fill_merged(&merges, place)?;
+    Ok(sheet)
+}
+
 fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
     use calamine::Reader;
     let display = path.display().to_string();
     let mut wb = calamine::open_workbook_auto(path)
         .map_err(|e| anyhow::anyhow!("{display}: cannot read the workbook: {e}"))?;
-    let names = wb.sheet_names().to_vec();
+    let sheets = wb.sheets_metadata().to_vec();
+    let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+    let mut hidden_with_data = Vec::new();
     let mut chosen = None;
-    for name in &names {
+    for meta in &sheets {
+        let name = &meta.name;
         if sheet.is_some_and(|s| s != name) {
             continue;
         }
-        let range = wb
-            .worksheet_range(name)
-            .map_err(|e| anyhow::anyhow!("{display}: sheet '{name}': {e}"))?;
-        if sheet.is_some() || range.used_cells().next().is_some() {
-            chosen = Some((name.clone(), range));
+        let cells = read_sheet(&mut wb, name, &format!("{display}: sheet '{name}'"))?;
+        // A hidden sheet (a lookup table, an old copy) is read only when named with --sheet.
+        if sheet.is_none() && meta.visible != calamine::SheetVisible::Visible {
+            if cells.cells > 0 {
+                hidden_with_data.push(name.clone());
+            }
+            continue;
+        }
+        if sheet.is_some() || cells.cells > 0 {
+            chosen = Some((name.clone(), cells));
             break;
         }
     }
-    let Some((name, range)) = chosen else {
+    let Some((name, cells)) = chosen else {
         match sheet {
             Some(s) => bail!(
                 "{display}: no sheet named '{s}'; the sheets are: {}",
                 names.join(", ")
             ),
+            None if !hidden_with_data.is_empty() => bail!(
+                "{display}: every visible sheet is empty; hidden sheets are read only when named: --sheet '{}'",
+                hidden_with_data.join("' or '")
+            ),
             None => bail!("{display}: every sheet is empty"),
         }
     };
-    let (start_row, start_col) = range.start().unwrap_or((0, 0));
-    let mut grid: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(cell_to_string).collect())
-        .collect();
-    // Merged cells: the workbook stores the value in the top-left cell only; every cell of the
-    // merged area gets it, as a reader of the sheet sees it (a team name merged down its rows).
-    let merges = match &mut wb {
-        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        _ => Vec::new(),
+    let start_col = cells.bounds().map_or(0, |((_, c), _)| c);
+    // Each row is made dense (from the first used column to its own last cell) only when it is
+    // read, so memory is the sheet's non-empty cells plus one row.
+    let dense = move |row: BTreeMap<u32, String>| -> Vec<String> {
+        let last = row.keys().next_back().map_or(0, |c| c - start_col + 1);
+        let mut fields = vec![String::new(); last as usize];
+        for (c, v) in row {
+            fields[(c - start_col) as usize] = v;
+        }
+        fields
     };
-    fill_merged(&mut grid, (start_row, start_col), &merges);
-    let start_row = start_row as u64;
-    let mut rows = grid
+    let mut rows = cells
+        .rows
         .into_iter()
-        .enumerate()
-        .map(move |(i, r)| (start_row + i as u64 + 1, r));
+        .map(move |(r, row)| (r as u64 + 1, dense(row)));
     let header = rows
         .by_ref()
         .find(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
@@ -333,23 +678,23 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
         .rposition(|h| !h.is_empty())
         .map_or(0, |i| i + 1);
     let headers = headers[..width].to_vec();
-    let mut data = Vec::new();
     let mut n = 0u64;
-    for (line, mut cells) in rows {
+    let data = rows.filter_map(move |(line, mut cells)| {
         if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            return None;
         }
         n += 1;
         while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
             cells.pop();
         }
-        data.push(Ok(RawRecord {
+        Some(Ok(RawRecord {
             row: n,
             line,
             byte: 0,
             fields: cells,
-        }));
-    }
+            quote_broken: false,
+        }))
+    });
     let format = InputFormat {
         kind: "xlsx".into(),
         encoding: None,
@@ -359,36 +704,10 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
     Ok(Input {
         headers,
         format,
-        records: Box::new(data.into_iter()),
+        records: Box::new(data),
+        digest: Digest::default(),
+        decoding: DecodingNote::default(),
     })
-}
-
-/// Copy the top-left value of each merged area into its other cells; `origin` is the sheet
-/// position of `grid[0][0]`. Areas outside the grid are clipped.
-fn fill_merged(grid: &mut [Vec<String>], origin: (u32, u32), merges: &[calamine::Dimensions]) {
-    let at = |r: u32, c: u32| -> Option<(usize, usize)> {
-        Some((
-            r.checked_sub(origin.0)? as usize,
-            c.checked_sub(origin.1)? as usize,
-        ))
-    };
-    for m in merges {
-        let Some((r0, c0)) = at(m.start.0, m.start.1) else {
-            continue;
-        };
-        let Some(value) = grid.get(r0).and_then(|row| row.get(c0)).cloned() else {
-            continue;
-        };
-        for r in m.start.0..=m.end.0 {
-            for c in m.start.1..=m.end.1 {
-                if let Some(cell) = at(r, c).and_then(|(r, c)| grid.get_mut(r)?.get_mut(c)) {
-                    if cell.is_empty() {
-                        cell.clone_from(&value);
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -397,14 +716,19 @@ mod tests {
 
     #[test]
     fn merged_areas_are_filled_from_their_top_left_cell() {
-        let mut grid = vec![
-            vec!["h1".to_string(), "h2".to_string()],
-            vec!["a".to_string(), "Billing".to_string()],
-            vec!["b".to_string(), String::new()],
-            vec!["c".to_string(), String::new()],
-        ];
-        // Sheet rows 2-4 of column B (0-based (1,1)-(3,1)), grid starting at the sheet origin;
-        // and an area that lies partly outside the grid.
+        let mut sheet = SparseSheet::default();
+        for (at, v) in [
+            ((0, 0), "h1"),
+            ((0, 1), "h2"),
+            ((1, 0), "a"),
+            ((1, 1), "Billing"),
+            ((2, 0), "b"),
+            ((3, 0), "c"),
+        ] {
+            sheet.add(at, v.to_string(), "t").unwrap();
+        }
+        // Sheet rows 2-4 of column B (0-based (1,1)-(3,1)); and an area that reaches beyond
+        // the used cells (clipped).
         let merges = [
             calamine::Dimensions {
                 start: (1, 1),
@@ -415,10 +739,57 @@ mod tests {
                 end: (9, 9),
             },
         ];
-        fill_merged(&mut grid, (0, 0), &merges);
-        assert_eq!(grid[2][1], "Billing");
-        assert_eq!(grid[3][1], "Billing");
-        assert_eq!(grid[3][0], "c");
+        sheet.fill_merged(&merges, "t").unwrap();
+        assert_eq!(sheet.rows[&2][&1], "Billing");
+        assert_eq!(sheet.rows[&3][&1], "Billing");
+        assert_eq!(sheet.rows[&3][&0], "c");
+        assert_eq!(
+            sheet.rows[&1][&0], "a",
+            "a filled area keeps its own values"
+        );
+        assert_eq!(sheet.cells, 8);
+    }
+
+    #[test]
+    fn absurd_sheets_are_refused_with_a_message_not_allocated() {
+        let mut sheet = SparseSheet::default();
+        sheet.add((0, 0), "a".into(), "s").unwrap();
+        // A stray cell in the last cell of a worksheet is one cell.
+        sheet
+            .add((MAX_SHEET_ROWS - 1, MAX_SHEET_COLS - 1), "x".into(), "s")
+            .unwrap();
+        assert_eq!(sheet.cells, 2);
+        // A merged area over the whole sheet is refused, not filled.
+        let whole = [calamine::Dimensions {
+            start: (0, 0),
+            end: (MAX_SHEET_ROWS - 1, MAX_SHEET_COLS - 1),
+        }];
+        let e = sheet.fill_merged(&whole, "s").unwrap_err().to_string();
+        assert!(e.contains("merged area"), "{e}");
+        // Beyond a worksheet's limits.
+        let e = sheet
+            .add((MAX_SHEET_ROWS, 0), "x".into(), "s")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("beyond a worksheet's limits"), "{e}");
+    }
+
+    #[test]
+    fn input_that_shrinks_while_read_is_noticed() {
+        let digest = Digest::default();
+        digest.0.lock().unwrap().expected = Some(10);
+        let mut r = Hashing {
+            inner: &b"abc"[..],
+            digest: digest.clone(),
+        };
+        assert!(digest.finish("in.csv").is_err(), "not read to its end yet");
+        std::io::copy(&mut r, &mut std::io::sink()).unwrap();
+        let e = digest.finish("in.csv").unwrap_err().to_string();
+        assert!(e.contains("3 of 10 bytes"), "{e}");
+        digest.0.lock().unwrap().expected = Some(3);
+        let (hex, n) = digest.finish("in.csv").unwrap();
+        assert_eq!(n, 3);
+        assert!(hex.starts_with("ba7816bf"), "sha256(abc): {hex}");
     }
 
     #[test]
@@ -428,6 +799,17 @@ mod tests {
         assert_eq!(sniff_encoding(b"a\0,\0b\0\n\0c\0"), UTF_16LE);
         assert_eq!(sniff_encoding("größe,ß".as_bytes()), UTF_8);
         assert_eq!(sniff_encoding(b"gr\xF6\xDFe,x"), WINDOWS_1252);
+        // UTF-16 without a BOM, Chinese and Russian text (few NUL bytes).
+        let le: Vec<u8> = "评分,评论\n9,客服态度很好\n2,等了很久\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(sniff_encoding(&le), UTF_16LE);
+        let be: Vec<u8> = "Оценка;Комментарий\n9;Спасибо\n2;Долго ждал\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        assert_eq!(sniff_encoding(&be), UTF_16BE);
         // A multi-byte character cut by the sample end is still UTF-8.
         assert_eq!(sniff_encoding(&"aé".as_bytes()[..2]), UTF_8);
     }

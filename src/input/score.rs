@@ -62,17 +62,70 @@ fn leading_number(s: &str) -> Option<f64> {
     num.parse().ok()
 }
 
-/// Parse an NPS answer on the 0-10 scale.
+/// Length of the leading `[+-]?[0-9]+([.,][0-9]+)?` of `s` (0 when there is none).
+fn number_prefix(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let int_end = digits(i);
+    if int_end == i {
+        return 0;
+    }
+    i = int_end;
+    if matches!(b.get(i), Some(b'.' | b',')) {
+        let frac_end = digits(i + 1);
+        if frac_end > i + 1 {
+            i = frac_end;
+        }
+    }
+    i
+}
+
+/// A whole field that is exactly a number in the forms scores are written in: ASCII digits,
+/// an optional sign, an optional `.` or `,` decimal part ("9", "+9", "9.0", "9,0").
+fn exact_number(s: &str) -> Option<f64> {
+    let end = number_prefix(s);
+    (end > 0 && end == s.len())
+        .then(|| s.replace(',', ".").parse().ok())
+        .flatten()
+}
+
+/// Characters that separate a score from its label ("10 - Extremely likely", "0 = not at all
+/// likely", "9: very likely", "10 (extremely likely)").
+const LABEL_SEPARATORS: [char; 6] = ['-', '–', '—', '=', ':', '('];
+
+/// Parse an NPS answer on the 0-10 scale. Accepted: a whole number 0-10 (`9`, `+9`, `09`),
+/// with a zero decimal part (`9.0`, `9,0`), out of ten (`8/10`, `8 / 10`), or followed by a
+/// label after a separator (`10 - Extremely likely`, `0 = not at all likely`). Anything else
+/// is refused with the reason: `0x9`, `1e1`, `1_0`, `5 stars`, `5 out of 5` and `8/10/2026`
+/// are not scores, `4/5` is another scale.
 pub fn parse_nps(raw: &str) -> Result<u8, ScoreProblem> {
     let v = raw.trim();
     if v.is_empty() {
         return Err(ScoreProblem::Missing);
     }
-    let n = leading_number(v).ok_or_else(|| ScoreProblem::NotANumber(v.to_string()))?;
-    // "8/10" is an NPS answer; "5/5" or "80/100" is not (5/5 would read as a detractor's 5).
-    if let Some((_, denominator)) = v.split_once('/') {
-        if leading_number(denominator.trim()).is_some_and(|d| d != 10.0) {
-            return Err(ScoreProblem::OtherScale(v.to_string()));
+    let not_a_number = || ScoreProblem::NotANumber(v.to_string());
+    let end = number_prefix(v);
+    let n = exact_number(&v[..end]).ok_or_else(not_a_number)?;
+    let rest = v[end..].trim_start();
+    if let Some(denominator) = rest.strip_prefix('/') {
+        // "8/10" is an NPS answer; "5/5" or "80/100" is not (5/5 would read as a detractor's 5).
+        match exact_number(denominator.trim()) {
+            Some(10.0) => {}
+            Some(_) => return Err(ScoreProblem::OtherScale(v.to_string())),
+            None => return Err(not_a_number()),
+        }
+    } else if !rest.is_empty() {
+        let label = rest
+            .strip_prefix(LABEL_SEPARATORS)
+            .is_some_and(|l| l.chars().any(char::is_alphabetic));
+        if !label {
+            return Err(not_a_number());
         }
     }
     if !(0.0..=10.0).contains(&n) {
@@ -139,7 +192,13 @@ mod tests {
             ("10 - Extremely likely", 10),
             ("0 = not at all likely", 0),
             ("8/10", 8),
+            ("8 / 10", 8),
             ("+9", 9),
+            ("09", 9),
+            ("10.00", 10),
+            ("10 (extremely likely)", 10),
+            ("9: sehr wahrscheinlich", 9),
+            ("10 – 极有可能", 10),
         ] {
             assert_eq!(parse_nps(raw), Ok(want), "{raw}");
         }
@@ -173,6 +232,30 @@ mod tests {
             parse_nps("N/A"),
             Err(ScoreProblem::NotANumber("N/A".into()))
         );
+    }
+
+    #[test]
+    fn other_forms_are_not_read_as_scores() {
+        for raw in [
+            "0x9",
+            "1e1",
+            "5 out of 5",
+            "5 stars",
+            "8/10/2026",
+            "1_0",
+            "9.",
+            "１０",
+            "10 - 5",
+            "7 8",
+            "1.2.3",
+            "½",
+        ] {
+            assert_eq!(
+                parse_nps(raw),
+                Err(ScoreProblem::NotANumber(raw.into())),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

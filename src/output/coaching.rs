@@ -20,10 +20,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use sha2::{Digest, Sha256};
 
-use super::atomic::AtomicFile;
-use super::csvsafe::neutralize;
+use super::atomic::{AtomicFile, Transaction};
+use super::filename::sanitize_file_stem;
 use super::report_md::md_escape;
 use super::{fmt_pct, fmt_signed};
 use crate::stats::{math, Category, NpsCounts, SMALL_N};
@@ -192,11 +191,16 @@ impl Coaching {
         }
     }
 
-    /// Write `dir` (created if needed): the packs and `index.md`; packs of a previous run that
-    /// this run did not write are removed. Returns the files written.
+    /// Write the packs and `index.md` into `dir` (created if needed) as part of `tx`: they
+    /// appear, and packs of a previous run that this run did not write disappear, when the
+    /// run's outputs are committed together. File names are `team-` or `agent-` followed by
+    /// [`sanitize_file_stem`] of the value (lower case, a hash suffix when the value had to be
+    /// changed), so no two values share a file, on case-insensitive file systems too. Returns
+    /// the files that will be written.
     pub fn write(
         &self,
         dir: &Path,
+        tx: &mut Transaction,
         taxonomy: &Taxonomy,
         input_file: &str,
         keep_pii: bool,
@@ -219,7 +223,7 @@ impl Coaching {
         let mut used = BTreeSet::new();
         for ((ci, value), unit) in &self.units {
             let (kind, column) = &self.columns[*ci];
-            let stem = format!("{kind}-{}", file_stem(value));
+            let stem = format!("{kind}-{}", sanitize_file_stem(value));
             used.insert(stem.clone());
             let pack = Pack {
                 kind,
@@ -235,7 +239,7 @@ impl Coaching {
                 let path = dir.join(format!("{stem}.{ext}"));
                 let mut f = AtomicFile::create(&path)?;
                 f.write_all(body.as_bytes())?;
-                f.commit()?;
+                tx.add(f)?;
                 written.push(path);
             }
             let _ = writeln!(
@@ -250,7 +254,7 @@ impl Coaching {
         let path = dir.join("index.md");
         let mut f = AtomicFile::create(&path)?;
         f.write_all(index.as_bytes())?;
-        f.commit()?;
+        tx.add(f)?;
         written.push(path);
         // Packs of units no longer in the data.
         if let Ok(entries) = fs::read_dir(dir) {
@@ -263,38 +267,12 @@ impl Coaching {
                     && (stem.starts_with("team-") || stem.starts_with("agent-"))
                     && !used.contains(stem)
                 {
-                    let _ = fs::remove_file(e.path());
+                    tx.remove(e.path());
                 }
             }
         }
         Ok(written)
     }
-}
-
-/// A file-name stem from a segment value: letters, digits, `-` and `_` kept, anything else
-/// (path separators, dots, spaces) becomes `_`, at most 60 characters; when the value had to be
-/// changed, a short hash of it is appended so two values never share a file.
-fn file_stem(value: &str) -> String {
-    let mut s = String::new();
-    for c in value.chars() {
-        let c = if c.is_alphanumeric() || c == '-' || c == '_' {
-            c
-        } else {
-            '_'
-        };
-        if !(c == '_' && s.ends_with('_')) {
-            s.push(c);
-        }
-    }
-    let mut s: String = s.trim_matches('_').chars().take(60).collect();
-    if s.is_empty() {
-        s = "blank".into();
-    }
-    if s != value {
-        let h = Sha256::digest(value.as_bytes());
-        let _ = write!(s, "-{:02x}{:02x}{:02x}{:02x}", h[0], h[1], h[2], h[3]);
-    }
-    s
 }
 
 struct Pack<'a> {
@@ -456,7 +434,7 @@ impl Pack<'_> {
     }
 
     fn csv(&self) -> Result<String> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = super::csvsafe::writer(Vec::new());
         w.write_record([
             "segment_column",
             "segment_value",
@@ -484,8 +462,8 @@ impl Pack<'_> {
         for l in mine.iter().chain(&process) {
             let theme = &self.taxonomy.themes[l.index];
             let head = [
-                neutralize(self.column).into_owned(),
-                neutralize(self.value).into_owned(),
+                self.column.to_string(),
+                self.value.to_string(),
                 self.unit.all.n().to_string(),
                 f(self.unit.all.nps()),
                 f(ci.map(|v| v.0)),
@@ -510,13 +488,11 @@ impl Pack<'_> {
                 r.push(e.row.to_string());
                 r.push(e.score.to_string());
                 r.push(e.language.clone());
-                r.push(neutralize(&self.example_text(e).0).into_owned());
+                r.push(self.example_text(e).0);
                 w.write_record(&r)?;
             }
         }
-        Ok(String::from_utf8(
-            w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
-        )?)
+        Ok(String::from_utf8(w.into_inner()?)?)
     }
 }
 
@@ -543,31 +519,6 @@ fn bold_spans(text: &str, spans: &[(usize, usize)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_stems_are_safe_and_distinct() {
-        for bad in [
-            "../../etc/passwd",
-            "a/b",
-            "a\\b",
-            "..",
-            ".",
-            "",
-            "C:\\x",
-            "Team A",
-        ] {
-            let s = file_stem(bad);
-            assert!(
-                !s.contains('/') && !s.contains('\\') && !s.contains(".."),
-                "{bad} -> {s}"
-            );
-            assert!(!s.is_empty() && !s.starts_with('.'), "{bad} -> {s}");
-        }
-        assert_eq!(file_stem("Ann"), "Ann");
-        assert_eq!(file_stem("Đặng Thu"), file_stem("Đặng Thu"));
-        assert_ne!(file_stem("a/b"), file_stem("a_b"));
-        assert_ne!(file_stem("a b"), file_stem("a/b"));
-    }
 
     #[test]
     fn clearer_comments_rank_higher() {

@@ -36,6 +36,28 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// `s` as a Markdown code span: backslash escapes are literal inside code spans, so the text is
+/// not escaped; the fence is one backtick longer than the longest run of backticks in it, and
+/// line ends become spaces (HTML is not interpreted inside a code span).
+pub fn md_code(s: &str) -> String {
+    let text: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let (mut longest, mut run) = (0, 0);
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 /// "+12.3 (95% CI +4.1 to +20.2)"
 pub fn nps_with_ci(n: &NpsStat) -> String {
     match n.nps {
@@ -237,11 +259,11 @@ pub fn render(r: &ReportInput) -> String {
     let _ = writeln!(o, "# NPS root-cause report\n");
     let _ = writeln!(
         o,
-        "Input `{}` (sha256 `{}`), {} rows; model `{}`.\n",
-        md_escape(&s.fingerprint.input_file),
-        &s.fingerprint.input_sha256[..16.min(s.fingerprint.input_sha256.len())],
+        "Input {} (sha256 {}), {} rows; model {}.\n",
+        md_code(&s.fingerprint.input_file),
+        md_code(&s.fingerprint.input_sha256[..16.min(s.fingerprint.input_sha256.len())]),
         c.rows_in,
-        md_escape(&s.fingerprint.model_id)
+        md_code(&s.fingerprint.model_id)
     );
     let _ = writeln!(o, "## Headline\n");
     let o_ = &st.overall;
@@ -513,6 +535,14 @@ pub fn render(r: &ReportInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_spans_show_file_names_without_escape_backslashes() {
+        assert_eq!(md_code("my_file (1).csv"), "`my_file (1).csv`");
+        assert_eq!(md_code("a`b"), "``a`b``");
+        assert_eq!(md_code("`x"), "`` `x ``");
+        assert_eq!(md_code("a\nb"), "`a b`");
+    }
 
     #[test]
     fn escapes_markup() {

@@ -56,6 +56,9 @@ pub struct InputFormatInfo {
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub sheet: Option<String>,
+    /// A UTF-8 file with bytes that are not UTF-8: read as Windows-1252 from this row on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding_fallback: Option<crate::input::EncodingFallback>,
 }
 
 impl From<&InputFormat> for InputFormatInfo {
@@ -65,6 +68,7 @@ impl From<&InputFormat> for InputFormatInfo {
             encoding: f.encoding.clone(),
             delimiter: f.delimiter.clone(),
             sheet: f.sheet.clone(),
+            encoding_fallback: None,
         }
     }
 }

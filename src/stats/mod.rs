@@ -55,6 +55,31 @@ pub struct SegmentCounts {
     pub paired_company: NpsCounts,
 }
 
+impl SegmentCounts {
+    fn new(n_themes: usize) -> Self {
+        SegmentCounts {
+            themes: vec![NpsCounts::default(); n_themes],
+            ..Default::default()
+        }
+    }
+
+    fn merge(&mut self, c: &SegmentCounts) {
+        self.all.merge(&c.all);
+        self.commented.merge(&c.commented);
+        self.agent.merge(&c.agent);
+        self.paired_company.merge(&c.paired_company);
+        for (a, b) in self.themes.iter_mut().zip(&c.themes) {
+            a.merge(b);
+        }
+    }
+}
+
+/// Values of one segment column shown one by one in `summary.json` and the reports; a column
+/// with more (an agent column of 300,000 names) shows its largest this many, by responses
+/// (ties by value), and one line "(other: N values)" for the rest, so the reports stay
+/// readable and bounded. `tagged.csv` keeps every row's value.
+pub const MAX_SEGMENT_VALUES: usize = 200;
+
 /// What the accumulator needs to know about one accepted row.
 pub struct RowFacts<'a> {
     pub row: u64,
@@ -196,15 +221,7 @@ impl Accumulator {
             let mine = self.segments.entry(col.clone()).or_default();
             for (value, c) in values {
                 match mine.get_mut(value) {
-                    Some(m) => {
-                        m.all.merge(&c.all);
-                        m.commented.merge(&c.commented);
-                        m.agent.merge(&c.agent);
-                        m.paired_company.merge(&c.paired_company);
-                        for (a, b) in m.themes.iter_mut().zip(&c.themes) {
-                            a.merge(b);
-                        }
-                    }
+                    Some(m) => m.merge(c),
                     None => {
                         mine.insert(value.clone(), c.clone());
                     }
@@ -224,10 +241,35 @@ impl Accumulator {
             .segments
             .iter()
             .map(|(col, values)| {
-                let stats = values
+                if values.len() <= MAX_SEGMENT_VALUES {
+                    let stats = values
+                        .iter()
+                        .map(|(v, c)| self.segment_stat(v, c, taxonomy))
+                        .collect();
+                    return (col.clone(), stats);
+                }
+                let mut by_n: Vec<(&String, &SegmentCounts)> = values.iter().collect();
+                by_n.sort_by(|a, b| b.1.all.n().cmp(&a.1.all.n()).then(a.0.cmp(b.0)));
+                let (top, rest) = by_n.split_at(MAX_SEGMENT_VALUES);
+                let mut top = top.to_vec();
+                top.sort_by(|a, b| a.0.cmp(b.0));
+                let mut stats: Vec<SegmentStat> = top
                     .iter()
                     .map(|(v, c)| self.segment_stat(v, c, taxonomy))
                     .collect();
+                let mut other = SegmentCounts::new(self.themes.len());
+                for (_, c) in rest {
+                    other.merge(c);
+                }
+                let mut o =
+                    self.segment_stat(&format!("(other: {} values)", rest.len()), &other, taxonomy);
+                // A bag of values is not a segment to test.
+                o.p_value = None;
+                o.caution = Some(format!(
+                    "the {} values beyond the {MAX_SEGMENT_VALUES} largest, together",
+                    rest.len()
+                ));
+                stats.push(o);
                 (col.clone(), stats)
             })
             .collect();

@@ -104,8 +104,11 @@ impl NpsCounts {
         let d = (self.detractors as f64 + 0.75) / n_adj;
         let centre = p - d;
         let se = ((p + d - centre * centre).max(0.0) / n_adj).sqrt();
-        let lo = (100.0 * (centre - Z95 * se)).max(-100.0);
-        let hi = (100.0 * (centre + Z95 * se)).min(100.0);
+        // The adjusted centre is pulled towards 0, so at a very small n the interval alone can
+        // miss the observed NPS (+100 from one promoter: 25 +/- 73.5); it always contains it.
+        let observed = self.nps().expect("n > 0");
+        let lo = (100.0 * (centre - Z95 * se)).max(-100.0).min(observed);
+        let hi = (100.0 * (centre + Z95 * se)).min(100.0).max(observed);
         Some((lo, hi))
     }
 }
@@ -156,6 +159,20 @@ mod tests {
     fn interval_has_width_when_everyone_promotes() {
         let (lo, hi) = counts(20, 0, 0).interval95().unwrap();
         assert!(lo < 100.0 && lo > 50.0 && hi == 100.0, "{lo} {hi}");
+    }
+
+    #[test]
+    fn interval_contains_the_observed_nps_at_n_one() {
+        for c in [
+            counts(1, 0, 0),
+            counts(0, 0, 1),
+            counts(0, 1, 0),
+            counts(2, 0, 0),
+        ] {
+            let nps = c.nps().unwrap();
+            let (lo, hi) = c.interval95().unwrap();
+            assert!(lo <= nps && nps <= hi, "{c:?}: {nps} not in {lo}..{hi}");
+        }
     }
 
     #[test]

@@ -59,6 +59,11 @@ fn parse(pattern: &str) -> Result<Vec<Piece>, String> {
     for word in lowered.split_whitespace() {
         if word == "*" {
             pieces.push(Piece::Any);
+        } else if word.len() > 1 && word.trim_matches('*').is_empty() {
+            // `**`, `***`: an empty stem would match every word (or none), never what was meant.
+            return Err(format!(
+                "'{word}' has no letters between its '*'; a lone '*' is one word"
+            ));
         } else if word.len() > 2 && word.starts_with('*') && word.ends_with('*') {
             pieces.push(Piece::Contains(word.trim_matches('*').to_string()));
         } else if let Some(rest) = word.strip_prefix('*') {
@@ -205,6 +210,16 @@ mod tests {
             m.add(p, i as u32).unwrap();
         }
         m
+    }
+
+    #[test]
+    fn patterns_of_only_stars_are_refused() {
+        for p in ["**", "***", "wait ***", "*****"] {
+            let e = check_pattern(p).unwrap_err();
+            assert!(e.contains("no letters between its '*'"), "{p}: {e}");
+        }
+        assert!(check_pattern("* wait").is_ok());
+        assert!(check_pattern("*warte*").is_ok());
     }
 
     fn hits(m: &PhraseMatcher, text: &str) -> Vec<(u32, usize, usize)> {

@@ -121,3 +121,38 @@ pub fn models() -> Models {
         tagger,
     }
 }
+
+/// Fail when any spreadsheet reading of a CSV output (split on `;`, `,` or tab, lines on CR or
+/// LF, quotes ignored: the worst case) exposes a field that starts a formula.
+pub fn assert_spreadsheet_safe(name: &str, text: &str) {
+    let dangerous = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    let number = |s: &str| {
+        let t = s.strip_prefix(['-', '+']).unwrap_or(s);
+        !t.is_empty()
+            && t.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && t.chars().any(|c| c.is_ascii_digit())
+    };
+    for line in text.split(['\n', '\r']) {
+        for sep in [';', ',', '\t'] {
+            for field in line.split(sep) {
+                let f = field.trim_start_matches([' ', '"']);
+                let f = if sep == '\t' {
+                    f
+                } else {
+                    f.split('\t').next().unwrap_or("")
+                };
+                // A plain number (`-5`) is exempt up to the next separator of any kind, as in
+                // `output::csvsafe`: `-1,-5` read with `;` is two numbers, not a formula.
+                let value = f
+                    .split([';', ',', '\t'])
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches([' ', '"']);
+                assert!(
+                    !f.starts_with(dangerous) || number(value),
+                    "{name}: split on {sep:?} exposes {field:?} in line {line:?}"
+                );
+            }
+        }
+    }
+}
