@@ -406,10 +406,7 @@ fn candidates(text: &str) -> Vec<Candidate> {
             i = j;
             continue;
         }
-        if t.text.chars().count() >= 3
-            && !t.text.chars().all(|c| c.is_ascii_digit())
-            && !STOP.contains(&t.text.as_str())
-        {
+        if t.text.chars().count() >= 3 && !t.text.chars().all(|c| c.is_ascii_digit()) {
             out.push(Candidate {
                 text: t.text.clone(),
                 cjk: None,

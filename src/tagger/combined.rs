@@ -363,7 +363,13 @@ impl Classifier for CombinedTagger {
     }
 
     fn classify(&self, batch: &[Prepared]) -> Result<Vec<Tagging>> {
-        let lexical = self.lexicon.classify(batch)?;
+        let lexical: Vec<(Tagging, Exclusions)> = {
+            let _t = crate::timings::start(crate::timings::Stage::Lexicon);
+            batch
+                .iter()
+                .map(|p| self.lexicon.tag_with_exclusions(p))
+                .collect()
+        };
         let spans: Vec<Vec<(usize, usize)>> = batch.iter().map(Self::units).collect();
         let texts: Vec<String> = batch
             .iter()
@@ -393,10 +399,9 @@ impl Classifier for CombinedTagger {
         // In parallel: a call holds a whole chunk of comments (see the CLI's batch size).
         let out: Vec<Tagging> = lexical
             .into_par_iter()
-            .zip(batch.par_iter())
             .zip(spans.par_iter())
             .zip(starts.into_par_iter())
-            .map(|(((lex, p), s), at)| {
+            .map(|(((lex, exclusions), s), at)| {
                 let _heads_timer = crate::timings::start(crate::timings::Stage::Heads);
                 // Lexicon features of each clause, for the clause-level sentiment (mixed,
                 // polarity).
@@ -404,7 +409,6 @@ impl Classifier for CombinedTagger {
                     .iter()
                     .map(|t| self.lexicon.tag(&prepare(t, &self.sentiment_lexicon)))
                     .collect();
-                let exclusions = self.lexicon.exclusions(p);
                 self.combine(lex, &exclusions, &clause_lex, &emb[at..at + s.len()], s)
             })
             .collect();

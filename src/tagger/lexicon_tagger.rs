@@ -143,26 +143,28 @@ impl LexiconTagger {
         Exclusions { comment, clauses }
     }
 
-    /// Where the taxonomy's exclusions fire in a comment. The combined tagger applies them to
-    /// the head's own tags too: an exclusion names a context in which the theme's words mean
-    /// something else ("waiting ... weeks" is a lead time, not a queue), whoever proposes it.
-    pub fn exclusions(&self, p: &Prepared) -> Exclusions {
-        self.exclusions_of(p, &self.raw_matches(p))
-    }
-
     /// Theme matches over the whole comment, less those vetoed by an `exclude` phrase of the
-    /// same theme in the same clause or an `exclude_comment` phrase anywhere in the comment.
-    fn theme_matches(&self, p: &Prepared) -> Vec<Match> {
+    /// same theme in the same clause or an `exclude_comment` phrase anywhere in the comment;
+    /// and where those exclusions fired.
+    fn theme_matches(&self, p: &Prepared) -> (Vec<Match>, Exclusions) {
         let mut all = self.raw_matches(p);
         let ex = self.exclusions_of(p, &all);
         all.retain(|m| {
             m.payload & 3 != EXCLUDE && !ex.blocks(m.payload as usize >> 2, p.clause_of(m.start))
         });
-        all
+        (all, ex)
     }
 
     pub fn tag(&self, p: &Prepared) -> Tagging {
-        let theme_hits = self.theme_matches(p);
+        self.tag_with_exclusions(p).0
+    }
+
+    /// The tags of a comment and where the taxonomy's exclusions fired in it. The combined
+    /// tagger applies them to the head's own tags too: an exclusion names a context in which
+    /// the theme's words mean something else ("waiting ... weeks" is a lead time, not a
+    /// queue), whoever proposes it.
+    pub fn tag_with_exclusions(&self, p: &Prepared) -> (Tagging, Exclusions) {
+        let (theme_hits, exclusions) = self.theme_matches(p);
         // Sentiment candidates: lexicon words plus the theme phrases that are polar themselves.
         let mut candidates: Vec<Match> = p.lexical.clone();
         for m in &theme_hits {
@@ -179,12 +181,13 @@ impl LexiconTagger {
         let clause_scores = score_clauses(p, candidates);
         let (score, sentiment) = roll_up(p, &clause_scores);
         let themes = self.theme_tags(p, &theme_hits, &clause_scores, sentiment);
-        Tagging {
+        let tagging = Tagging {
             sentiment,
             sentiment_score: score,
             themes,
             embedding: None,
-        }
+        };
+        (tagging, exclusions)
     }
 
     fn theme_tags(
