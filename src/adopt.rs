@@ -96,6 +96,7 @@ pub fn themes_for(
             exclude: BTreeMap::new(),
             exclude_comment: BTreeMap::new(),
             head_alone: true,
+            head_threshold: None,
         });
     }
     Ok(out)

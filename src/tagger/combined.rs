@@ -150,6 +150,8 @@ pub struct CombinedTagger {
     neighbours: Vec<Vec<usize>>,
     /// For each taxonomy theme, whether the head may tag it alone (`head_alone`).
     head_alone: Vec<bool>,
+    /// For each taxonomy theme, the taxonomy's override of the trained threshold, if any.
+    head_threshold: Vec<Option<f32>>,
     windowed: std::sync::atomic::AtomicU64,
 }
 
@@ -198,6 +200,7 @@ impl CombinedTagger {
             head_to_theme,
             neighbours,
             head_alone: taxonomy.themes.iter().map(|t| t.head_alone).collect(),
+            head_threshold: taxonomy.themes.iter().map(|t| t.head_threshold).collect(),
             windowed: Default::default(),
         })
     }
@@ -298,7 +301,8 @@ impl CombinedTagger {
                 continue;
             }
             let (best_unit, best_p) = best[k];
-            let threshold = self.heads.themes.thresholds.get(k).copied().unwrap_or(0.5);
+            let threshold = self.head_threshold[theme]
+                .unwrap_or_else(|| self.heads.themes.thresholds.get(k).copied().unwrap_or(0.5));
             if has_lexicon(theme) || best_p < threshold {
                 continue;
             }
@@ -462,7 +466,11 @@ negative = ["bad"]
 "#;
 
     fn tagger() -> CombinedTagger {
-        let taxonomy = Taxonomy::parse(TAXONOMY, "test").unwrap();
+        tagger_with(TAXONOMY)
+    }
+
+    fn tagger_with(taxonomy: &str) -> CombinedTagger {
+        let taxonomy = Taxonomy::parse(taxonomy, "test").unwrap();
         let lexicon = SentimentLexicon::parse(LEXICON, "test").unwrap();
         let encoder = HashingEncoder::new(16);
         let head = |kind, labels: &[&str], dim: usize, bias: f32| Head {
@@ -518,6 +526,30 @@ negative = ["bad"]
             themes(&t, "the lady was rude"),
             vec![(0, Source::Model), (1, Source::Lexicon)]
         );
+    }
+
+    #[test]
+    fn the_taxonomys_head_threshold_overrides_the_trained_one() {
+        // The head says 0.9975 for every theme; trained threshold 0.9.
+        let strict = TAXONOMY.replace(
+            "group = \"process\"\n",
+            "group = \"process\"\nhead_threshold = 0.999\n",
+        );
+        assert!(themes(&tagger_with(&strict), "the lady was fine").is_empty());
+        let lenient = TAXONOMY.replace(
+            "group = \"process\"\n",
+            "group = \"process\"\nhead_threshold = 0.99\n",
+        );
+        assert_eq!(
+            themes(&tagger_with(&lenient), "the lady was fine"),
+            vec![(0, Source::Model)]
+        );
+        let wrong = TAXONOMY.replace(
+            "group = \"process\"\n",
+            "group = \"process\"\nhead_threshold = 1.5\n",
+        );
+        let err = Taxonomy::parse(&wrong, "test").unwrap_err().to_string();
+        assert!(err.contains("head_threshold 1.5"), "{err}");
     }
 
     #[test]
