@@ -213,12 +213,13 @@ def check_taxonomy(path: Path) -> dict:
     groups = dict(THEMES)
     for t in themes:
         tid = t.get("id", "?")
-        extra = set(t) - {"id", "name", "group", "description", "exclude", "exclude_comment", "head_alone", "head_threshold", *THEME_FIELDS}
+        extra = set(t) - {"id", "name", "group", "description", "exclude", "exclude_comment", "head_alone", "head_threshold", "head_veto", *THEME_FIELDS}
         if extra:
             err(f"theme '{tid}': unknown keys {sorted(extra)}")
-        ht = t.get("head_threshold")
-        if ht is not None and not (isinstance(ht, (int, float)) and 0 <= ht <= 1):
-            err(f"theme '{tid}': head_threshold {ht!r} is not a probability between 0 and 1")
+        for key in ("head_threshold", "head_veto"):
+            ht = t.get(key)
+            if ht is not None and not (isinstance(ht, (int, float)) and 0 <= ht <= 1):
+                err(f"theme '{tid}': {key} {ht!r} is not a probability between 0 and 1")
         if t.get("group") not in GROUPS:
             err(f"theme '{tid}': group {t.get('group')!r} is not one of {sorted(GROUPS)}")
         elif tid in groups and t["group"] != groups[tid]:

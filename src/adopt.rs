@@ -97,6 +97,7 @@ pub fn themes_for(
             exclude_comment: BTreeMap::new(),
             head_alone: true,
             head_threshold: None,
+            head_veto: None,
         });
     }
     Ok(out)

@@ -82,6 +82,11 @@ pub struct Theme {
     /// trained bar to be needlessly strict; a number in 0..=1, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head_threshold: Option<f32>,
+    /// The head probability below which a pattern match of the theme is dropped as a keyword
+    /// in another sense, overriding the veto the heads were trained with; 0 keeps every match.
+    /// Set where the real dev gold showed the trained veto dropping right matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_veto: Option<f32>,
 }
 
 fn yes() -> bool {
@@ -207,11 +212,16 @@ impl Taxonomy {
                     "{who}: neither patterns nor examples in any language"
                 ));
             }
-            if let Some(x) = t.head_threshold {
-                if !(0.0..=1.0).contains(&x) {
-                    problems.push(format!(
-                        "{who}: head_threshold {x} is not a probability between 0 and 1"
-                    ));
+            for (field, value) in [
+                ("head_threshold", t.head_threshold),
+                ("head_veto", t.head_veto),
+            ] {
+                if let Some(x) = value {
+                    if !(0.0..=1.0).contains(&x) {
+                        problems.push(format!(
+                            "{who}: {field} {x} is not a probability between 0 and 1"
+                        ));
+                    }
                 }
             }
             for (field, map) in [

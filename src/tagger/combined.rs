@@ -152,6 +152,8 @@ pub struct CombinedTagger {
     head_alone: Vec<bool>,
     /// For each taxonomy theme, the taxonomy's override of the trained threshold, if any.
     head_threshold: Vec<Option<f32>>,
+    /// For each taxonomy theme, the taxonomy's override of the trained veto, if any.
+    head_veto: Vec<Option<f32>>,
     windowed: std::sync::atomic::AtomicU64,
 }
 
@@ -201,6 +203,7 @@ impl CombinedTagger {
             neighbours,
             head_alone: taxonomy.themes.iter().map(|t| t.head_alone).collect(),
             head_threshold: taxonomy.themes.iter().map(|t| t.head_threshold).collect(),
+            head_veto: taxonomy.themes.iter().map(|t| t.head_veto).collect(),
             windowed: Default::default(),
         })
     }
@@ -278,7 +281,8 @@ impl CombinedTagger {
         // head vetoes the keyword's sense.
         for (k, target) in self.head_to_theme.iter().enumerate() {
             let Some(theme) = *target else { continue };
-            let veto = self.heads.themes.vetoes.get(k).copied().unwrap_or(0.0);
+            let veto = self.head_veto[theme]
+                .unwrap_or_else(|| self.heads.themes.vetoes.get(k).copied().unwrap_or(0.0));
             let p = best[k].1;
             if p < veto {
                 themes.retain(|t| t.theme != theme);
@@ -550,6 +554,27 @@ negative = ["bad"]
         );
         let err = Taxonomy::parse(&wrong, "test").unwrap_err().to_string();
         assert!(err.contains("head_threshold 1.5"), "{err}");
+    }
+
+    #[test]
+    fn the_taxonomys_head_veto_overrides_the_trained_one() {
+        // Trained veto 0; the head says 0.9975. A veto above that drops the keyword match.
+        let vetoing = TAXONOMY.replace(
+            "head_alone = false\n",
+            "head_alone = false\nhead_veto = 0.999\n",
+        );
+        assert_eq!(
+            themes(&tagger_with(&vetoing), "the lady was rude"),
+            vec![(0, Source::Model)]
+        );
+        let keeping = TAXONOMY.replace(
+            "head_alone = false\n",
+            "head_alone = false\nhead_veto = 0.5\n",
+        );
+        assert_eq!(
+            themes(&tagger_with(&keeping), "the lady was rude"),
+            vec![(0, Source::Model), (1, Source::Lexicon)]
+        );
     }
 
     #[test]
