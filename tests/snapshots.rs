@@ -111,3 +111,30 @@ fn by_week_sections_snapshot() {
         [html.find("<h2>Week by week").unwrap()..html.find(r#"<section id="drivers""#).unwrap()];
     insta::assert_snapshot!("report_html_weeks_section", weeks);
 }
+
+/// The mismatch list of report.html (built by the template since issue 16) escapes the comment
+/// and the segment values it puts in filter attributes.
+#[test]
+fn mismatch_list_escapes_and_carries_filter_attributes() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,team,score,comment\n");
+    for i in 0..6 {
+        csv.push_str(&format!(
+            "{i},\"A\"\"B\",10,\"Terrible, awful, horrible service <b>never again</b> {i}\"\n"
+        ));
+    }
+    w.write("export.csv", csv);
+    let r = w.run(&["analyze", "--encoder", "none", "export.csv", "--out", "out"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = w.read("out/report.html");
+    let list = &html[html
+        .find(r#"<ul class="verb" id="mismatch-list">"#)
+        .expect("a mismatch list")..];
+    let list = &list[..list.find("</ul>").unwrap()];
+    assert!(list.contains("&lt;b&gt;never again&lt;/b&gt;"), "{list}");
+    assert!(!list.contains("<b>"), "{list}");
+    assert!(
+        list.contains(r#"data-f-0="A&quot;B""#) && list.contains(r#"data-f-lang="en""#),
+        "{list}"
+    );
+}
