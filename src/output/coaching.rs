@@ -2,12 +2,14 @@
 //! ([`crate::report::CoachingPacks`]): `coaching/` gets one pack per team and per agent, each a
 //! Markdown page and a CSV, for the training teams, and `index.md`.
 //!
-//! A pack holds the unit's NPS with its 95 % interval against the whole centre (and a z-test of
-//! the difference against the rest of the centre), then the themes its detractors raise, split in
+//! A pack holds the unit's NPS with its 95 % interval against the whole centre (and the
+//! report's test of the difference against the rest of the centre, with the same corrected q
+//! value), then the themes its detractors raise negatively, split in
 //! two: themes the agent can change (taxonomy groups `agent` and `outcome`: attitude, knowledge,
 //! resolution, repeat contact; an agent resolves or does not) and themes of the process,
 //! channel or product, which are listed so coaching does not blame the agent for them. For each
-//! theme, up to five representative verbatims (negative or mixed mentions), masked in the model
+//! theme, up to five representative verbatims (negative mentions; themes mentioned with mixed
+//! feelings are named, never counted or quoted as raised negatively), masked in the model
 //! unless --keep-pii. Pure rendering, then the files join the run's transaction.
 
 use std::collections::BTreeSet;
@@ -21,9 +23,9 @@ use super::atomic::{AtomicFile, Transaction};
 use super::filename::sanitize_file_stem;
 use super::markdown::md_escape;
 use super::{fmt_pct, fmt_signed};
-use crate::report::coaching::{agent_controllable, CoachingPacks, ThemeUnit, Unit};
+use crate::report::coaching::{agent_controllable, CoachingPacks, ThemeUnit, Unit, VersusRest};
 use crate::report::{Report, ThemeInfo};
-use crate::stats::{math, SMALL_N};
+use crate::stats::SMALL_N;
 
 /// Write the packs of `report` and `index.md` into `dir` (created if needed) as part of `tx`:
 /// they appear, and packs of a previous run that this run did not write disappear, when the
@@ -82,6 +84,7 @@ fn write_packs(
         let stem = format!("{kind}-{}", sanitize_file_stem(value));
         used.insert(stem.clone());
         let pack = PackView {
+            versus_rest: p.versus_rest.as_ref(),
             kind,
             column,
             value,
@@ -131,6 +134,7 @@ fn write_packs(
 }
 
 struct PackView<'a> {
+    versus_rest: Option<&'a VersusRest>,
     kind: &'a str,
     column: &'a str,
     value: &'a str,
@@ -176,6 +180,28 @@ impl PackView<'_> {
             .partition(|l| agent_controllable(self.themes[l.index].group))
     }
 
+    /// Themes of one side (agent-controllable or not) mentioned with mixed feelings: named, never
+    /// counted as raised negatively.
+    fn mixed_note(&self, controllable: bool) -> String {
+        let mixed: Vec<String> = self
+            .unit
+            .themes
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| {
+                t.mixed > 0 && agent_controllable(self.themes[*i].group) == controllable
+            })
+            .map(|(i, t)| format!("{} ({})", md_escape(&self.themes[i].name), t.mixed))
+            .collect();
+        if mixed.is_empty() {
+            return String::new();
+        }
+        format!(
+            "\nMentioned with praise and complaint at once, not counted above: {}.\n",
+            mixed.join(", ")
+        )
+    }
+
     fn markdown(&self) -> String {
         let u = self.unit;
         let c = self.centre;
@@ -209,18 +235,7 @@ impl PackView<'_> {
                 fmt_signed(ci.map(|v| v.1), 1)
             );
         }
-        let rest = c.all.minus(&u.all);
-        let verdict = match math::nps_difference_test(&u.all, &rest) {
-            Some((d, p)) if p < 0.05 => format!(
-                "{} points against the rest of the centre; unlikely to be chance (p = {p:.3}).",
-                fmt_signed(Some(d), 1)
-            ),
-            Some((d, p)) => format!(
-                "{} points against the rest of the centre; could be chance (p = {p:.2}).",
-                fmt_signed(Some(d), 1)
-            ),
-            None => "Too few responses to compare with the rest of the centre.".to_string(),
-        };
+        let verdict = verdict(self.versus_rest, self.column);
         let _ = writeln!(o, "\n{verdict}");
         if u.all.n() < SMALL_N {
             let _ = writeln!(
@@ -249,8 +264,10 @@ impl PackView<'_> {
         };
         o.push_str("\n## What the agent can change\n\nAgent-controllable themes (attitude, knowledge, resolution, repeat contact) raised negatively.\n\n");
         table(&mut o, &mine);
+        o.push_str(&self.mixed_note(true));
         o.push_str("\n## What the process causes\n\nProcess, channel and product themes: not for coaching, listed so they are not blamed on the agent.\n\n");
         table(&mut o, &process);
+        o.push_str(&self.mixed_note(false));
         o.push_str("\n## Verbatims\n");
         for l in mine.iter().chain(&process) {
             if l.t.examples.is_empty() {
@@ -343,6 +360,62 @@ impl PackView<'_> {
     }
 }
 
+/// The pack's sentence on the unit against the rest of the centre: the report's difference and
+/// q value (Benjamini-Hochberg over every team and agent compared), never an uncorrected p.
+fn verdict(v: Option<&VersusRest>, column: &str) -> String {
+    match v {
+        None => format!(
+            "Not compared with the rest of the centre: {} is not a segment column of this run (see --segment-columns), or this value is in the report's \"other\" line.",
+            md_escape(column)
+        ),
+        Some(VersusRest {
+            difference_points: Some(d),
+            q_value: Some(q),
+            significant,
+        }) => format!(
+            "{} points against the rest of the centre; {} (q = {q:.3}, adjusted for every team and agent compared, as in the report).",
+            fmt_signed(Some(*d), 1),
+            if *significant {
+                "unlikely to be chance"
+            } else {
+                "could be chance"
+            }
+        ),
+        Some(_) => "Too few responses to compare with the rest of the centre.".to_string(),
+    }
+}
+
 fn bold_spans(text: &str, spans: &[(usize, usize)]) -> String {
     super::mark_spans(text, spans, md_escape, "**", "**")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 16: a pack said "unlikely to be chance" on an uncorrected p while the report's
+    /// q value (corrected over every segment) called the same difference chance.
+    #[test]
+    fn verdict_uses_the_reports_q_value_never_an_uncorrected_p() {
+        let v = VersusRest {
+            difference_points: Some(-20.0),
+            q_value: Some(0.2),
+            significant: false,
+        };
+        let s = verdict(Some(&v), "agent");
+        assert!(
+            s.contains("could be chance") && s.contains("q = 0.200"),
+            "{s}"
+        );
+        assert!(!s.contains("unlikely") && !s.contains("p ="), "{s}");
+        let v = VersusRest {
+            q_value: Some(0.01),
+            significant: true,
+            ..v
+        };
+        assert!(verdict(Some(&v), "agent").contains("unlikely to be chance (q = 0.010"));
+        let v = VersusRest { q_value: None, ..v };
+        assert!(verdict(Some(&v), "agent").starts_with("Too few responses"));
+        assert!(verdict(None, "agent").starts_with("Not compared"));
+    }
 }

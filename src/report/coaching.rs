@@ -2,8 +2,11 @@
 //! while the rows stream past; [`CoachingCollector::finish`] gives the [`CoachingPacks`] that
 //! `output::coaching` renders, examples masked there unless --keep-pii.
 //!
-//! A pack holds the unit's NPS counts against the whole centre, then per theme its negative
-//! (and mixed) mentions, the detractors among them and up to five representative verbatims
+//! A pack holds the unit's NPS counts against the whole centre and, from the report's segment
+//! table, its difference to the rest of the centre with the same Benjamini-Hochberg q value as
+//! the report ([`VersusRest`]), then per theme its negative mentions (a positive or mixed
+//! mention is never counted as raised negatively), the detractors among them and up to five
+//! representative verbatims
 //! chosen for clarity: the comment has an evidence span, a readable length (40-220 characters
 //! best), a high classifier confidence and comes from a detractor; ties go to the earlier row.
 //! Rows are offered in input order from the single-threaded write loop, so packs are
@@ -39,12 +42,15 @@ pub struct Example {
 
 #[derive(Debug, Clone, Default)]
 pub struct ThemeUnit {
-    /// Negative or mixed mentions.
+    /// Negative mentions: what the pack lists as raised negatively.
     pub negative: u64,
-    /// Detractors with a negative or mixed mention.
+    /// Detractors with a negative mention.
     pub detractors: u64,
     pub positive: u64,
-    /// Up to [`EXAMPLES`] negative or mixed mentions, clearest first.
+    /// Mentions with praise and complaint about the theme at once: never counted or quoted as
+    /// raised negatively (the praise may be the part about the agent), only named as mixed.
+    pub mixed: u64,
+    /// Up to [`EXAMPLES`] negative mentions, clearest first.
     pub examples: Vec<Example>,
 }
 
@@ -74,6 +80,18 @@ pub struct CoachingCollector {
     n_themes: usize,
 }
 
+/// A unit against the rest of the centre, as the report's segment table has it: the same test
+/// and the same q value (Benjamini-Hochberg over every segment of every column), so a pack
+/// never calls a difference real that the report calls chance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersusRest {
+    /// NPS of the unit minus NPS of every other response.
+    pub difference_points: Option<f64>,
+    /// None when the unit or the rest has too few responses to test.
+    pub q_value: Option<f64>,
+    pub significant: bool,
+}
+
 /// One team's or agent's pack.
 #[derive(Debug, Clone)]
 pub struct Pack {
@@ -83,6 +101,9 @@ pub struct Pack {
     pub column: String,
     pub value: String,
     pub unit: Unit,
+    /// None when the column is not a segment column of the run (`--segment-columns`) or the
+    /// value is folded into the report's "(other)" line.
+    pub versus_rest: Option<VersusRest>,
 }
 
 /// Every pack of a run, in the order of their columns and values.
@@ -166,7 +187,11 @@ impl CoachingCollector {
                         tu.positive += 1;
                         continue;
                     }
-                    Sentiment::Negative | Sentiment::Mixed => {}
+                    Sentiment::Mixed => {
+                        tu.mixed += 1;
+                        continue;
+                    }
+                    Sentiment::Negative => {}
                     Sentiment::Neutral => continue,
                 }
                 tu.negative += 1;
@@ -207,7 +232,7 @@ impl CoachingCollector {
     pub fn finish(
         &self,
         _themes: &[ThemeInfo],
-        _statistics: &Statistics,
+        statistics: &Statistics,
         masking: Masking,
     ) -> CoachingPacks {
         let mask = |u: &Unit| {
@@ -225,11 +250,23 @@ impl CoachingCollector {
             packs: self
                 .units
                 .iter()
-                .map(|((ci, value), unit)| Pack {
-                    kind: self.columns[*ci].0.clone(),
-                    column: self.columns[*ci].1.clone(),
-                    value: value.clone(),
-                    unit: mask(unit),
+                .map(|((ci, value), unit)| {
+                    let column = &self.columns[*ci].1;
+                    Pack {
+                        kind: self.columns[*ci].0.clone(),
+                        column: column.clone(),
+                        value: value.clone(),
+                        unit: mask(unit),
+                        versus_rest: statistics
+                            .segments
+                            .get(column)
+                            .and_then(|values| values.iter().find(|s| &s.value == value))
+                            .map(|s| VersusRest {
+                                difference_points: s.difference_to_rest_points,
+                                q_value: s.q_value,
+                                significant: s.significant,
+                            }),
+                    }
                 })
                 .collect(),
         }
