@@ -18,7 +18,6 @@ use crate::input::rows::{Accepted, Rejected, SeenIds};
 use crate::input::RawRecord;
 use crate::lexicon::SentimentLexicon;
 use crate::output::{csvsafe, rejected_csv, tagged_csv, tagged_jsonl};
-use crate::pii::Masking;
 use crate::progress::Progress;
 use crate::report::CoachingCollector;
 use crate::stats::{Accumulator, RowFacts};
@@ -72,7 +71,7 @@ pub(super) fn tag_all(
     let n_themes = taxonomy.themes.len();
     let layout = &run.layout;
     let width = layout.headers.len();
-    let masking = Masking::new(cfg.keep_pii);
+    let masking = run.masking;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()
@@ -198,11 +197,7 @@ pub(super) fn tag_all(
                     prepared,
                     tagging,
                 };
-                writeln!(
-                    jsonl,
-                    "{}",
-                    tagged_jsonl::line(&line, taxonomy, cfg.keep_pii)
-                )?;
+                writeln!(jsonl, "{}", tagged_jsonl::line(&line, taxonomy, masking))?;
                 if let (Some(p), Some(t)) = (prepared, tagging) {
                     if crate::discover::is_candidate(t) {
                         // Masked before clustering: the suggested themes' terms are shown in

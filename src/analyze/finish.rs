@@ -13,7 +13,6 @@ use crate::input::columns::Role;
 use crate::output::atomic::Transaction;
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
 use crate::output::{coaching, report_html, report_md, time};
-use crate::pii::Masking;
 use crate::report::{Report, Sources};
 use crate::tagger::Classifier;
 use crate::taxonomy::Taxonomy;
@@ -25,7 +24,7 @@ pub(super) fn finish(
     taxonomy: &Taxonomy,
     classifier: &dyn Classifier,
 ) -> Result<Outcome> {
-    let masking = Masking::new(cfg.keep_pii);
+    let masking = run.masking;
     let layout = &run.layout;
     // Hashed while read: standard input and FIFOs are read once; a file that shrank while it
     // was read fails the run here, before any output replaces the previous ones.

@@ -14,6 +14,7 @@ use crate::input::columns::Role;
 use crate::input::rows::RowLayout;
 use crate::input::{self, Input};
 use crate::output::atomic::{recover, remove_stale, AtomicFile, OutputLock};
+use crate::pii::Masking;
 
 /// The run's outputs, as temporaries until the transaction at the end.
 pub(super) struct Outputs {
@@ -37,6 +38,8 @@ pub(super) struct Run {
     pub delimiter: u8,
     pub total_bytes: u64,
     pub previous: Option<ComparisonData>,
+    /// `--keep-pii` decided once: what people read is masked through this.
+    pub masking: Masking,
 }
 
 impl Run {
@@ -101,6 +104,7 @@ impl Run {
             delimiter,
             total_bytes,
             previous,
+            masking: Masking::new(cfg.keep_pii),
         })
     }
 }
