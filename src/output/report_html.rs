@@ -712,6 +712,15 @@ mod tests {
     }
 
     #[test]
+    fn template_escaper_writes_the_same_entities_as_esc() {
+        use askama::filters::Escaper;
+        let s = r#"<img src=x onerror="alert(1)">&'é ok"#;
+        let mut out = String::new();
+        HtmlEntities.write_escaped_str(&mut out, s).unwrap();
+        assert_eq!(out, esc(s));
+    }
+
+    #[test]
     fn base64_matches_known_vectors() {
         for (i, o) in [
             ("", ""),
