@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use crate::analyze::{analyze, AnalyzeConfig, Outcome};
 use crate::input::columns::Role;
 use crate::lexicon::SentimentLexicon;
-use crate::output::{fmt_signed, report_md::nps_with_ci};
-use crate::pipeline::{analyze, AnalyzeConfig, Outcome};
+use crate::output::{fmt_signed, nps_with_ci};
 use crate::tagger::{LexiconConfig, LexiconTagger};
 use crate::taxonomy::Taxonomy;
 
@@ -654,15 +654,13 @@ fn run_eval(args: &EvalArgs) -> Result<ExitCode> {
 fn run_compare(args: &CompareArgs) -> Result<ExitCode> {
     let old = crate::compare::load(&args.old)?;
     let new = crate::compare::load(&args.new)?;
-    let change = crate::compare::between_runs(&old, &new, ("old run", "new run"));
-    let mut md = String::from("# NPS change between two runs\n\n");
-    crate::output::change_md::change_section(
-        &mut md,
-        &change,
-        &format!("{} ({})", args.old.display(), old.describe()),
-        &format!("{} ({})", args.new.display(), new.describe()),
-        2,
+    let report = crate::report::Comparison::build(
+        &args.old.display().to_string(),
+        &old,
+        &args.new.display().to_string(),
+        &new,
     );
+    let md = crate::output::change_md::compare(&report);
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("--out {}: {e}", dir.display()))?;
@@ -673,7 +671,7 @@ fn run_compare(args: &CompareArgs) -> Result<ExitCode> {
         let mut json = serde_json::to_vec_pretty(&serde_json::json!({
             "old": { "folder": args.old.display().to_string(), "description": old.describe() },
             "new": { "folder": args.new.display().to_string(), "description": new.describe() },
-            "change": change,
+            "change": report.change,
         }))?;
         json.push(b'\n');
         f.write_all(&json)?;
@@ -736,7 +734,7 @@ static ANALYZING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 pub fn main() -> ExitCode {
     let _ = ctrlc::set_handler(|| {
         use std::sync::atomic::Ordering::SeqCst;
-        let before = crate::pipeline::INTERRUPTED.swap(true, SeqCst);
+        let before = crate::analyze::INTERRUPTED.swap(true, SeqCst);
         if on_interrupt(ANALYZING.load(SeqCst), before) == OnInterrupt::Exit {
             let _ = writeln!(std::io::stderr(), "npsight: interrupted");
             std::process::exit(130);

@@ -444,7 +444,7 @@ pub fn render_md(r: &EvalReport) -> String {
                 let _ = writeln!(
                     o,
                     "- gold {g}, predicted {p} ({s:+.2}): {}",
-                    crate::output::report_md::md_escape(t)
+                    crate::output::markdown::md_escape(t)
                 );
             }
         }
@@ -462,9 +462,9 @@ pub fn render_md(r: &EvalReport) -> String {
                 if e.evidence.is_empty() {
                     String::new()
                 } else {
-                    format!(" «{}»", crate::output::report_md::md_escape(&e.evidence))
+                    format!(" «{}»", crate::output::markdown::md_escape(&e.evidence))
                 },
-                crate::output::report_md::md_escape(&e.text)
+                crate::output::markdown::md_escape(&e.text)
             );
         }
     }

@@ -1,10 +1,13 @@
 //! npsight: offline root-cause analysis of contact-centre NPS survey comments.
 //!
-//! The library knows nothing of the command line: [`pipeline::analyze`] takes a validated
-//! [`pipeline::AnalyzeConfig`], a [`taxonomy::Taxonomy`], a [`lexicon::SentimentLexicon`] and any
-//! [`tagger::Classifier`], and writes tagged data, rejects, `summary.json` and the reports.
+//! The library knows nothing of the command line: [`analyze::analyze`] takes a validated
+//! [`analyze::AnalyzeConfig`], a [`taxonomy::Taxonomy`], a [`lexicon::SentimentLexicon`] and any
+//! [`tagger::Classifier`], and writes tagged data, rejects, `summary.json` and the reports. Rows
+//! are read and validated by [`input`], tagged by [`tagger`], counted by [`stats`]; the reports
+//! are rendered by [`output`] from one model, [`report`], built once at the end of the run.
 
 pub mod adopt;
+pub mod analyze;
 pub mod cli;
 pub mod compare;
 pub mod discover;
@@ -16,8 +19,8 @@ pub mod labelled;
 pub mod lexicon;
 pub mod output;
 pub mod pii;
-pub mod pipeline;
 pub mod progress;
+pub mod report;
 pub mod stats;
 pub mod tagger;
 pub mod taxonomy;

@@ -302,6 +302,44 @@ pub fn find(text: &str) -> Vec<Span> {
     spans
 }
 
+/// Whether personal data is masked in what people read (report verbatims, mismatch examples,
+/// suggested themes, coaching packs, `tagged.jsonl`): decided once from `--keep-pii`, applied
+/// through this one type so no output decides it for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Masking {
+    keep_pii: bool,
+}
+
+impl Masking {
+    pub fn new(keep_pii: bool) -> Masking {
+        Masking { keep_pii }
+    }
+
+    /// True unless `--keep-pii`.
+    pub fn masks(self) -> bool {
+        !self.keep_pii
+    }
+
+    /// `text`, masked unless `--keep-pii`.
+    pub fn text(self, text: &str) -> String {
+        if self.keep_pii {
+            text.to_string()
+        } else {
+            mask(text)
+        }
+    }
+
+    /// `text` and its evidence spans, masked (spans moved, see [`mask_with_spans`]) unless
+    /// `--keep-pii`.
+    pub fn with_spans(self, text: &str, spans: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
+        if self.keep_pii {
+            (text.to_string(), spans.to_vec())
+        } else {
+            mask_with_spans(text, spans)
+        }
+    }
+}
+
 /// Replace personal data by typed placeholders. Idempotent: a placeholder can give a word
 /// boundary that was not there ("…333меня зовут ID" → "[PHONE]меня зовут ID", found by the
 /// `pii_mask` fuzz target), so masking repeats until nothing more is found.

@@ -315,3 +315,91 @@ fn an_edited_tagged_csv_reads_back_as_corrections() {
         "rows without a comment are not examples"
     );
 }
+
+/// Issue 16: a mention with praise and complaint about the agent at once ("rude at first, then
+/// really friendly") was counted and quoted under "raised negatively"; it is now only named.
+#[test]
+fn coaching_pack_never_lists_praise_as_raised_negatively() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,agent,score,comment\n\
+         1,Zoe,3,\"The agent was friendly. But then the agent was rude and hung up.\"\n\
+         2,Zoe,2,\"Very polite agent. The wait was awful.\"\n\
+         3,Zoe,9,\"The agent was rude at first, then really friendly and helpful.\"\n",
+    );
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let name = format!(
+        "out/coaching/agent-{}.md",
+        npsight::output::filename::sanitize_file_stem("Zoe")
+    );
+    let zoe = w.read(&name);
+    let can = &zoe[zoe.find("## What the agent can change").unwrap()
+        ..zoe.find("## What the process causes").unwrap()];
+    assert!(!can.contains("| Agent attitude |"), "{zoe}");
+    assert!(
+        can.contains("not counted above: Agent attitude (2)"),
+        "{zoe}"
+    );
+    assert!(!zoe.contains("really friendly"), "praise quoted: {zoe}");
+}
+
+/// Issue 16: a pack said "unlikely to be chance" on an uncorrected p; it now shows the report's
+/// Benjamini-Hochberg q value for the same team or agent.
+#[test]
+fn coaching_pack_shows_the_reports_q_value() {
+    let w = Workdir::new();
+    let mut s = String::from("id,agent,team,score,comment\n");
+    for i in 0..120 {
+        let (agent, team, score) = match i % 4 {
+            0 => ("Ann", "North", 2 + i % 3),
+            1 => ("Bob", "North", 9),
+            2 => ("Cem", "South", 10),
+            _ => ("Dan", "South", 6 + i % 5),
+        };
+        s.push_str(&format!("{i},{agent},{team},{score},Thanks\n"));
+    }
+    w.write("in.csv", s);
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary: serde_json::Value = serde_json::from_str(&w.read("out/summary.json")).unwrap();
+    for (column, value) in [("agent", "Ann"), ("agent", "Bob"), ("team", "North")] {
+        let seg = summary["statistics"]["segments"][column]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["value"] == value)
+            .unwrap();
+        let q = seg["q_value"].as_f64().expect("tested");
+        let significant = seg["significant"].as_bool().unwrap();
+        let name = format!(
+            "out/coaching/{column}-{}.md",
+            npsight::output::filename::sanitize_file_stem(value)
+        );
+        let pack = w.read(&name);
+        assert!(pack.contains(&format!("(q = {q:.3}, adjusted")), "{pack}");
+        assert_eq!(
+            pack.contains("unlikely to be chance"),
+            significant,
+            "{pack}"
+        );
+        assert!(!pack.contains("(p ="), "{pack}");
+    }
+}

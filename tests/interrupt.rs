@@ -5,7 +5,7 @@ mod common;
 
 use common::models;
 
-use npsight::pipeline::{analyze, AnalyzeConfig};
+use npsight::analyze::{analyze, AnalyzeConfig};
 
 /// An interrupted run (the Ctrl-C flag) leaves the previous outputs byte for byte and no
 /// temporary file behind.
@@ -29,9 +29,9 @@ fn interrupted_run_keeps_previous_outputs_and_leaves_no_partial_file() {
         })
         .collect();
     std::fs::write(&input, "score,comment\n1,different\n").unwrap();
-    npsight::pipeline::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+    npsight::analyze::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
     let err = analyze(&cfg, &m.taxonomy, &m.lexicon, &m.tagger).err();
-    npsight::pipeline::INTERRUPTED.store(false, std::sync::atomic::Ordering::SeqCst);
+    npsight::analyze::INTERRUPTED.store(false, std::sync::atomic::Ordering::SeqCst);
     assert!(err.unwrap().to_string().contains("interrupted"));
     let mut after: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
         .unwrap()

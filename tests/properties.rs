@@ -5,7 +5,7 @@ mod common;
 
 use common::{models, Models};
 
-use npsight::pipeline::{analyze, AnalyzeConfig};
+use npsight::analyze::{analyze, AnalyzeConfig};
 use proptest::prelude::*;
 
 fn count_records(path: &std::path::Path) -> usize {

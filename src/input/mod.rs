@@ -7,6 +7,7 @@ pub mod columns;
 pub mod date;
 pub mod decode;
 pub mod quotes;
+pub mod rows;
 pub mod score;
 
 use std::collections::BTreeMap;

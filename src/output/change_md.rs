@@ -1,12 +1,13 @@
 //! Markdown for the week-over-week sections: "Change since previous run" and "Week by week"
-//! in report.md, and the body of `npsight compare`. Pure, like report_md.
+//! in report.md, and `npsight compare` ([`compare`]). Pure: model in, text out.
 
 use std::fmt::Write;
 
-use super::report_md::{md_escape, nps_with_ci};
+use super::markdown::md_escape;
 use super::summary::Summary;
-use super::{fmt_p, fmt_pct, fmt_signed, nps_change_test};
+use super::{fmt_p, fmt_pct, fmt_signed, nps_change_test, nps_with_ci};
 use crate::compare::WeeksReport;
+use crate::report::Comparison;
 use crate::stats::change::Change;
 
 fn status_rank(s: &str) -> u8 {
@@ -234,4 +235,11 @@ pub fn sections(s: &Summary) -> String {
         weeks_section(&mut o, w);
     }
     o
+}
+
+/// `compare.md`: the change between two runs.
+pub fn compare(c: &Comparison) -> String {
+    let mut md = String::from("# NPS change between two runs\n\n");
+    change_section(&mut md, &c.change, &c.before, &c.after, 2);
+    md
 }

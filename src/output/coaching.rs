@@ -1,20 +1,18 @@
-//! Coaching packs (`analyze --coaching`): `coaching/` gets one pack per team and per agent, each
-//! a Markdown page and a CSV, for the training teams.
+//! Coaching packs (`analyze --coaching`) rendered from the report model
+//! ([`crate::report::CoachingPacks`]): `coaching/` gets one pack per team and per agent, each a
+//! Markdown page and a CSV, for the training teams, and `index.md`.
 //!
-//! A pack holds the unit's NPS with its 95 % interval against the whole centre (and a z-test of
-//! the difference against the rest of the centre), then the themes its detractors raise, split in
+//! A pack holds the unit's NPS with its 95 % interval against the whole centre (and the
+//! report's test of the difference against the rest of the centre, with the same corrected q
+//! value), then the themes its detractors raise negatively, split in
 //! two: themes the agent can change (taxonomy groups `agent` and `outcome`: attitude, knowledge,
 //! resolution, repeat contact; an agent resolves or does not) and themes of the process,
 //! channel or product, which are listed so coaching does not blame the agent for them. For each
-//! theme, up to five representative verbatims (negative or mixed mentions) chosen for clarity:
-//! the comment has an evidence span, a readable length (40-220 characters best), a high
-//! classifier confidence and comes from a detractor; ties go to the earlier row. Verbatims are
-//! PII-masked unless --keep-pii.
-//!
-//! Rows are offered in input order from the single-threaded write loop, so packs are
-//! deterministic; memory is bounded by units x themes x 5 verbatims.
+//! theme, up to five representative verbatims (negative mentions; themes mentioned with mixed
+//! feelings are named, never counted or quoted as raised negatively), masked in the model
+//! unless --keep-pii. Pure rendering, then the files join the run's transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,265 +21,126 @@ use anyhow::{Context, Result};
 
 use super::atomic::{AtomicFile, Transaction};
 use super::filename::sanitize_file_stem;
-use super::report_md::md_escape;
+use super::markdown::md_escape;
 use super::{fmt_pct, fmt_signed};
-use crate::stats::{math, Category, NpsCounts, SMALL_N};
-use crate::tagger::{Prepared, Sentiment, Tagging};
-use crate::taxonomy::{Group, Taxonomy};
+use crate::report::coaching::{agent_controllable, CoachingPacks, ThemeUnit, Unit, VersusRest};
+use crate::report::{Report, ThemeInfo};
+use crate::stats::SMALL_N;
 
-/// Verbatims kept per theme and unit.
-pub const EXAMPLES: usize = 5;
-
-/// Whether a theme is something an agent can change through coaching.
-pub fn agent_controllable(g: Group) -> bool {
-    matches!(g, Group::Agent | Group::Outcome)
-}
-
-#[derive(Debug, Clone)]
-struct Example {
-    row: u64,
-    score: u8,
-    language: String,
-    text: String,
-    spans: Vec<(usize, usize)>,
-    rank: f32,
-}
-
-#[derive(Debug, Clone, Default)]
-struct ThemeUnit {
-    /// Negative or mixed mentions.
-    negative: u64,
-    /// Detractors with a negative or mixed mention.
-    detractors: u64,
-    positive: u64,
-    examples: Vec<Example>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Unit {
-    all: NpsCounts,
-    commented: u64,
-    themes: Vec<ThemeUnit>,
-}
-
-impl Unit {
-    fn new(n: usize) -> Unit {
-        Unit {
-            themes: vec![ThemeUnit::default(); n],
-            ..Default::default()
-        }
-    }
-}
-
-/// Collects the packs while rows stream past.
-pub struct Coaching {
-    /// (kind: "team" or "agent", column header).
-    columns: Vec<(String, String)>,
-    centre: Unit,
-    units: BTreeMap<(usize, String), Unit>,
-    n_themes: usize,
-}
-
-fn clarity(text: &str, spans: usize, confidence: Option<f32>, cat: Category) -> f32 {
-    let len = text.chars().count();
-    let mut r = if spans > 0 { 1.0 } else { -1.0 };
-    r += match len {
-        40..=220 => 1.0,
-        20..=39 | 221..=350 => 0.3,
-        0..=19 => -1.0,
-        _ => -0.5,
+/// Write the packs of `report` and `index.md` into `dir` (created if needed) as part of `tx`:
+/// they appear, and packs of a previous run that this run did not write disappear, when the
+/// run's outputs are committed together. File names are `team-` or `agent-` followed by
+/// [`sanitize_file_stem`] of the value (lower case, a hash suffix when the value had to be
+/// changed), so no two values share a file, on case-insensitive file systems too. Returns the
+/// files that will be written.
+pub fn write(dir: &Path, tx: &mut Transaction, report: &Report) -> Result<Vec<PathBuf>> {
+    let Some(packs) = &report.coaching else {
+        return Ok(Vec::new());
     };
-    r += confidence.unwrap_or(0.6);
-    if cat == Category::Detractor {
-        r += 0.5;
-    }
-    r
+    write_packs(
+        dir,
+        tx,
+        packs,
+        &report.themes,
+        &report.summary.fingerprint.input_file,
+        !report.summary.pii_masked,
+    )
 }
 
-impl Coaching {
-    pub fn new(columns: Vec<(String, String)>, n_themes: usize) -> Coaching {
-        Coaching {
-            columns,
-            centre: Unit::new(n_themes),
-            units: BTreeMap::new(),
-            n_themes,
+/// Write the packs and `index.md` into `dir` (created if needed) as part of `tx`: they
+/// appear, and packs of a previous run that this run did not write disappear, when the
+/// run's outputs are committed together. File names are `team-` or `agent-` followed by
+/// [`sanitize_file_stem`] of the value (lower case, a hash suffix when the value had to be
+/// changed), so no two values share a file, on case-insensitive file systems too. Returns
+/// the files that will be written.
+fn write_packs(
+    dir: &Path,
+    tx: &mut Transaction,
+    packs: &CoachingPacks,
+    themes: &[ThemeInfo],
+    input_file: &str,
+    keep_pii: bool,
+) -> Result<Vec<PathBuf>> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the coaching folder", dir.display()))?;
+    let mut written = Vec::new();
+    let mut index = format!(
+        "# Coaching packs\n\nFrom {}. One Markdown page and one CSV per team and per agent. {}\n\n",
+        md_escape(input_file),
+        if keep_pii {
+            "Personal data NOT masked (--keep-pii)."
+        } else {
+            "Personal data masked."
         }
+    );
+    if packs.columns.is_empty() {
+        index.push_str(
+            "No team or agent column was found: name one with --team-column or --agent-column.\n",
+        );
     }
-
-    pub fn columns(&self) -> &[(String, String)] {
-        &self.columns
+    let mut used = BTreeSet::new();
+    for p in &packs.packs {
+        let (kind, column, value, unit) = (&p.kind, &p.column, &p.value, &p.unit);
+        let stem = format!("{kind}-{}", sanitize_file_stem(value));
+        used.insert(stem.clone());
+        let pack = PackView {
+            versus_rest: p.versus_rest.as_ref(),
+            kind,
+            column,
+            value,
+            unit,
+            centre: &packs.centre,
+            themes,
+            keep_pii,
+            input_file,
+        };
+        for (ext, body) in [("md", pack.markdown()), ("csv", pack.csv()?)] {
+            let path = dir.join(format!("{stem}.{ext}"));
+            let mut f = AtomicFile::create(&path)?;
+            f.write_all(body.as_bytes())?;
+            tx.add(f)?;
+            written.push(path);
+        }
+        let _ = writeln!(
+            index,
+            "- {} {}: NPS {} (n = {}) - [{stem}.md]({stem}.md), [{stem}.csv]({stem}.csv)",
+            md_escape(kind),
+            md_escape(value),
+            fmt_signed(unit.all.nps(), 1),
+            unit.all.n()
+        );
     }
-
-    /// One accepted row; `values[i]` is the row's value of `columns[i]`.
-    pub fn add(
-        &mut self,
-        row: u64,
-        score: u8,
-        values: &[&str],
-        prepared: Option<&Prepared>,
-        tagging: Option<&Tagging>,
-    ) {
-        let cat = Category::of(score);
-        let n = self.n_themes;
-        let mut targets: Vec<&mut Unit> = Vec::new();
-        // Split borrows: the centre and the units.
-        let Coaching { centre, units, .. } = self;
-        targets.push(centre);
-        let keys: Vec<(usize, String)> = values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(i, v)| (i, v.trim().to_string()))
-            .collect();
-        for k in &keys {
-            units.entry(k.clone()).or_insert_with(|| Unit::new(n));
-        }
-        for (k, u) in units.iter_mut() {
-            if keys.contains(k) {
-                targets.push(u);
-            }
-        }
-        for (ti, u) in targets.into_iter().enumerate() {
-            u.all.add(cat);
-            let (Some(p), Some(t)) = (prepared, tagging) else {
+    let path = dir.join("index.md");
+    let mut f = AtomicFile::create(&path)?;
+    f.write_all(index.as_bytes())?;
+    tx.add(f)?;
+    written.push(path);
+    // Packs of units no longer in the data.
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some((stem, ext)) = name.rsplit_once('.') else {
                 continue;
             };
-            u.commented += 1;
-            for tag in &t.themes {
-                let tu = &mut u.themes[tag.theme];
-                match tag.polarity {
-                    Sentiment::Positive => {
-                        tu.positive += 1;
-                        continue;
-                    }
-                    Sentiment::Negative | Sentiment::Mixed => {}
-                    Sentiment::Neutral => continue,
-                }
-                tu.negative += 1;
-                if cat == Category::Detractor {
-                    tu.detractors += 1;
-                }
-                if ti == 0 {
-                    continue; // the centre needs no verbatims
-                }
-                let rank = clarity(&p.text, tag.evidence.len(), tag.confidence, cat);
-                let worse = |e: &Example| (e.rank, std::cmp::Reverse(e.row));
-                if tu.examples.len() >= EXAMPLES
-                    && tu
-                        .examples
-                        .iter()
-                        .map(worse)
-                        .min_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal))
-                        .is_some_and(|w| w >= (rank, std::cmp::Reverse(row)))
-                {
-                    continue;
-                }
-                tu.examples.push(Example {
-                    row,
-                    score,
-                    language: p.language.code.clone(),
-                    text: p.text.clone(),
-                    spans: tag.evidence.iter().map(|e| (e.start, e.end)).collect(),
-                    rank,
-                });
-                tu.examples
-                    .sort_by(|a, b| b.rank.total_cmp(&a.rank).then(a.row.cmp(&b.row)));
-                tu.examples.truncate(EXAMPLES);
+            if (ext == "md" || ext == "csv")
+                && (stem.starts_with("team-") || stem.starts_with("agent-"))
+                && !used.contains(stem)
+            {
+                tx.remove(e.path());
             }
         }
     }
-
-    /// Write the packs and `index.md` into `dir` (created if needed) as part of `tx`: they
-    /// appear, and packs of a previous run that this run did not write disappear, when the
-    /// run's outputs are committed together. File names are `team-` or `agent-` followed by
-    /// [`sanitize_file_stem`] of the value (lower case, a hash suffix when the value had to be
-    /// changed), so no two values share a file, on case-insensitive file systems too. Returns
-    /// the files that will be written.
-    pub fn write(
-        &self,
-        dir: &Path,
-        tx: &mut Transaction,
-        taxonomy: &Taxonomy,
-        input_file: &str,
-        keep_pii: bool,
-    ) -> Result<Vec<PathBuf>> {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create the coaching folder", dir.display()))?;
-        let mut written = Vec::new();
-        let mut index = format!(
-            "# Coaching packs\n\nFrom {}. One Markdown page and one CSV per team and per agent. {}\n\n",
-            md_escape(input_file),
-            if keep_pii {
-                "Personal data NOT masked (--keep-pii)."
-            } else {
-                "Personal data masked."
-            }
-        );
-        if self.columns.is_empty() {
-            index.push_str("No team or agent column was found: name one with --team-column or --agent-column.\n");
-        }
-        let mut used = BTreeSet::new();
-        for ((ci, value), unit) in &self.units {
-            let (kind, column) = &self.columns[*ci];
-            let stem = format!("{kind}-{}", sanitize_file_stem(value));
-            used.insert(stem.clone());
-            let pack = Pack {
-                kind,
-                column,
-                value,
-                unit,
-                centre: &self.centre,
-                taxonomy,
-                keep_pii,
-                input_file,
-            };
-            for (ext, body) in [("md", pack.markdown()), ("csv", pack.csv()?)] {
-                let path = dir.join(format!("{stem}.{ext}"));
-                let mut f = AtomicFile::create(&path)?;
-                f.write_all(body.as_bytes())?;
-                tx.add(f)?;
-                written.push(path);
-            }
-            let _ = writeln!(
-                index,
-                "- {} {}: NPS {} (n = {}) - [{stem}.md]({stem}.md), [{stem}.csv]({stem}.csv)",
-                md_escape(kind),
-                md_escape(value),
-                fmt_signed(unit.all.nps(), 1),
-                unit.all.n()
-            );
-        }
-        let path = dir.join("index.md");
-        let mut f = AtomicFile::create(&path)?;
-        f.write_all(index.as_bytes())?;
-        tx.add(f)?;
-        written.push(path);
-        // Packs of units no longer in the data.
-        if let Ok(entries) = fs::read_dir(dir) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let Some((stem, ext)) = name.rsplit_once('.') else {
-                    continue;
-                };
-                if (ext == "md" || ext == "csv")
-                    && (stem.starts_with("team-") || stem.starts_with("agent-"))
-                    && !used.contains(stem)
-                {
-                    tx.remove(e.path());
-                }
-            }
-        }
-        Ok(written)
-    }
+    Ok(written)
 }
 
-struct Pack<'a> {
+struct PackView<'a> {
+    versus_rest: Option<&'a VersusRest>,
     kind: &'a str,
     column: &'a str,
     value: &'a str,
     unit: &'a Unit,
     centre: &'a Unit,
-    taxonomy: &'a Taxonomy,
+    themes: &'a [ThemeInfo],
     keep_pii: bool,
     input_file: &'a str,
 }
@@ -293,7 +152,7 @@ struct ThemeLine<'a> {
     t: &'a ThemeUnit,
 }
 
-impl Pack<'_> {
+impl PackView<'_> {
     /// Themes with negative mentions, most detractors first; (controllable, process).
     fn themes(&self) -> (Vec<ThemeLine<'_>>, Vec<ThemeLine<'_>>) {
         let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
@@ -318,15 +177,29 @@ impl Pack<'_> {
         });
         lines
             .into_iter()
-            .partition(|l| agent_controllable(self.taxonomy.themes[l.index].group))
+            .partition(|l| agent_controllable(self.themes[l.index].group))
     }
 
-    fn example_text(&self, e: &Example) -> (String, Vec<(usize, usize)>) {
-        if self.keep_pii {
-            (e.text.clone(), e.spans.clone())
-        } else {
-            crate::pii::mask_with_spans(&e.text, &e.spans)
+    /// Themes of one side (agent-controllable or not) mentioned with mixed feelings: named, never
+    /// counted as raised negatively.
+    fn mixed_note(&self, controllable: bool) -> String {
+        let mixed: Vec<String> = self
+            .unit
+            .themes
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| {
+                t.mixed > 0 && agent_controllable(self.themes[*i].group) == controllable
+            })
+            .map(|(i, t)| format!("{} ({})", md_escape(&self.themes[i].name), t.mixed))
+            .collect();
+        if mixed.is_empty() {
+            return String::new();
         }
+        format!(
+            "\nMentioned with praise and complaint at once, not counted above: {}.\n",
+            mixed.join(", ")
+        )
     }
 
     fn markdown(&self) -> String {
@@ -362,18 +235,7 @@ impl Pack<'_> {
                 fmt_signed(ci.map(|v| v.1), 1)
             );
         }
-        let rest = c.all.minus(&u.all);
-        let verdict = match math::nps_difference_test(&u.all, &rest) {
-            Some((d, p)) if p < 0.05 => format!(
-                "{} points against the rest of the centre; unlikely to be chance (p = {p:.3}).",
-                fmt_signed(Some(d), 1)
-            ),
-            Some((d, p)) => format!(
-                "{} points against the rest of the centre; could be chance (p = {p:.2}).",
-                fmt_signed(Some(d), 1)
-            ),
-            None => "Too few responses to compare with the rest of the centre.".to_string(),
-        };
+        let verdict = verdict(self.versus_rest, self.column);
         let _ = writeln!(o, "\n{verdict}");
         if u.all.n() < SMALL_N {
             let _ = writeln!(
@@ -392,7 +254,7 @@ impl Pack<'_> {
                 let _ = writeln!(
                     o,
                     "| {} | {} | {} | {} | {} |",
-                    md_escape(&self.taxonomy.themes[l.index].name),
+                    md_escape(&self.themes[l.index].name),
                     l.t.negative,
                     l.t.detractors,
                     fmt_pct(l.share, 0),
@@ -402,8 +264,10 @@ impl Pack<'_> {
         };
         o.push_str("\n## What the agent can change\n\nAgent-controllable themes (attitude, knowledge, resolution, repeat contact) raised negatively.\n\n");
         table(&mut o, &mine);
+        o.push_str(&self.mixed_note(true));
         o.push_str("\n## What the process causes\n\nProcess, channel and product themes: not for coaching, listed so they are not blamed on the agent.\n\n");
         table(&mut o, &process);
+        o.push_str(&self.mixed_note(false));
         o.push_str("\n## Verbatims\n");
         for l in mine.iter().chain(&process) {
             if l.t.examples.is_empty() {
@@ -412,21 +276,21 @@ impl Pack<'_> {
             let _ = writeln!(
                 o,
                 "\n### {}{}\n",
-                md_escape(&self.taxonomy.themes[l.index].name),
-                if agent_controllable(self.taxonomy.themes[l.index].group) {
+                md_escape(&self.themes[l.index].name),
+                if agent_controllable(self.themes[l.index].group) {
                     ""
                 } else {
                     " (process)"
                 }
             );
             for e in &l.t.examples {
-                let (text, spans) = self.example_text(e);
+                let (text, spans) = (&e.text, &e.spans);
                 let _ = writeln!(
                     o,
                     "- score {}, {}: {}",
                     e.score,
                     md_escape(&e.language),
-                    bold_spans(&text, &spans)
+                    bold_spans(text, spans)
                 );
             }
         }
@@ -460,7 +324,7 @@ impl Pack<'_> {
         let ci = self.unit.all.interval95();
         let (mine, process) = self.themes();
         for l in mine.iter().chain(&process) {
-            let theme = &self.taxonomy.themes[l.index];
+            let theme = &self.themes[l.index];
             let head = [
                 self.column.to_string(),
                 self.value.to_string(),
@@ -488,7 +352,7 @@ impl Pack<'_> {
                 r.push(e.row.to_string());
                 r.push(e.score.to_string());
                 r.push(e.language.clone());
-                r.push(self.example_text(e).0);
+                r.push(e.text.clone());
                 w.write_record(&r)?;
             }
         }
@@ -496,40 +360,62 @@ impl Pack<'_> {
     }
 }
 
-fn bold_spans(text: &str, spans: &[(usize, usize)]) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let piece = |a: usize, b: usize| md_escape(&chars[a..b].iter().collect::<String>());
-    let mut spans = spans.to_vec();
-    spans.sort();
-    let (mut out, mut at) = (String::new(), 0);
-    for (s, e) in spans {
-        if s < at || e > chars.len() || s >= e {
-            continue;
-        }
-        out.push_str(&piece(at, s));
-        out.push_str("**");
-        out.push_str(&piece(s, e));
-        out.push_str("**");
-        at = e;
+/// The pack's sentence on the unit against the rest of the centre: the report's difference and
+/// q value (Benjamini-Hochberg over every team and agent compared), never an uncorrected p.
+fn verdict(v: Option<&VersusRest>, column: &str) -> String {
+    match v {
+        None => format!(
+            "Not compared with the rest of the centre: {} is not a segment column of this run (see --segment-columns), or this value is in the report's \"other\" line.",
+            md_escape(column)
+        ),
+        Some(VersusRest {
+            difference_points: Some(d),
+            q_value: Some(q),
+            significant,
+        }) => format!(
+            "{} points against the rest of the centre; {} (q = {q:.3}, adjusted for every team and agent compared, as in the report).",
+            fmt_signed(Some(*d), 1),
+            if *significant {
+                "unlikely to be chance"
+            } else {
+                "could be chance"
+            }
+        ),
+        Some(_) => "Too few responses to compare with the rest of the centre.".to_string(),
     }
-    out.push_str(&piece(at, chars.len()));
-    out
+}
+
+fn bold_spans(text: &str, spans: &[(usize, usize)]) -> String {
+    super::mark_spans(text, spans, md_escape, "**", "**")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Issue 16: a pack said "unlikely to be chance" on an uncorrected p while the report's
+    /// q value (corrected over every segment) called the same difference chance.
     #[test]
-    fn clearer_comments_rank_higher() {
-        let good = "The agent was rude and would not listen to my problem at all.";
+    fn verdict_uses_the_reports_q_value_never_an_uncorrected_p() {
+        let v = VersusRest {
+            difference_points: Some(-20.0),
+            q_value: Some(0.2),
+            significant: false,
+        };
+        let s = verdict(Some(&v), "agent");
         assert!(
-            clarity(good, 1, Some(0.9), Category::Detractor)
-                > clarity("rude", 1, Some(0.9), Category::Detractor)
+            s.contains("could be chance") && s.contains("q = 0.200"),
+            "{s}"
         );
-        assert!(
-            clarity(good, 1, None, Category::Detractor)
-                > clarity(good, 0, None, Category::Detractor)
-        );
+        assert!(!s.contains("unlikely") && !s.contains("p ="), "{s}");
+        let v = VersusRest {
+            q_value: Some(0.01),
+            significant: true,
+            ..v
+        };
+        assert!(verdict(Some(&v), "agent").contains("unlikely to be chance (q = 0.010"));
+        let v = VersusRest { q_value: None, ..v };
+        assert!(verdict(Some(&v), "agent").starts_with("Too few responses"));
+        assert!(verdict(None, "agent").starts_with("Not compared"));
     }
 }

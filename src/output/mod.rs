@@ -1,16 +1,23 @@
-//! Outputs. Renderers are pure (data in, bytes out); files are written atomically through
-//! [`atomic::AtomicFile`] (a temporary file in the output folder, renamed at the end), and every
-//! output file is created before the long work starts so a bad folder fails in the first second.
+//! Outputs, one module per file a run writes. The data outputs stream row by row
+//! ([`tagged_csv`], [`tagged_jsonl`], [`rejected_csv`], all CSV through [`csvsafe`]); the reports
+//! ([`report_md`], [`report_html`] with its templates, [`change_md`] also for `compare`,
+//! [`coaching`]) read only the report model ([`crate::report`]). Renderers are pure (data in,
+//! bytes out) and share the number formats below and [`markdown`]'s escaping; files are written
+//! atomically through [`atomic::AtomicFile`] (a temporary file in the output folder, renamed at
+//! the end), and every output file is created before the long work starts so a bad folder fails
+//! in the first second.
 
 pub mod atomic;
-pub mod change_html;
 pub mod change_md;
 pub mod coaching;
 pub mod csvsafe;
 pub mod filename;
+pub mod markdown;
+pub mod rejected_csv;
 pub mod report_html;
 pub mod report_md;
 pub mod summary;
+pub mod tagged_csv;
 pub mod tagged_jsonl;
 pub mod time;
 
@@ -93,4 +100,56 @@ pub fn fmt_pct(v: Option<f64>, decimals: usize) -> String {
         Some(x) => format!("{}%", format_num(100.0 * x, decimals)),
         None => "–".to_string(),
     }
+}
+
+/// "+12.3 (95% CI +4.1 to +20.2)"
+pub fn nps_with_ci(n: &crate::stats::NpsStat) -> String {
+    match n.nps {
+        Some(_) => format!(
+            "{} (95% CI {} to {})",
+            fmt_signed(n.nps, 1),
+            fmt_signed(n.ci95_low, 1),
+            fmt_signed(n.ci95_high, 1)
+        ),
+        None => "– (no responses)".into(),
+    }
+}
+
+/// "-4.1 (-5.9 to -2.2)"
+pub fn impact_with_ci(impact: f64, lo: f64, hi: f64) -> String {
+    format!(
+        "{} ({} to {})",
+        fmt_signed(Some(impact), 1),
+        fmt_signed(Some(lo), 1),
+        fmt_signed(Some(hi), 1)
+    )
+}
+
+/// Render a text with its evidence spans marked: `escape` for the text, `open`/`close`
+/// around each span. Spans out of range or overlapping an earlier one are skipped.
+pub fn mark_spans(
+    text: &str,
+    spans: &[(usize, usize)],
+    escape: fn(&str) -> String,
+    open: &str,
+    close: &str,
+) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let piece = |a: usize, b: usize| escape(&chars[a..b].iter().collect::<String>());
+    let mut spans = spans.to_vec();
+    spans.sort();
+    let mut out = String::new();
+    let mut at = 0;
+    for (s, e) in spans {
+        if s < at || e > chars.len() || s >= e {
+            continue;
+        }
+        out.push_str(&piece(at, s));
+        out.push_str(open);
+        out.push_str(&piece(s, e));
+        out.push_str(close);
+        at = e;
+    }
+    out.push_str(&piece(at, chars.len()));
+    out
 }

@@ -1,103 +1,13 @@
-//! `report.md`: the root-cause report as Markdown, for e-mail, wikis and diffs. Pure: summary
-//! in, text out, no clock, so the same input gives the same bytes (and a snapshot test can hold
+//! `report.md`: the root-cause report as Markdown, for e-mail, wikis and diffs. Pure: the report
+//! model ([`crate::report::Report`]) in, text out, no clock, so the same input gives the same bytes (and a snapshot test can hold
 //! it). Verbatims are escaped so that nothing in a comment can become Markdown or HTML.
 
 use std::fmt::Write;
 
-use super::summary::Summary;
-use super::{fmt_opt, fmt_pct, fmt_q, fmt_signed};
-use crate::stats::{DriverModel, NpsStat, Reservoir, SegmentStat, ThemeStat, Verbatim};
-use crate::taxonomy::Taxonomy;
-
-pub struct ReportInput<'a> {
-    pub summary: &'a Summary,
-    pub taxonomy: &'a Taxonomy,
-    /// Per theme, in taxonomy order; already masked unless --keep-pii.
-    pub verbatims: &'a [Reservoir],
-}
-
-/// Escape text for Markdown: HTML-significant characters become entities, Markdown syntax
-/// characters are backslash-escaped, and line breaks become spaces.
-pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '!' | '(' | ')' | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// `s` as a Markdown code span: backslash escapes are literal inside code spans, so the text is
-/// not escaped; the fence is one backtick longer than the longest run of backticks in it, and
-/// line ends become spaces (HTML is not interpreted inside a code span).
-pub fn md_code(s: &str) -> String {
-    let text: String = s
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    let (mut longest, mut run) = (0, 0);
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{text}{pad}{fence}")
-}
-
-/// "+12.3 (95% CI +4.1 to +20.2)"
-pub fn nps_with_ci(n: &NpsStat) -> String {
-    match n.nps {
-        Some(_) => format!(
-            "{} (95% CI {} to {})",
-            fmt_signed(n.nps, 1),
-            fmt_signed(n.ci95_low, 1),
-            fmt_signed(n.ci95_high, 1)
-        ),
-        None => "– (no responses)".into(),
-    }
-}
-
-/// Render a verbatim with its evidence spans marked: `escape` for the text, `open`/`close`
-/// around each span. Spans out of range or overlapping an earlier one are skipped.
-pub fn mark_spans(v: &Verbatim, escape: fn(&str) -> String, open: &str, close: &str) -> String {
-    let chars: Vec<char> = v.text.chars().collect();
-    let piece = |a: usize, b: usize| escape(&chars[a..b].iter().collect::<String>());
-    let mut spans = v.spans.clone();
-    spans.sort();
-    let mut out = String::new();
-    let mut at = 0;
-    for (s, e) in spans {
-        if s < at || e > chars.len() || s >= e {
-            continue;
-        }
-        out.push_str(&piece(at, s));
-        out.push_str(open);
-        out.push_str(&piece(s, e));
-        out.push_str(close);
-        at = e;
-    }
-    out.push_str(&piece(at, chars.len()));
-    out
-}
-
-/// A verbatim with its evidence in bold, escaped.
-pub fn highlighted(v: &Verbatim) -> String {
-    mark_spans(v, md_escape, "**", "**")
-}
+use super::markdown::{highlighted, md_code, md_escape};
+use super::{fmt_opt, fmt_pct, fmt_q, fmt_signed, impact_with_ci, nps_with_ci};
+use crate::report::Report;
+use crate::stats::{DriverModel, SegmentStat, ThemeStat};
 
 fn theme_row(t: &ThemeStat) -> String {
     format!(
@@ -123,16 +33,6 @@ fn grey(text: String, caution: Option<&str>) -> String {
         Some(_) => format!("*{text}*"),
         None => text,
     }
-}
-
-/// "-4.1 (-5.9 to -2.2)"
-pub fn impact_with_ci(impact: f64, lo: f64, hi: f64) -> String {
-    format!(
-        "{} ({} to {})",
-        fmt_signed(Some(impact), 1),
-        fmt_signed(Some(lo), 1),
-        fmt_signed(Some(hi), 1)
-    )
 }
 
 /// The driver-model section.
@@ -251,8 +151,9 @@ fn segment_row(v: &SegmentStat, with_agent: bool) -> String {
     )
 }
 
-pub fn render(r: &ReportInput) -> String {
-    let s = r.summary;
+/// report.md of a run.
+pub fn render(r: &Report) -> String {
+    let s = &r.summary;
     let st = &s.statistics;
     let c = &s.counts;
     let mut o = String::new();
@@ -463,10 +364,7 @@ pub fn render(r: &ReportInput) -> String {
         }
     );
     for t in st.themes_by_impact() {
-        let Some(i) = r.taxonomy.index_of(&t.id) else {
-            continue;
-        };
-        let Some(res) = r.verbatims.get(i) else {
+        let Some(res) = r.verbatims_of(&t.id) else {
             continue;
         };
         if res.all().next().is_none() {
@@ -530,25 +428,4 @@ pub fn render(r: &ReportInput) -> String {
         .collect();
     let _ = writeln!(o, "- Columns: {}.", cols.join(", "));
     o
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn code_spans_show_file_names_without_escape_backslashes() {
-        assert_eq!(md_code("my_file (1).csv"), "`my_file (1).csv`");
-        assert_eq!(md_code("a`b"), "``a`b``");
-        assert_eq!(md_code("`x"), "`` `x ``");
-        assert_eq!(md_code("a\nb"), "`a b`");
-    }
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            md_escape("<script>alert(1)</script> *x* [a](b)"),
-            "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* \\[a\\]\\(b\\)"
-        );
-    }
 }

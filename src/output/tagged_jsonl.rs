@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::pii::Masking;
 use crate::stats::Category;
 use crate::tagger::{Prepared, Sentiment, Tagging};
 use crate::taxonomy::Taxonomy;
@@ -58,7 +59,7 @@ pub struct Row<'a> {
 }
 
 /// The JSON line for `r` (no trailing newline).
-pub fn line(r: &Row, taxonomy: &Taxonomy, keep_pii: bool) -> String {
+pub fn line(r: &Row, taxonomy: &Taxonomy, masking: Masking) -> String {
     let segments = r
         .segments
         .iter()
@@ -75,7 +76,7 @@ pub fn line(r: &Row, taxonomy: &Taxonomy, keep_pii: bool) -> String {
         themes: Vec::new(),
         segments,
         comment: String::new(),
-        pii_masked: !keep_pii,
+        pii_masked: masking.masks(),
         status: "no_comment",
     };
     if let (Some(p), Some(t)) = (r.prepared, r.tagging) {
@@ -87,11 +88,7 @@ pub fn line(r: &Row, taxonomy: &Taxonomy, keep_pii: bool) -> String {
         for tag in &t.themes {
             let spans: Vec<(usize, usize)> =
                 tag.evidence.iter().map(|e| (e.start, e.end)).collect();
-            let (text, spans) = if keep_pii {
-                (p.text.clone(), spans)
-            } else {
-                crate::pii::mask_with_spans(&p.text, &spans)
-            };
+            let (text, spans) = masking.with_spans(&p.text, &spans);
             comment = text;
             let chars: Vec<char> = comment.chars().collect();
             out.themes.push(ThemeJson {
@@ -109,8 +106,8 @@ pub fn line(r: &Row, taxonomy: &Taxonomy, keep_pii: bool) -> String {
                     .collect(),
             });
         }
-        if t.themes.is_empty() && !keep_pii {
-            comment = crate::pii::mask(&p.text);
+        if t.themes.is_empty() {
+            comment = masking.text(&p.text);
         }
         out.comment = comment;
     }

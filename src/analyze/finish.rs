@@ -1,0 +1,141 @@
+//! The last step of a run: the input's hash is checked, the merged counts become statistics and
+//! `summary.json`, the report model is built once (personal data masked there), report.md,
+//! report.html and the coaching packs are rendered from it, and every output replaces the
+//! previous run's in one transaction.
+
+use anyhow::Result;
+
+use super::chunks::Tagged;
+use super::open::Run;
+use super::{check_interrupted, AnalyzeConfig, Outcome};
+use crate::compare;
+use crate::input::columns::Role;
+use crate::output::atomic::Transaction;
+use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
+use crate::output::{coaching, report_html, report_md, time};
+use crate::report::{Report, Sources};
+use crate::tagger::Classifier;
+use crate::taxonomy::Taxonomy;
+
+pub(super) fn finish(
+    mut run: Run,
+    tagged: Tagged,
+    cfg: &AnalyzeConfig,
+    taxonomy: &Taxonomy,
+    classifier: &dyn Classifier,
+) -> Result<Outcome> {
+    let masking = run.masking;
+    let layout = &run.layout;
+    // Hashed while read: standard input and FIFOs are read once; a file that shrank while it
+    // was read fails the run here, before any output replaces the previous ones.
+    let (input_sha256, _) = run.input.digest.finish(&layout.file)?;
+
+    let statistics_timer = crate::timings::start(crate::timings::Stage::Statistics);
+    let acc = &tagged.acc;
+    let statistics = acc.finish(taxonomy);
+    let input_file = cfg
+        .input
+        .path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let (period, weeks) = acc.change.finish(cfg.by_week);
+    let comparison_data =
+        compare::ComparisonData::new(taxonomy, &input_file, &classifier.model_id(), period, weeks);
+    let change = run
+        .previous
+        .as_ref()
+        .map(|prev| compare::between_runs(prev, &comparison_data, ("previous run", "this run")));
+    let weeks = cfg.by_week.then(|| {
+        let col = layout.map.get(Role::Date).map_or("", |i| layout.header(i));
+        compare::weeks_report(&comparison_data, col)
+    });
+    let summary = Summary {
+        schema_version: SCHEMA_VERSION,
+        fingerprint: Fingerprint {
+            tool: "npsight".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            input_file,
+            input_sha256,
+            taxonomy_sha256: taxonomy.sha256.clone(),
+            model_id: classifier.model_id(),
+            generated_at: time::now_iso(),
+        },
+        input: InputInfo {
+            format: crate::output::summary::InputFormatInfo {
+                encoding_fallback: run.input.decoding.get(),
+                ..(&run.input.format).into()
+            },
+            headers: layout.headers.clone(),
+            columns: layout
+                .map
+                .found
+                .iter()
+                .map(|(r, i)| (r.name().to_string(), layout.headers[*i].clone()))
+                .collect(),
+            segment_columns: layout.segments.iter().map(|(n, _)| n.clone()).collect(),
+        },
+        counts: Counts {
+            rows_in: tagged.rows_in,
+            tagged: tagged.tagged,
+            rejected: tagged.rejected,
+            commented: statistics.commented.n,
+            no_comment: tagged.tagged - statistics.commented.n,
+            rejected_by_reason: tagged.rejected_by_reason.clone(),
+            unreadable_optional_fields: tagged.unreadable.clone(),
+            windowed_texts: classifier.windowed_texts(),
+        },
+        pii_masked: masking.masks(),
+        statistics,
+        comparison_data: Some(comparison_data),
+        change,
+        weeks,
+        // Suggested themes are described with masking, in the report model.
+        discovered_themes: Vec::new(),
+    };
+    debug_assert_eq!(
+        summary.counts.rows_in,
+        summary.counts.tagged + summary.counts.rejected
+    );
+    drop(statistics_timer);
+    let _report_timer = crate::timings::start(crate::timings::Stage::Report);
+    let report = Report::build(
+        summary,
+        Sources {
+            taxonomy,
+            acc,
+            discovery: &tagged.discovery,
+            coaching: tagged.coaching.as_ref(),
+        },
+        masking,
+    );
+    let files = &mut run.files;
+    files.md.write_all(report_md::render(&report).as_bytes())?;
+    files
+        .html
+        .write_all(report_html::render(&report).as_bytes())?;
+    files.summary.write_all(&report.summary.to_json())?;
+    // Every output, coaching packs included, is written in full before any replaces the
+    // previous run's: all of them or none (see output::atomic).
+    let out = run.out.clone();
+    let mut tx = Transaction::new(&out);
+    let Run { files, .. } = run;
+    for f in [
+        files.tagged,
+        files.jsonl,
+        files.rejected,
+        files.md,
+        files.html,
+        files.summary,
+    ] {
+        tx.add(f)?;
+    }
+    if report.coaching.is_some() {
+        coaching::write(&out.join("coaching"), &mut tx, &report)?;
+    }
+    check_interrupted()?;
+    tx.commit()?;
+    Ok(Outcome {
+        summary: report.summary,
+        out_dir: out,
+    })
+}

@@ -1,0 +1,310 @@
+//! The report model: everything a person reads about a run, built once at the end of the run
+//! ([`Report::build`]) and, for `npsight compare`, once from two runs ([`Comparison`]). Personal
+//! data is masked here, in one place, through [`Masking`]: report verbatims, score/comment
+//! mismatches, suggested themes and coaching examples. Markdown ([`crate::output::report_md`]),
+//! HTML ([`crate::output::report_html`]) and the coaching packs ([`crate::output::coaching`])
+//! read only this model; statistics a page shows (the heatmaps, the driver chart's bars) are
+//! computed here, so every renderer sees the same numbers.
+//!
+//! Where a change goes: a new statistic is computed in [`crate::stats`] (a mergeable
+//! accumulator and its `finish`) and, when people should read it, carried here; a renderer only
+//! formats what this model holds.
+
+pub mod coaching;
+
+use crate::compare::ComparisonData;
+use crate::discover::{DiscoveredTheme, Discovery};
+use crate::output::summary::Summary;
+use crate::pii::Masking;
+use crate::stats::change::Change;
+use crate::stats::{Accumulator, DriverModel, MismatchExample, Reservoir, Verbatim};
+use crate::taxonomy::{Group, Taxonomy};
+
+pub use coaching::{CoachingCollector, CoachingPacks};
+
+/// A theme as the reports name it, in taxonomy order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeInfo {
+    pub id: String,
+    pub name: String,
+    pub group: Group,
+}
+
+/// One bar of the driver chart: a signed effect in NPS points with an optional interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverBar {
+    pub label: String,
+    pub value: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// The driver chart: its bars, most damaging first, and the sentence explaining them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverChart {
+    pub bars: Vec<DriverBar>,
+    pub note: String,
+}
+
+/// Change since the previous run, for the headline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviousRun {
+    /// What the previous run was ("since previous run").
+    pub label: String,
+    pub nps_change: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// One cell of the heatmap: mentions of a theme among a segment value's comments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatCell {
+    pub mentions: u64,
+    /// Share of the segment value's comments mentioning the theme.
+    pub share: Option<f64>,
+    pub nps_mentioners: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatRow {
+    pub value: String,
+    pub comments: u64,
+    pub cells: Vec<HeatCell>,
+}
+
+/// Theme x segment-value table for one segment column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap {
+    pub column: String,
+    /// (theme id, theme name), only themes mentioned at least once.
+    pub themes: Vec<(String, String)>,
+    pub rows: Vec<HeatRow>,
+    /// Values left out (the table keeps the [`HEATMAP_MAX_ROWS`] values with most comments).
+    pub omitted: usize,
+}
+
+pub const HEATMAP_MAX_ROWS: usize = 30;
+
+/// Everything the reports of a run show.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// What summary.json holds (its mismatch examples and suggested themes masked).
+    pub summary: Summary,
+    /// The taxonomy's themes, in its order.
+    pub themes: Vec<ThemeInfo>,
+    /// Representative verbatims per theme, in taxonomy order; masked.
+    pub verbatims: Vec<Reservoir>,
+    /// Responses whose score and comment disagree, as verbatims; masked.
+    pub mismatches: Vec<Verbatim>,
+    /// Theme x segment tables, one per segment column.
+    pub heatmaps: Vec<Heatmap>,
+    /// The driver model's impacts with intervals, or the leave-one-out impacts without a model.
+    pub driver_chart: DriverChart,
+    pub previous: Option<PreviousRun>,
+    /// With --coaching: one pack per team and per agent; examples masked.
+    pub coaching: Option<CoachingPacks>,
+}
+
+/// What a run leaves for its report besides the summary.
+pub struct Sources<'a> {
+    pub taxonomy: &'a Taxonomy,
+    pub acc: &'a Accumulator,
+    pub discovery: &'a Discovery,
+    pub coaching: Option<&'a CoachingCollector>,
+}
+
+impl Report {
+    /// Build the model: `summary` as the statistics left it (nothing masked yet, no suggested
+    /// themes), the rest from `sources`; personal data masked unless `masking` keeps it.
+    pub fn build(mut summary: Summary, sources: Sources, masking: Masking) -> Report {
+        let Sources {
+            taxonomy,
+            acc,
+            discovery,
+            coaching,
+        } = sources;
+        summary.pii_masked = masking.masks();
+        for e in &mut summary.statistics.mismatch_examples {
+            e.text = masking.text(&e.text);
+        }
+        summary.discovered_themes = discovery.finish(|t| masking.text(t));
+        let mut verbatims: Vec<Reservoir> = acc.verbatims.clone();
+        for r in &mut verbatims {
+            for v in r.negative.iter_mut().chain(r.positive.iter_mut()) {
+                (v.text, v.spans) = masking.with_spans(&v.text, &v.spans);
+            }
+        }
+        let st = &summary.statistics;
+        let driver_chart = match &st.drivers {
+            Some(m) => driver_bars(m),
+            None => DriverChart {
+                bars: st
+                    .themes_by_impact()
+                    .iter()
+                    .map(|t| DriverBar {
+                        label: t.name.clone(),
+                        value: t.impact_points.unwrap_or(0.0),
+                        low: None,
+                        high: None,
+                    })
+                    .collect(),
+                note: "Leave-one-out impact: how many NPS points the score would change without the theme's mentioners. Red bars pull NPS down.".to_string(),
+            },
+        };
+        let previous = summary.change.as_ref().map(|c| PreviousRun {
+            label: format!("since {}", c.before_label),
+            nps_change: c.nps.difference,
+            low: c.nps.ci95_low,
+            high: c.nps.ci95_high,
+        });
+        let themes: Vec<ThemeInfo> = taxonomy
+            .themes
+            .iter()
+            .map(|t| ThemeInfo {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                group: t.group,
+            })
+            .collect();
+        let coaching = coaching.map(|c| c.finish(&themes, &summary.statistics, masking));
+        Report {
+            mismatches: mismatch_verbatims(&summary.statistics.mismatch_examples),
+            heatmaps: heatmaps(acc, taxonomy),
+            driver_chart,
+            previous,
+            verbatims,
+            themes,
+            coaching,
+            summary,
+        }
+    }
+
+    /// The verbatims of the theme `id`, if it is in the taxonomy.
+    pub fn verbatims_of(&self, id: &str) -> Option<&Reservoir> {
+        let i = self.themes.iter().position(|t| t.id == id)?;
+        self.verbatims.get(i)
+    }
+
+    /// Suggested new themes (masked).
+    pub fn discovered(&self) -> &[DiscoveredTheme] {
+        &self.summary.discovered_themes
+    }
+}
+
+/// The driver model's bars (impact with bootstrap interval) and the sentence explaining them.
+pub fn driver_bars(m: &DriverModel) -> DriverChart {
+    let bars = m
+        .ranked()
+        .into_iter()
+        .map(|t| DriverBar {
+            label: t.name.clone(),
+            value: t.impact_points,
+            low: Some(t.ci95_low),
+            high: Some(t.ci95_high),
+        })
+        .collect();
+    let note = format!(
+        "Driver model: all themes fitted at once (ridge regression of each commented response's NPS value on its negative, positive and other theme mentions, lambda {}), impact = effect x frequency in points of the headline NPS, with 95 % bootstrap intervals ({} replicates, seed {}). A whisker crossing 0 means not distinguishable from noise.",
+        m.ridge_lambda, m.bootstrap_replicates, m.seed
+    );
+    DriverChart { bars, note }
+}
+
+/// Mismatch examples as verbatims (the reason goes in front of the text).
+pub fn mismatch_verbatims(items: &[MismatchExample]) -> Vec<Verbatim> {
+    items
+        .iter()
+        .map(|e| Verbatim {
+            row: e.row,
+            id: e.id.clone(),
+            score: e.score,
+            category: crate::stats::Category::of(e.score),
+            language: e.language.clone(),
+            sentiment: if e.sentiment_score >= 0.0 {
+                crate::tagger::Sentiment::Positive
+            } else {
+                crate::tagger::Sentiment::Negative
+            },
+            polarity: crate::tagger::Sentiment::Neutral,
+            text: e.text.clone(),
+            spans: vec![],
+            segments: e.segments.clone(),
+            rank: e.sentiment_score.abs(),
+        })
+        .collect()
+}
+
+/// Heatmaps of every segment column from the accumulated counts.
+pub fn heatmaps(acc: &Accumulator, taxonomy: &Taxonomy) -> Vec<Heatmap> {
+    let mentioned: Vec<usize> = (0..taxonomy.themes.len())
+        .filter(|i| acc.themes.get(*i).is_some_and(|t| t.mentioners.n() > 0))
+        .collect();
+    acc.segments
+        .iter()
+        .map(|(col, values)| {
+            let mut rows: Vec<HeatRow> = values
+                .iter()
+                .map(|(value, c)| {
+                    let comments = c.commented.n();
+                    HeatRow {
+                        value: value.clone(),
+                        comments,
+                        cells: mentioned
+                            .iter()
+                            .map(|&i| {
+                                let m = c.themes.get(i).copied().unwrap_or_default();
+                                HeatCell {
+                                    mentions: m.n(),
+                                    share: (comments > 0).then(|| m.n() as f64 / comments as f64),
+                                    nps_mentioners: m.nps(),
+                                }
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            rows.sort_by(|a, b| b.comments.cmp(&a.comments).then(a.value.cmp(&b.value)));
+            let omitted = rows.len().saturating_sub(HEATMAP_MAX_ROWS);
+            rows.truncate(HEATMAP_MAX_ROWS);
+            Heatmap {
+                column: col.clone(),
+                themes: mentioned
+                    .iter()
+                    .map(|&i| {
+                        (
+                            taxonomy.themes[i].id.clone(),
+                            taxonomy.themes[i].name.clone(),
+                        )
+                    })
+                    .collect(),
+                rows,
+                omitted,
+            }
+        })
+        .collect()
+}
+
+/// `npsight compare`: the change from one run to another and how each run is described.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub change: Change,
+    /// "old (export.csv, 2026-11-16 to 2026-11-22, n = 120)"
+    pub before: String,
+    pub after: String,
+}
+
+impl Comparison {
+    /// Compare the runs saved in the folders `old_dir` and `new_dir`.
+    pub fn build(
+        old_dir: &str,
+        old: &ComparisonData,
+        new_dir: &str,
+        new: &ComparisonData,
+    ) -> Comparison {
+        Comparison {
+            change: crate::compare::between_runs(old, new, ("old run", "new run")),
+            before: format!("{old_dir} ({})", old.describe()),
+            after: format!("{new_dir} ({})", new.describe()),
+        }
+    }
+}
