@@ -114,6 +114,11 @@ pub struct AnalyzeArgs {
     /// Worksheet to read from a workbook (default: the first non-empty one).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// The line (CSV) or sheet row (workbook) of the header, 1-based. Default: found among the
+    /// first rows, past title rows; the extra header rows of Qualtrics (question texts, import
+    /// ids) and SurveyMonkey are recognised and skipped either way.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
     /// CSV delimiter instead of sniffing: a single character, or "tab".
     #[arg(long)]
     pub delimiter: Option<String>,
@@ -431,6 +436,8 @@ impl AnalyzeArgs {
             .into_iter()
             .filter_map(|(r, v)| v.clone().map(|v| (r, v)))
             .collect();
+        cfg.input.header_row = self.header_row;
+        cfg.input.column_names = cfg.columns.iter().map(|(_, v)| v.clone()).collect();
         cfg.segment_columns = self.segment_columns.clone().map(|v| {
             v.into_iter()
                 .map(|s| s.trim().to_string())
@@ -504,7 +511,9 @@ pub fn closing_summary(o: &Outcome) -> String {
         c.commented,
         if top.is_empty() { "none".to_string() } else { top.join(", ") },
         o.out_dir.display()
-    ) + &change_sentence(s) + &notes(s)
+    ) + &source_note(s)
+        + &change_sentence(s)
+        + &notes(s)
 }
 
 /// " NPS change since the previous run: +3.2 points (p = 0.041)." and the same for the last
@@ -539,6 +548,54 @@ fn change_sentence(s: &crate::output::summary::Summary) -> String {
     out
 }
 
+/// No segment column was recognised: say which headers could serve and the flag to use.
+pub fn segment_warning(s: &crate::output::summary::Summary) -> Option<String> {
+    if !s.input.segment_columns.is_empty() {
+        return None;
+    }
+    let c = &s.input.segment_candidates;
+    Some(if c.is_empty() {
+        "no segment column (agent, team, channel, site, queue, region) was recognised, so the report compares no segments; name one with --segment-columns HEADER".to_string()
+    } else {
+        format!(
+            "no segment column (agent, team, channel, site, queue, region) was recognised; {} could serve: compare them with --segment-columns {}",
+            c.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", "),
+            c.iter()
+                .map(|h| if h.contains([' ', ',', '\'', '"']) { format!("\"{h}\"") } else { h.clone() })
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    })
+}
+
+/// Where the data was read from, when it is not simply the first line of the file: the
+/// sheet, the header's line, the platform's header rows skipped.
+fn source_note(s: &crate::output::summary::Summary) -> String {
+    let f = &s.input.format;
+    let mut n = String::new();
+    if let Some(sheet) = &f.sheet {
+        n.push_str(&format!(" Read sheet '{sheet}'."));
+    }
+    if f.header_line > 1 || f.extra_header_rows > 0 {
+        n.push_str(&format!(
+            " Header on {} {}",
+            if f.sheet.is_some() { "row" } else { "line" },
+            f.header_line
+        ));
+        if f.extra_header_rows > 0 {
+            n.push_str(&format!(
+                " ({} header row(s) under it skipped{})",
+                f.extra_header_rows,
+                f.platform
+                    .as_deref()
+                    .map_or(String::new(), |p| format!(", {p} export"))
+            ));
+        }
+        n.push('.');
+    }
+    n
+}
+
 /// What the reader of the closing paragraph must not miss: personal data left unmasked
 /// (`--keep-pii`), and comments too long for the encoder's window (split, not truncated).
 fn notes(s: &crate::output::summary::Summary) -> String {
@@ -571,6 +628,9 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
             f.first_row,
             f.first_line
         );
+    }
+    if let Some(w) = segment_warning(&outcome.summary).filter(|_| !args.quiet) {
+        eprintln!("npsight: warning: {}: {w}", cfg.input.path.display());
     }
     if let Some(timings) = crate::timings::report() {
         eprintln!("{timings}");

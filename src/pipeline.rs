@@ -310,8 +310,12 @@ impl Layout {
     }
 }
 
-fn resolve_layout(cfg: &AnalyzeConfig, headers: Vec<String>) -> Result<Layout> {
-    let map = columns::detect(&headers, &cfg.columns)
+fn resolve_layout(
+    cfg: &AnalyzeConfig,
+    headers: Vec<String>,
+    questions: &[String],
+) -> Result<Layout> {
+    let map = columns::detect_with_questions(&headers, questions, &cfg.columns)
         .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.input.path.display()))?;
     let segments = match &cfg.segment_columns {
         Some(names) => names
@@ -622,7 +626,7 @@ pub fn analyze(
 
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
     let opened = input::open(&cfg.input)?;
-    let layout = resolve_layout(cfg, opened.headers.clone())?;
+    let layout = resolve_layout(cfg, opened.headers.clone(), &opened.questions)?;
     let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| {
         if d == "tab" {
             b'\t'
@@ -861,6 +865,11 @@ pub fn analyze(
                 .map(|(r, i)| (r.name().to_string(), layout.headers[*i].clone()))
                 .collect(),
             segment_columns: layout.segments.iter().map(|(n, _)| n.clone()).collect(),
+            segment_candidates: if layout.segments.is_empty() {
+                columns::segment_candidates(&layout.headers, &layout.map, &opened.sample)
+            } else {
+                Vec::new()
+            },
         },
         counts: Counts {
             rows_in,
