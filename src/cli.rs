@@ -108,6 +108,23 @@ pub struct AnalyzeArgs {
     /// Column holding the agent-level 0-10 score.
     #[arg(long, value_name = "COLUMN")]
     pub agent_score_column: Option<String>,
+    /// Column holding CSAT (1-5 satisfaction).
+    #[arg(long, value_name = "COLUMN")]
+    pub csat_column: Option<String>,
+    /// Column holding CES (customer effort, 1-5 or 1-7).
+    #[arg(long, value_name = "COLUMN")]
+    pub ces_column: Option<String>,
+    /// Column holding FCR (first-contact resolution, yes/no).
+    #[arg(long, value_name = "COLUMN")]
+    pub fcr_column: Option<String>,
+    /// The CES scale: 1-5 or 1-7. Default: from the header ("CES (1-7)"), else 1-7 when a 6
+    /// or 7 is among the first answers, else 1-5; an answer beyond the scale rejects its row.
+    #[arg(long, value_name = "1-5|1-7", value_parser = ["1-5", "1-7"])]
+    pub ces_scale: Option<String>,
+    /// Which way the CES scale runs. Default: from the question ("How easy..." is
+    /// higher-is-easier, "How much effort..." higher-is-harder), else unknown and said so.
+    #[arg(long, value_parser = ["higher-is-easier", "higher-is-harder"])]
+    pub ces_direction: Option<String>,
     /// Segment columns to compare, comma-separated (default: the detected agent, team, channel, site, queue, region).
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub segment_columns: Option<Vec<String>>,
@@ -431,6 +448,9 @@ impl AnalyzeArgs {
             (Role::Team, &self.team_column),
             (Role::Channel, &self.channel_column),
             (Role::AgentScore, &self.agent_score_column),
+            (Role::Csat, &self.csat_column),
+            (Role::Ces, &self.ces_column),
+            (Role::Fcr, &self.fcr_column),
         ];
         cfg.columns = named
             .into_iter()
@@ -450,6 +470,17 @@ impl AnalyzeArgs {
         cfg.allow_duplicate_ids = self.allow_duplicate_ids;
         cfg.previous = self.previous.clone();
         cfg.by_week = self.by_week;
+        cfg.ces_scale = self
+            .ces_scale
+            .as_deref()
+            .map(|s| if s == "1-7" { 7 } else { 5 });
+        cfg.ces_direction = self.ces_direction.as_deref().map(|d| {
+            if d == "higher-is-easier" {
+                crate::stats::kpi::CesDirection::HigherIsEasier
+            } else {
+                crate::stats::kpi::CesDirection::HigherIsHarder
+            }
+        });
         cfg.coaching = self.coaching;
         cfg.language = match self.language.as_deref() {
             None => None,
@@ -511,7 +542,8 @@ pub fn closing_summary(o: &Outcome) -> String {
         c.commented,
         if top.is_empty() { "none".to_string() } else { top.join(", ") },
         o.out_dir.display()
-    ) + &source_note(s)
+    ) + &kpi_sentence(&s.statistics.kpi)
+        + &source_note(s)
         + &change_sentence(s)
         + &notes(s)
 }
@@ -543,6 +575,50 @@ fn change_sentence(s: &crate::output::summary::Summary) -> String {
         out.push_str(&one(
             &format!("{} against {}", ch.after_label, ch.before_label),
             ch,
+        ));
+    }
+    out
+}
+
+/// " CSAT 72.0 % satisfied (95 % CI 60.1-81.5), mean 3.9. CES 2.4 on 1-7 (higher is more
+/// effort). FCR 68.0 % (95 % CI ...), below the 70 % floor." for the KPIs the export has.
+pub fn kpi_sentence(k: &crate::stats::kpi::KpiStats) -> String {
+    let pct = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{:.1}", 100.0 * v));
+    let num = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:.2}"));
+    let mut out = String::new();
+    if let Some(c) = &k.csat {
+        out.push_str(&format!(
+            " CSAT {} % satisfied (95 % CI {}-{}, n = {}), mean {} of 5.",
+            pct(c.satisfied.rate),
+            pct(c.satisfied.ci95_low),
+            pct(c.satisfied.ci95_high),
+            c.satisfied.n,
+            num(c.mean.mean)
+        ));
+    }
+    if let Some(c) = &k.ces {
+        out.push_str(&format!(
+            " CES mean {} on 1-{} (95 % CI {}-{}, n = {}; {}).",
+            num(c.mean.mean),
+            c.scale.max,
+            num(c.mean.ci95_low),
+            num(c.mean.ci95_high),
+            c.mean.n,
+            c.reading
+        ));
+    }
+    if let Some(f) = &k.fcr {
+        out.push_str(&format!(
+            " FCR {} % resolved (95 % CI {}-{}, n = {}){}.",
+            pct(f.resolved.rate),
+            pct(f.resolved.ci95_low),
+            pct(f.resolved.ci95_high),
+            f.resolved.n,
+            if f.below_floor {
+                format!(", below the {:.0} % floor", 100.0 * f.floor)
+            } else {
+                String::new()
+            }
         ));
     }
     out

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::compare;
 use crate::input::columns::{self, ColumnMap, Role};
 use crate::input::date::{self, DateKey};
-use crate::input::score::{parse_nps, parse_number, parse_yes_no};
+use crate::input::score::{parse_nps, parse_number};
 use crate::input::{self, InputConfig, RawRecord};
 use crate::lexicon::SentimentLexicon;
 use crate::output::atomic::{recover, remove_stale, AtomicFile, OutputLock, Transaction};
@@ -60,6 +60,10 @@ pub struct AnalyzeConfig {
     /// it, the dominant language of the first comments decides the comments that are unsure
     /// alone (see [`language_prior`]).
     pub language: Option<&'static str>,
+    /// `--ces-scale` (5 or 7) and `--ces-direction`; inferred from the CES column when absent
+    /// (see [`crate::stats::kpi::CesScale::infer`]).
+    pub ces_scale: Option<u8>,
+    pub ces_direction: Option<crate::stats::kpi::CesDirection>,
 }
 
 impl AnalyzeConfig {
@@ -82,6 +86,8 @@ impl AnalyzeConfig {
             previous: None,
             by_week: false,
             language: None,
+            ces_scale: None,
+            ces_direction: None,
         }
     }
 }
@@ -136,6 +142,7 @@ struct Accepted {
     segments: Vec<(String, String)>,
     /// None without a date column; Some(None) when the date is unreadable.
     date: Option<Option<DateKey>>,
+    kpi: crate::stats::kpi::KpiValues,
 }
 
 struct Rejected {
@@ -159,6 +166,7 @@ struct Layout {
     text_col: usize,
     file: String,
     by_week: bool,
+    ces: crate::stats::kpi::CesScale,
 }
 
 impl Layout {
@@ -265,7 +273,6 @@ impl Layout {
             }
             let ok = match role {
                 Role::AgentScore => parse_nps(v).is_ok(),
-                Role::Fcr => parse_yes_no(v).is_some(),
                 _ => parse_number(v).is_some(),
             };
             if !ok {
@@ -274,8 +281,30 @@ impl Layout {
             Some(v.to_string())
         };
         let agent_score = optional(Role::AgentScore).and_then(|v| parse_nps(&v).ok());
+        // CSAT, CES, FCR: an impossible answer rejects the row; text that is no answer
+        // ("N/A") is counted as unreadable and left empty, the row kept.
+        let mut kpi = crate::stats::kpi::KpiValues::default();
         for role in [Role::Csat, Role::Ces, Role::Fcr] {
-            optional(role);
+            let Some(i) = self.map.get(role) else {
+                continue;
+            };
+            match crate::stats::kpi::read(role, field(i), self.ces.max) {
+                Ok(Some(answer)) => kpi.set(role, answer),
+                Ok(None) if field(i).trim().is_empty() => {}
+                Ok(None) => *unreadable.entry(role.name().to_string()).or_default() += 1,
+                Err(e) => {
+                    let column = self.header(i).to_string();
+                    return Err(Rejected {
+                        reason: format!(
+                            "{}: row {} (line {}), column '{column}': {}",
+                            self.file, record.row, record.line, e.problem
+                        ),
+                        code: e.code,
+                        column,
+                        record,
+                    });
+                }
+            }
         }
         let segments = self
             .segments
@@ -306,6 +335,7 @@ impl Layout {
             comment,
             segments,
             date,
+            kpi,
         })
     }
 }
@@ -314,6 +344,7 @@ fn resolve_layout(
     cfg: &AnalyzeConfig,
     headers: Vec<String>,
     questions: &[String],
+    sample: &[Vec<String>],
 ) -> Result<Layout> {
     let map = columns::detect_with_questions(&headers, questions, &cfg.columns)
         .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.input.path.display()))?;
@@ -331,6 +362,18 @@ fn resolve_layout(
             .map(|i| (headers[i].clone(), i))
             .collect(),
     };
+    let ces = crate::stats::kpi::CesScale::infer(
+        cfg.ces_scale,
+        cfg.ces_direction,
+        &map.get(Role::Ces).map_or(String::new(), |i| {
+            format!("{} {}", headers[i], questions.get(i).map_or("", |q| q))
+        }),
+        map.get(Role::Ces).into_iter().flat_map(|i| {
+            sample
+                .iter()
+                .filter_map(move |r| r.get(i).map(String::as_str))
+        }),
+    );
     Ok(Layout {
         score_col: map
             .get(Role::Score)
@@ -343,6 +386,7 @@ fn resolve_layout(
         headers,
         file: cfg.input.path.display().to_string(),
         by_week: cfg.by_week,
+        ces,
     })
 }
 
@@ -463,6 +507,7 @@ fn process_batch(
             text: p.as_ref().map(|p| p.text.as_str()),
             segments: &a.segments,
         });
+        acc.add_kpi(&a.kpi, &a.segments);
         acc.change.add(a.date, a.score, tagging.as_ref());
         done.push(Done {
             prepared: p,
@@ -626,7 +671,12 @@ pub fn analyze(
 
     let total_bytes = fs::metadata(&cfg.input.path).map_or(0, |m| m.len());
     let opened = input::open(&cfg.input)?;
-    let layout = resolve_layout(cfg, opened.headers.clone(), &opened.questions)?;
+    let layout = resolve_layout(
+        cfg,
+        opened.headers.clone(),
+        &opened.questions,
+        &opened.sample,
+    )?;
     let delimiter = opened.format.delimiter.as_deref().map_or(b',', |d| {
         if d == "tab" {
             b'\t'
@@ -815,6 +865,7 @@ pub fn analyze(
 
     let statistics_timer = crate::timings::start(crate::timings::Stage::Statistics);
     let mut statistics = acc.finish(taxonomy);
+    acc.finish_kpis(&layout.ces, &mut statistics);
     let input_file = cfg
         .input
         .path

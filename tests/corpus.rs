@@ -176,6 +176,8 @@ fn semicolons_with_decimal_commas() {
         g.summary["counts"]["unreadable_optional_fields"],
         Value::Object(Default::default())
     );
+    // CSAT 4,0 and 5,0 with decimal commas: read as 4 and 5.
+    assert_eq!(g.summary["statistics"]["kpi"]["csat"]["mean"]["mean"], 4.5);
     let (row, line, column, code, reason) = g.reject(0);
     assert_eq!(
         (row, line, column, code),

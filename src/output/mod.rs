@@ -8,6 +8,7 @@ pub mod change_md;
 pub mod coaching;
 pub mod csvsafe;
 pub mod filename;
+pub mod kpi_report;
 pub mod report_html;
 pub mod report_md;
 pub mod summary;

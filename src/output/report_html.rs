@@ -768,6 +768,7 @@ pub fn render_with(r: &ReportInput, x: &HtmlExtras) -> String {
             a.n
         );
     }
+    o.push_str(&super::kpi_report::html_cards(&st.kpi));
     let _ = write!(
         o,
         r#"<div class="card">Responses<b>{}</b><span class="small">{} promoters · {} passives · {} detractors</span></div><div class="card">Comments<b>{}</b><span class="small">{} without comment</span></div><div class="card">Rejected rows<b>{}</b><span class="small">see rejected.csv</span></div></div></section>"#,
