@@ -509,6 +509,7 @@ fn process_batch(
         });
         acc.add_kpi(&a.kpi, &a.segments);
         acc.change.add(a.date, a.score, tagging.as_ref());
+        acc.change.add_kpi(a.date, &a.kpi);
         done.push(Done {
             prepared: p,
             tagging,

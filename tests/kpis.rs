@@ -140,3 +140,39 @@ fn no_kpi_columns_no_kpi_output() {
     assert!(s["statistics"].get("kpi").is_none());
     assert!(!r.stdout.contains("CSAT") && !w.read("out/report.md").contains("CSAT"));
 }
+
+#[test]
+fn kpis_week_over_week() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,date,score,comment,CSAT,Resolved\n\
+         1,2026-11-16,9,great,5,yes\n\
+         2,2026-11-17,8,ok,4,yes\n\
+         3,2026-11-18,3,slow,,no\n\
+         4,2026-11-19,10,fine,,yes\n\
+         5,2026-11-23,2,bad,2,no\n\
+         6,2026-11-24,4,slow,,no\n\
+         7,2026-11-25,9,good,,yes\n",
+    );
+    let r = analyze(&w, "out", &["--by-week"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    let weeks = &s["weeks"]["weeks"];
+    assert_eq!(weeks[0]["week"], "2026-W47");
+    // Week 47: FCR 3 of 4, CSAT 5 and 4; week 48: FCR 1 of 3, CSAT 2.
+    assert!(close(&weeks[0]["kpi"]["fcr_rate"]["rate"], 0.75));
+    assert!(
+        weeks[0]["kpi"].get("change").is_none(),
+        "no week before the first"
+    );
+    let k = &weeks[1]["kpi"];
+    assert!(close(&k["fcr_rate"]["rate"], 1.0 / 3.0));
+    assert!(close(&k["change"]["fcr_rate"][0], 1.0 / 3.0 - 0.75));
+    assert!(
+        k["change"]["fcr_rate"][1].is_null(),
+        "fewer than 5 answers: not tested"
+    );
+    assert!(close(&k["change"]["csat_mean"][0], 2.0 - 4.5));
+    assert!(k.get("ces_mean").is_none());
+}

@@ -272,6 +272,10 @@ impl KpiCounts {
         r
     }
 
+    pub fn is_empty(&self) -> bool {
+        *self == KpiCounts::default()
+    }
+
     pub fn csat_n(&self) -> u64 {
         self.csat.iter().sum()
     }
@@ -488,6 +492,71 @@ impl KpiStats {
 
     pub fn is_empty(&self) -> bool {
         self.csat.is_none() && self.ces.is_none() && self.fcr.is_none()
+    }
+}
+
+/// A week's KPIs and their change from the week before in the table: rates as fractions, the
+/// CES mean on its answers; change = this week minus the one before, with the p-value of a
+/// two-proportion z-test (rates) or Welch's test (means).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeekKpi {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_satisfied: Option<Proportion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_mean: Option<Mean>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ces_mean: Option<Mean>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fcr_rate: Option<Proportion>,
+    /// KPI name (csat_satisfied, csat_mean, ces_mean, fcr_rate) -> (change, p-value).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub change: std::collections::BTreeMap<String, (f64, Option<f64>)>,
+}
+
+impl WeekKpi {
+    /// `before`: the week before in the table, if any.
+    pub fn of(c: &KpiCounts, before: Option<&KpiCounts>) -> WeekKpi {
+        // The CES scale is the widest the answers allow: the mean does not depend on it.
+        let ces_max = if c.ces[5] + c.ces[6] > 0 { 7 } else { 5 };
+        let mut w = WeekKpi {
+            csat_satisfied: (c.csat_n() > 0)
+                .then(|| Proportion::of(c.csat_satisfied(), c.csat_n())),
+            csat_mean: (c.csat_n() > 0).then(|| Mean::of(&c.csat, 5)),
+            ces_mean: (c.ces_n() > 0).then(|| Mean::of(&c.ces[..ces_max], ces_max as u8)),
+            fcr_rate: (c.fcr_n() > 0).then(|| Proportion::of(c.fcr_yes, c.fcr_n())),
+            change: Default::default(),
+        };
+        let Some(b) = before else { return w };
+        let rate = |x1: u64, n1: u64, x0: u64, n0: u64| {
+            (n1 > 0 && n0 > 0).then(|| {
+                let d = x1 as f64 / n1 as f64 - x0 as f64 / n0 as f64;
+                (d, math::two_proportion_test(x1, n1, x0, n0).map(|t| t.1))
+            })
+        };
+        let mean = |a: &[u64], b: &[u64]| {
+            let (ma, mb) = (moments(a).0?, moments(b).0?);
+            Some((ma - mb, mean_difference_test(a, b).map(|t| t.1)))
+        };
+        let changes = [
+            (
+                "csat_satisfied",
+                rate(
+                    c.csat_satisfied(),
+                    c.csat_n(),
+                    b.csat_satisfied(),
+                    b.csat_n(),
+                ),
+            ),
+            ("csat_mean", mean(&c.csat, &b.csat)),
+            ("ces_mean", mean(&c.ces, &b.ces)),
+            ("fcr_rate", rate(c.fcr_yes, c.fcr_n(), b.fcr_yes, b.fcr_n())),
+        ];
+        for (k, v) in changes {
+            if let Some(v) = v {
+                w.change.insert(k.to_string(), v);
+            }
+        }
+        w
     }
 }
 
@@ -741,6 +810,28 @@ mod tests {
         );
         assert_eq!((s.max, s.direction), (7, CesDirection::HigherIsHarder));
         assert_eq!(s.max_source, "--ces-scale");
+    }
+
+    #[test]
+    fn week_change_by_hand() {
+        let (mut before, mut now) = (KpiCounts::default(), KpiCounts::default());
+        for i in 0..10 {
+            before.add(&KpiValues {
+                fcr: Some(i < 8),
+                ..Default::default()
+            });
+            now.add(&KpiValues {
+                fcr: Some(i < 2),
+                ..Default::default()
+            });
+        }
+        // 2/10 against 8/10: -0.6, p = 0.007290 (pooled two-proportion z-test, z = -2.683282).
+        let w = WeekKpi::of(&now, Some(&before));
+        let (d, p) = w.change["fcr_rate"];
+        assert!(close(d, -0.6, 1e-12));
+        assert!(close(p.unwrap(), 0.007_290, 1e-5));
+        assert!(w.csat_mean.is_none() && !w.change.contains_key("csat_mean"));
+        assert!(WeekKpi::of(&now, None).change.is_empty());
     }
 
     #[test]
