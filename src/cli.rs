@@ -64,6 +64,24 @@ pub enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Write a commented project file (npsight.toml) from what is detected in an export:
+    /// columns, segments, header row, CES scale. `analyze` then reads it from next to the export.
+    Init {
+        /// The export to look at.
+        export: PathBuf,
+        /// Where to write it (default: npsight.toml next to the export).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+        /// Worksheet of a workbook.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The header's line, when detection picks the wrong one.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        header_row: Option<u64>,
+    },
     /// Validate a taxonomy file and list its themes.
     CheckTaxonomy {
         /// The taxonomy TOML file.
@@ -71,13 +89,18 @@ pub enum Command {
     },
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct AnalyzeArgs {
     /// The export: CSV (`,` `;` tab or `|`, sniffed; UTF-8, UTF-16 or Windows-1252) or a workbook (.xlsx, .xls, .ods).
     pub input: PathBuf,
     /// Output folder (created if missing); outputs are replaced atomically at the end.
+    /// Required, here or as `out` in the project file.
     #[arg(long, short)]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
+    /// Project file (default: npsight.toml next to the export, when there is one); the flags
+    /// given here override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Theme taxonomy TOML (default: the built-in models/taxonomy.toml).
     #[arg(long)]
     pub taxonomy: Option<PathBuf>,
@@ -429,7 +452,10 @@ pub struct EvalArgs {
 impl AnalyzeArgs {
     /// Validate raw arguments into the library's configuration.
     pub fn to_config(&self) -> Result<AnalyzeConfig> {
-        let mut cfg = AnalyzeConfig::new(&self.input, &self.out);
+        let Some(out) = &self.out else {
+            bail!("--out DIR: give the output folder (or `out = \"DIR\"` in npsight.toml)");
+        };
+        let mut cfg = AnalyzeConfig::new(&self.input, out);
         cfg.input.sheet = self.sheet.clone();
         cfg.input.delimiter = match self.delimiter.as_deref() {
             None => None,
@@ -500,10 +526,73 @@ impl AnalyzeArgs {
             // batches, heads); preparing the comments is parallel too.
             cfg.batch_size = cfg.chunk_rows;
         }
-        if self.out.is_file() {
-            bail!("--out {}: is a file; give a folder", self.out.display());
+        if out.is_file() {
+            bail!("--out {}: is a file; give a folder", out.display());
         }
         Ok(cfg)
+    }
+}
+
+impl AnalyzeArgs {
+    /// These flags over the project file (`--config`, or npsight.toml next to the export):
+    /// every setting the flags leave unset is taken from it. Returns the file used, if any.
+    pub fn with_project(&self) -> Result<(AnalyzeArgs, Option<PathBuf>)> {
+        let Some(path) = crate::project::find(self.config.as_deref(), &self.input) else {
+            return Ok((self.clone(), None));
+        };
+        let p = crate::project::Project::load(&path)?;
+        let mut a = self.clone();
+        let cols = [
+            (Role::Text, &mut a.text_column),
+            (Role::Score, &mut a.score_column),
+            (Role::Id, &mut a.id_column),
+            (Role::Date, &mut a.date_column),
+            (Role::Agent, &mut a.agent_column),
+            (Role::Team, &mut a.team_column),
+            (Role::Channel, &mut a.channel_column),
+            (Role::AgentScore, &mut a.agent_score_column),
+            (Role::Csat, &mut a.csat_column),
+            (Role::Ces, &mut a.ces_column),
+            (Role::Fcr, &mut a.fcr_column),
+        ];
+        for (role, flag) in cols {
+            if flag.is_none() {
+                *flag = p.column(role);
+            }
+        }
+        fn or<T: Clone>(flag: &mut Option<T>, file: &Option<T>) {
+            if flag.is_none() {
+                flag.clone_from(file);
+            }
+        }
+        or(&mut a.segment_columns, &p.segment_columns);
+        or(&mut a.sheet, &p.sheet);
+        or(&mut a.header_row, &p.header_row);
+        or(&mut a.delimiter, &p.delimiter);
+        or(&mut a.taxonomy, &p.taxonomy);
+        or(&mut a.out, &p.out);
+        or(&mut a.language, &p.language);
+        let check = |key: &str, v: &Option<String>, allowed: &[&str]| -> Result<()> {
+            match v {
+                Some(v) if !allowed.contains(&v.as_str()) => bail!(
+                    "{}: {key} = \"{v}\": use {}",
+                    path.display(),
+                    allowed.join(" or ")
+                ),
+                _ => Ok(()),
+            }
+        };
+        check("ces_scale", &p.ces_scale, &["1-5", "1-7"])?;
+        check(
+            "ces_direction",
+            &p.ces_direction,
+            &["higher-is-easier", "higher-is-harder"],
+        )?;
+        or(&mut a.ces_scale, &p.ces_scale);
+        or(&mut a.ces_direction, &p.ces_direction);
+        a.coaching |= p.coaching.unwrap_or(false);
+        a.strict |= p.strict.unwrap_or(false);
+        Ok((a, Some(path)))
     }
 }
 
@@ -690,6 +779,14 @@ fn notes(s: &crate::output::summary::Summary) -> String {
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     crate::timings::begin();
+    let (args, project) = args.with_project()?;
+    let args = &args;
+    if let Some(p) = project.filter(|_| !args.quiet) {
+        eprintln!(
+            "npsight: settings from {} (flags override them)",
+            p.display()
+        );
+    }
     let cfg = args.to_config()?;
     let load = crate::timings::start(crate::timings::Stage::Load);
     let (taxonomy, lexicon) = load_models(args)?;
@@ -841,6 +938,98 @@ fn parse_group(s: &str) -> std::result::Result<crate::taxonomy::Group, String> {
         .map_err(|_| format!("'{s}': expected agent, process, outcome, channel or product"))
 }
 
+fn run_init(
+    export: &std::path::Path,
+    out: Option<&std::path::Path>,
+    force: bool,
+    sheet: &Option<String>,
+    header_row: Option<u64>,
+) -> Result<ExitCode> {
+    let target = out.map(PathBuf::from).unwrap_or_else(|| {
+        export
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(crate::project::FILE_NAME)
+    });
+    if target.exists() && !force {
+        bail!(
+            "{}: exists; give --force to replace it, or --out FILE",
+            target.display()
+        );
+    }
+    let opened = crate::input::open(&crate::input::InputConfig {
+        path: export.to_path_buf(),
+        sheet: sheet.clone(),
+        header_row,
+        ..Default::default()
+    })?;
+    let map = crate::input::columns::detect_with_questions(&opened.headers, &opened.questions, &[]);
+    let map = map.ok();
+    let segments: Vec<String> = map.as_ref().map_or(Vec::new(), |m| {
+        [
+            Role::Agent,
+            Role::Team,
+            Role::Channel,
+            Role::Site,
+            Role::Queue,
+            Role::Region,
+        ]
+        .iter()
+        .filter_map(|r| m.get(*r))
+        .map(|i| opened.headers[i].clone())
+        .collect()
+    });
+    let candidates = if segments.is_empty() {
+        crate::input::columns::segment_candidates(
+            &opened.headers,
+            map.as_ref().unwrap_or(&Default::default()),
+            &opened.sample,
+        )
+    } else {
+        Vec::new()
+    };
+    let ces = map.as_ref().and_then(|m| m.get(Role::Ces)).map(|i| {
+        crate::stats::kpi::CesScale::infer(
+            None,
+            None,
+            &format!(
+                "{} {}",
+                opened.headers[i],
+                opened.questions.get(i).map_or("", |q| q)
+            ),
+            opened
+                .sample
+                .iter()
+                .filter_map(|r| r.get(i).map(String::as_str)),
+        )
+    });
+    let text = crate::project::render_init(&crate::project::Detected {
+        export: &export.display().to_string(),
+        headers: &opened.headers,
+        columns: map.as_ref(),
+        segments: &segments,
+        segment_candidates: &candidates,
+        sheet: opened.format.sheet.as_deref(),
+        header_line: opened.format.header_line,
+        platform: opened.format.platform.as_deref(),
+        ces: ces.as_ref(),
+    });
+    let mut f = crate::output::atomic::AtomicFile::create(&target)?;
+    f.write_all(text.as_bytes())?;
+    f.commit()?;
+    eprintln!(
+        "npsight: wrote {}{}; check it, then run npsight analyze {}",
+        target.display(),
+        if map.is_none() {
+            " (the score or comment column was not recognised: name it there)"
+        } else {
+            ""
+        },
+        export.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
     let t = Taxonomy::load(file)?;
     let mut out = std::io::stdout().lock();
@@ -913,6 +1102,13 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => run_eval(a),
         Command::Compare(a) => run_compare(a),
         Command::CheckTaxonomy { file } => run_check_taxonomy(file),
+        Command::Init {
+            export,
+            out,
+            force,
+            sheet,
+            header_row,
+        } => run_init(export, out.as_deref(), *force, sheet, *header_row),
         Command::Adopt {
             run,
             pick,

@@ -18,6 +18,7 @@ pub mod output;
 pub mod pii;
 pub mod pipeline;
 pub mod progress;
+pub mod project;
 pub mod stats;
 pub mod tagger;
 pub mod taxonomy;
