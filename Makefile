@@ -26,9 +26,10 @@ build-torch: libtorch
 	$(TORCH_ENV) $(CARGO) build --release --locked --features torch
 
 # The example contains four bad rows on purpose: they are counted and listed in rejected.csv,
-# and the run still exits 0 (only --strict turns rejected rows into exit 1).
+# and the run still exits 0 (only --strict turns rejected rows into exit 1). Its CES column
+# is headed plain `ces`, so the direction (1-7, high = hard) is given.
 run: models build
-	./target/release/npsight analyze examples/feedback.csv --out $(OUT)
+	./target/release/npsight analyze examples/feedback.csv --out $(OUT) --ces-direction higher-is-harder
 	@echo "Open $(OUT)/report.html in a browser; tagged data in $(OUT)/tagged.csv."
 
 lint: libtorch
