@@ -90,10 +90,12 @@ pub fn locate(rows: &[Vec<String>], forced: Option<usize>, named: &[String]) -> 
             Some(i) => i.saturating_sub(1),
             None => {
                 let width = typical_width(rows);
+                // A title row has one or two cells; a header may leave columns unnamed, so
+                // three named cells are enough whatever the rows' width.
                 let candidates: Vec<usize> = (0..search.len())
                     .filter(|&i| {
                         let n = non_empty(&search[i]);
-                        n >= 2 && n * 2 > width
+                        n >= 3 || (n == 2 && n * 2 > width)
                     })
                     .collect();
                 candidates
@@ -219,6 +221,14 @@ mod tests {
         assert_eq!((s.header, s.extra_rows, s.platform), (2, 0, None));
         // A full-width title row that column detection does not recognise loses to the header.
         let r = rows("Report,Week 47,Contact centre\nid,score,comment\n1,9,great");
+        assert_eq!(locate(&r, None, &[]).header, 1);
+    }
+
+    #[test]
+    fn a_header_that_leaves_columns_unnamed_is_still_the_header() {
+        let r = rows("id,score,comment,,,,,\n1,9,great,a,b,c,d,e\n2,3,slow,a,b,c,d,e");
+        assert_eq!(locate(&r, None, &[]).header, 0);
+        let r = rows("Week 47,,,,,,,\nid,score,comment,,,,,\n1,9,great,a,b,c,d,e");
         assert_eq!(locate(&r, None, &[]).header, 1);
     }
 
