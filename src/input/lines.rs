@@ -100,6 +100,39 @@ mod tests {
         out
     }
 
+    proptest::proptest! {
+        /// Any mix of line ends, blank lines and quoted line breaks: each record's line is the
+        /// one counted while writing the file.
+        #[test]
+        fn lines_match_the_file_whatever_its_line_ends(
+            records in proptest::collection::vec(
+                (0usize..3, 0usize..3, proptest::bool::ANY, 0usize..2),
+                1..40,
+            )
+        ) {
+            let ends = ["\n", "\r\n", "\r"];
+            let (mut text, mut want, mut line) = (String::new(), Vec::new(), 1u64);
+            for (i, (end, blanks, quoted_break, blank_end)) in records.iter().enumerate() {
+                want.push(line);
+                if *quoted_break {
+                    text.push_str(&format!("{i},\"a{}b\"", ends[*end]));
+                    line += 1;
+                } else {
+                    text.push_str(&format!("{i},a"));
+                }
+                text.push_str(ends[*end]);
+                line += 1;
+                for _ in 0..*blanks {
+                    // A "\r" then a "\n" is one CRLF line end, not two.
+                    let blank = if text.ends_with('\r') && *blank_end == 0 { "\r" } else { ends[*blank_end] };
+                    text.push_str(blank);
+                    line += 1;
+                }
+            }
+            proptest::prop_assert_eq!(record_lines(&text), want);
+        }
+    }
+
     #[test]
     fn crlf_lf_and_cr_files_give_the_same_lines() {
         let want = [1, 2, 3, 5];
