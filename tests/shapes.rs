@@ -218,3 +218,16 @@ fn no_segment_column_names_the_headers_that_could_serve() {
     let r = analyze(&w, "in.csv", "named", &["--segment-columns", "Skill"]);
     assert!(!r.stderr.contains("segment column"), "{}", r.stderr);
 }
+
+/// A record of empty fields is skipped but keeps its record number, as before the header
+/// detection read the first rows ahead.
+#[test]
+fn empty_records_keep_their_row_numbers() {
+    let w = Workdir::new();
+    w.write("in.csv", "id,score,comment\n1,9,a\n,,\n2,x,b\n");
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, rej) = w.csv("out/rejected.csv");
+    assert_eq!((rej[0][0].as_str(), rej[0][1].as_str()), ("3", "4"));
+    assert_eq!(w.summary("out")["counts"]["rows_in"], 2);
+}

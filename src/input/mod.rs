@@ -350,7 +350,6 @@ pub fn open(config: &InputConfig) -> Result<Input> {
     while first.len() < shape::SAMPLE_ROWS {
         match next() {
             None => break,
-            Some(Ok(r)) if r.fields.iter().all(|f| f.trim().is_empty()) => {}
             Some(Ok(r)) => first.push(r),
             Some(Err(e)) if first.is_empty() => {
                 return Err(e).with_context(|| format!("{display}: cannot read the header line"))
@@ -365,7 +364,10 @@ pub fn open(config: &InputConfig) -> Result<Input> {
             }
         }
     }
-    if first.is_empty() {
+    if first
+        .iter()
+        .all(|r| r.fields.iter().all(|f| f.trim().is_empty()))
+    {
         bail!("{display}: the file is empty; expected a header line and survey responses");
     }
     let lines_fields: Vec<(u64, Vec<String>)> =
@@ -391,8 +393,12 @@ pub fn open(config: &InputConfig) -> Result<Input> {
     let records = buffered
         .chain(std::iter::from_fn(next))
         .filter_map(move |r| match r {
-            // Skip blank lines: a record with one empty field is not a response.
-            Ok(rec) if rec.fields.iter().all(|f| f.trim().is_empty()) => None,
+            // Skip blank lines: a record with only empty fields is not a response (it keeps
+            // its record number, as it always did).
+            Ok(rec) if rec.fields.iter().all(|f| f.trim().is_empty()) => {
+                row += 1;
+                None
+            }
             Ok(rec) => {
                 row += 1;
                 if rec.fallback {
