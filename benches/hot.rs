@@ -164,8 +164,7 @@ fn csv_read(c: &mut Criterion) {
         b.iter(|| {
             let opened = input::open(&InputConfig {
                 path: path.clone(),
-                delimiter: None,
-                sheet: None,
+                ..Default::default()
             })
             .unwrap();
             black_box(

@@ -1,6 +1,8 @@
 //! The command line: clap arguments become a validated [`AnalyzeConfig`] once, then the library
-//! runs. Exit codes: 0 every row tagged, 1 the run finished but rows were rejected (see
-//! rejected.csv), 2 usage or I/O error (nothing written).
+//! runs. Exit codes: 0 the run finished and wrote every output (rejected rows are counted in
+//! summary.json and the closing line, not in the code, so a scheduler sees a finished run as a
+//! success), 1 only with `--strict` when rows were rejected, 2 usage or I/O error (nothing
+//! written).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,6 +32,10 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Tag every comment of a survey export and write the root-cause report.
+    ///
+    /// Exit codes: 0 the run finished and wrote every output, rejected rows included (their
+    /// count is in summary.json and the closing line); 1 with --strict when rows were rejected;
+    /// 2 usage or I/O error, nothing written.
     Analyze(Box<AnalyzeArgs>),
     /// Train the sentiment and theme heads on embeddings of the labelled examples.
     Train(Box<TrainArgs>),
@@ -58,6 +64,24 @@ pub enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Write a commented project file (npsight.toml) from what is detected in an export:
+    /// columns, segments, header row, CES scale. `analyze` then reads it from next to the export.
+    Init {
+        /// The export to look at.
+        export: PathBuf,
+        /// Where to write it (default: npsight.toml next to the export).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+        /// Worksheet of a workbook.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The header's line, when detection picks the wrong one.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        header_row: Option<u64>,
+    },
     /// Validate a taxonomy file and list its themes.
     CheckTaxonomy {
         /// The taxonomy TOML file.
@@ -65,13 +89,18 @@ pub enum Command {
     },
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct AnalyzeArgs {
     /// The export: CSV (`,` `;` tab or `|`, sniffed; UTF-8, UTF-16 or Windows-1252) or a workbook (.xlsx, .xls, .ods).
     pub input: PathBuf,
     /// Output folder (created if missing); outputs are replaced atomically at the end.
+    /// Required, here or as `out` in the project file.
     #[arg(long, short)]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
+    /// Project file (default: npsight.toml next to the export, when there is one); the flags
+    /// given here override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Theme taxonomy TOML (default: the built-in models/taxonomy.toml).
     #[arg(long)]
     pub taxonomy: Option<PathBuf>,
@@ -102,12 +131,34 @@ pub struct AnalyzeArgs {
     /// Column holding the agent-level 0-10 score.
     #[arg(long, value_name = "COLUMN")]
     pub agent_score_column: Option<String>,
+    /// Column holding CSAT (1-5 satisfaction).
+    #[arg(long, value_name = "COLUMN")]
+    pub csat_column: Option<String>,
+    /// Column holding CES (customer effort, 1-5 or 1-7).
+    #[arg(long, value_name = "COLUMN")]
+    pub ces_column: Option<String>,
+    /// Column holding FCR (first-contact resolution, yes/no).
+    #[arg(long, value_name = "COLUMN")]
+    pub fcr_column: Option<String>,
+    /// The CES scale: 1-5 or 1-7. Default: from the header ("CES (1-7)"), else 1-7 when a 6
+    /// or 7 is among the first answers, else 1-5; an answer beyond the scale rejects its row.
+    #[arg(long, value_name = "1-5|1-7", value_parser = ["1-5", "1-7"])]
+    pub ces_scale: Option<String>,
+    /// Which way the CES scale runs. Default: from the question ("How easy..." is
+    /// higher-is-easier, "How much effort..." higher-is-harder), else unknown and said so.
+    #[arg(long, value_parser = ["higher-is-easier", "higher-is-harder"])]
+    pub ces_direction: Option<String>,
     /// Segment columns to compare, comma-separated (default: the detected agent, team, channel, site, queue, region).
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub segment_columns: Option<Vec<String>>,
     /// Worksheet to read from a workbook (default: the first non-empty one).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// The line (CSV) or sheet row (workbook) of the header, 1-based. Default: found among the
+    /// first rows, past title rows; the extra header rows of Qualtrics (question texts, import
+    /// ids) and SurveyMonkey are recognised and skipped either way.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
     /// CSV delimiter instead of sniffing: a single character, or "tab".
     #[arg(long)]
     pub delimiter: Option<String>,
@@ -133,6 +184,10 @@ pub struct AnalyzeArgs {
     /// Also write coaching/: one pack (Markdown + CSV) per team and per agent.
     #[arg(long)]
     pub coaching: bool,
+    /// Exit 1 when rows were rejected (outputs are still written). Without it a finished run
+    /// exits 0 whatever it rejected: the count is in summary.json and the closing line.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub model: ModelArgs,
     /// No progress bar and no closing summary.
@@ -397,7 +452,10 @@ pub struct EvalArgs {
 impl AnalyzeArgs {
     /// Validate raw arguments into the library's configuration.
     pub fn to_config(&self) -> Result<AnalyzeConfig> {
-        let mut cfg = AnalyzeConfig::new(&self.input, &self.out);
+        let Some(out) = &self.out else {
+            bail!("--out DIR: give the output folder (or `out = \"DIR\"` in npsight.toml)");
+        };
+        let mut cfg = AnalyzeConfig::new(&self.input, out);
         cfg.input.sheet = self.sheet.clone();
         cfg.input.delimiter = match self.delimiter.as_deref() {
             None => None,
@@ -416,11 +474,16 @@ impl AnalyzeArgs {
             (Role::Team, &self.team_column),
             (Role::Channel, &self.channel_column),
             (Role::AgentScore, &self.agent_score_column),
+            (Role::Csat, &self.csat_column),
+            (Role::Ces, &self.ces_column),
+            (Role::Fcr, &self.fcr_column),
         ];
         cfg.columns = named
             .into_iter()
             .filter_map(|(r, v)| v.clone().map(|v| (r, v)))
             .collect();
+        cfg.input.header_row = self.header_row;
+        cfg.input.column_names = cfg.columns.iter().map(|(_, v)| v.clone()).collect();
         cfg.segment_columns = self.segment_columns.clone().map(|v| {
             v.into_iter()
                 .map(|s| s.trim().to_string())
@@ -433,6 +496,17 @@ impl AnalyzeArgs {
         cfg.allow_duplicate_ids = self.allow_duplicate_ids;
         cfg.previous = self.previous.clone();
         cfg.by_week = self.by_week;
+        cfg.ces_scale = self
+            .ces_scale
+            .as_deref()
+            .map(|s| if s == "1-7" { 7 } else { 5 });
+        cfg.ces_direction = self.ces_direction.as_deref().map(|d| {
+            if d == "higher-is-easier" {
+                crate::stats::kpi::CesDirection::HigherIsEasier
+            } else {
+                crate::stats::kpi::CesDirection::HigherIsHarder
+            }
+        });
         cfg.coaching = self.coaching;
         cfg.language = match self.language.as_deref() {
             None => None,
@@ -452,10 +526,73 @@ impl AnalyzeArgs {
             // batches, heads); preparing the comments is parallel too.
             cfg.batch_size = cfg.chunk_rows;
         }
-        if self.out.is_file() {
-            bail!("--out {}: is a file; give a folder", self.out.display());
+        if out.is_file() {
+            bail!("--out {}: is a file; give a folder", out.display());
         }
         Ok(cfg)
+    }
+}
+
+impl AnalyzeArgs {
+    /// These flags over the project file (`--config`, or npsight.toml next to the export):
+    /// every setting the flags leave unset is taken from it. Returns the file used, if any.
+    pub fn with_project(&self) -> Result<(AnalyzeArgs, Option<PathBuf>)> {
+        let Some(path) = crate::project::find(self.config.as_deref(), &self.input) else {
+            return Ok((self.clone(), None));
+        };
+        let p = crate::project::Project::load(&path)?;
+        let mut a = self.clone();
+        let cols = [
+            (Role::Text, &mut a.text_column),
+            (Role::Score, &mut a.score_column),
+            (Role::Id, &mut a.id_column),
+            (Role::Date, &mut a.date_column),
+            (Role::Agent, &mut a.agent_column),
+            (Role::Team, &mut a.team_column),
+            (Role::Channel, &mut a.channel_column),
+            (Role::AgentScore, &mut a.agent_score_column),
+            (Role::Csat, &mut a.csat_column),
+            (Role::Ces, &mut a.ces_column),
+            (Role::Fcr, &mut a.fcr_column),
+        ];
+        for (role, flag) in cols {
+            if flag.is_none() {
+                *flag = p.column(role);
+            }
+        }
+        fn or<T: Clone>(flag: &mut Option<T>, file: &Option<T>) {
+            if flag.is_none() {
+                flag.clone_from(file);
+            }
+        }
+        or(&mut a.segment_columns, &p.segment_columns);
+        or(&mut a.sheet, &p.sheet);
+        or(&mut a.header_row, &p.header_row);
+        or(&mut a.delimiter, &p.delimiter);
+        or(&mut a.taxonomy, &p.taxonomy);
+        or(&mut a.out, &p.out);
+        or(&mut a.language, &p.language);
+        let check = |key: &str, v: &Option<String>, allowed: &[&str]| -> Result<()> {
+            match v {
+                Some(v) if !allowed.contains(&v.as_str()) => bail!(
+                    "{}: {key} = \"{v}\": use {}",
+                    path.display(),
+                    allowed.join(" or ")
+                ),
+                _ => Ok(()),
+            }
+        };
+        check("ces_scale", &p.ces_scale, &["1-5", "1-7"])?;
+        check(
+            "ces_direction",
+            &p.ces_direction,
+            &["higher-is-easier", "higher-is-harder"],
+        )?;
+        or(&mut a.ces_scale, &p.ces_scale);
+        or(&mut a.ces_direction, &p.ces_direction);
+        a.coaching |= p.coaching.unwrap_or(false);
+        a.strict |= p.strict.unwrap_or(false);
+        Ok((a, Some(path)))
     }
 }
 
@@ -494,7 +631,10 @@ pub fn closing_summary(o: &Outcome) -> String {
         c.commented,
         if top.is_empty() { "none".to_string() } else { top.join(", ") },
         o.out_dir.display()
-    ) + &change_sentence(s) + &notes(s)
+    ) + &kpi_sentence(&s.statistics.kpi)
+        + &source_note(s)
+        + &change_sentence(s)
+        + &notes(s)
 }
 
 /// " NPS change since the previous run: +3.2 points (p = 0.041)." and the same for the last
@@ -529,6 +669,98 @@ fn change_sentence(s: &crate::output::summary::Summary) -> String {
     out
 }
 
+/// " CSAT 72.0 % satisfied (95 % CI 60.1-81.5), mean 3.9. CES 2.4 on 1-7 (higher is more
+/// effort). FCR 68.0 % (95 % CI ...), below the 70 % floor." for the KPIs the export has.
+pub fn kpi_sentence(k: &crate::stats::kpi::KpiStats) -> String {
+    let pct = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{:.1}", 100.0 * v));
+    let num = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:.2}"));
+    let mut out = String::new();
+    if let Some(c) = &k.csat {
+        out.push_str(&format!(
+            " CSAT {} % satisfied (95 % CI {}-{}, n = {}), mean {} of 5.",
+            pct(c.satisfied.rate),
+            pct(c.satisfied.ci95_low),
+            pct(c.satisfied.ci95_high),
+            c.satisfied.n,
+            num(c.mean.mean)
+        ));
+    }
+    if let Some(c) = &k.ces {
+        out.push_str(&format!(
+            " CES mean {} on 1-{} (95 % CI {}-{}, n = {}; {}).",
+            num(c.mean.mean),
+            c.scale.max,
+            num(c.mean.ci95_low),
+            num(c.mean.ci95_high),
+            c.mean.n,
+            c.reading
+        ));
+    }
+    if let Some(f) = &k.fcr {
+        out.push_str(&format!(
+            " FCR {} % resolved (95 % CI {}-{}, n = {}){}.",
+            pct(f.resolved.rate),
+            pct(f.resolved.ci95_low),
+            pct(f.resolved.ci95_high),
+            f.resolved.n,
+            if f.below_floor {
+                format!(", below the {:.0} % floor", 100.0 * f.floor)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    out
+}
+
+/// No segment column was recognised: say which headers could serve and the flag to use.
+pub fn segment_warning(s: &crate::output::summary::Summary) -> Option<String> {
+    if !s.input.segment_columns.is_empty() {
+        return None;
+    }
+    let c = &s.input.segment_candidates;
+    Some(if c.is_empty() {
+        "no segment column (agent, team, channel, site, queue, region) was recognised, so the report compares no segments; name one with --segment-columns HEADER".to_string()
+    } else {
+        format!(
+            "no segment column (agent, team, channel, site, queue, region) was recognised; {} could serve: compare them with --segment-columns {}",
+            c.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", "),
+            c.iter()
+                .map(|h| if h.contains([' ', ',', '\'', '"']) { format!("\"{h}\"") } else { h.clone() })
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    })
+}
+
+/// Where the data was read from, when it is not simply the first line of the file: the
+/// sheet, the header's line, the platform's header rows skipped.
+fn source_note(s: &crate::output::summary::Summary) -> String {
+    let f = &s.input.format;
+    let mut n = String::new();
+    if let Some(sheet) = &f.sheet {
+        n.push_str(&format!(" Read sheet '{sheet}'."));
+    }
+    if f.header_line > 1 || f.extra_header_rows > 0 {
+        n.push_str(&format!(
+            " Header on {} {}",
+            if f.sheet.is_some() { "row" } else { "line" },
+            f.header_line
+        ));
+        if f.extra_header_rows > 0 {
+            n.push_str(&format!(
+                " ({} header row(s) under it skipped{})",
+                f.extra_header_rows,
+                f.platform
+                    .as_deref()
+                    .map_or(String::new(), |p| format!(", {p} export"))
+            ));
+        }
+        n.push('.');
+    }
+    n
+}
+
 /// What the reader of the closing paragraph must not miss: personal data left unmasked
 /// (`--keep-pii`), and comments too long for the encoder's window (split, not truncated).
 fn notes(s: &crate::output::summary::Summary) -> String {
@@ -547,6 +779,14 @@ fn notes(s: &crate::output::summary::Summary) -> String {
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     crate::timings::begin();
+    let (args, project) = args.with_project()?;
+    let args = &args;
+    if let Some(p) = project.filter(|_| !args.quiet) {
+        eprintln!(
+            "npsight: settings from {} (flags override them)",
+            p.display()
+        );
+    }
     let cfg = args.to_config()?;
     let load = crate::timings::start(crate::timings::Stage::Load);
     let (taxonomy, lexicon) = load_models(args)?;
@@ -562,6 +802,9 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
             f.first_line
         );
     }
+    if let Some(w) = segment_warning(&outcome.summary).filter(|_| !args.quiet) {
+        eprintln!("npsight: warning: {}: {w}", cfg.input.path.display());
+    }
     if let Some(timings) = crate::timings::report() {
         eprintln!("{timings}");
     }
@@ -569,11 +812,16 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", closing_summary(&outcome));
     }
-    Ok(if outcome.summary.counts.rejected > 0 {
+    Ok(exit_code(outcome.summary.counts.rejected, args.strict))
+}
+
+/// A finished run is a success for a scheduler; `--strict` turns rejected rows into exit 1.
+pub fn exit_code(rejected: u64, strict: bool) -> ExitCode {
+    if strict && rejected > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 fn load_taxonomy(path: &Option<PathBuf>) -> Result<Taxonomy> {
@@ -688,6 +936,98 @@ fn parse_group(s: &str) -> std::result::Result<crate::taxonomy::Group, String> {
         .map_err(|_| format!("'{s}': expected agent, process, outcome, channel or product"))
 }
 
+fn run_init(
+    export: &std::path::Path,
+    out: Option<&std::path::Path>,
+    force: bool,
+    sheet: &Option<String>,
+    header_row: Option<u64>,
+) -> Result<ExitCode> {
+    let target = out.map(PathBuf::from).unwrap_or_else(|| {
+        export
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(crate::project::FILE_NAME)
+    });
+    if target.exists() && !force {
+        bail!(
+            "{}: exists; give --force to replace it, or --out FILE",
+            target.display()
+        );
+    }
+    let opened = crate::input::open(&crate::input::InputConfig {
+        path: export.to_path_buf(),
+        sheet: sheet.clone(),
+        header_row,
+        ..Default::default()
+    })?;
+    let map = crate::input::columns::detect_with_questions(&opened.headers, &opened.questions, &[]);
+    let map = map.ok();
+    let segments: Vec<String> = map.as_ref().map_or(Vec::new(), |m| {
+        [
+            Role::Agent,
+            Role::Team,
+            Role::Channel,
+            Role::Site,
+            Role::Queue,
+            Role::Region,
+        ]
+        .iter()
+        .filter_map(|r| m.get(*r))
+        .map(|i| opened.headers[i].clone())
+        .collect()
+    });
+    let candidates = if segments.is_empty() {
+        crate::input::columns::segment_candidates(
+            &opened.headers,
+            map.as_ref().unwrap_or(&Default::default()),
+            &opened.sample,
+        )
+    } else {
+        Vec::new()
+    };
+    let ces = map.as_ref().and_then(|m| m.get(Role::Ces)).map(|i| {
+        crate::stats::kpi::CesScale::infer(
+            None,
+            None,
+            &format!(
+                "{} {}",
+                opened.headers[i],
+                opened.questions.get(i).map_or("", |q| q)
+            ),
+            opened
+                .sample
+                .iter()
+                .filter_map(|r| r.get(i).map(String::as_str)),
+        )
+    });
+    let text = crate::project::render_init(&crate::project::Detected {
+        export: &export.display().to_string(),
+        headers: &opened.headers,
+        columns: map.as_ref(),
+        segments: &segments,
+        segment_candidates: &candidates,
+        sheet: opened.format.sheet.as_deref(),
+        header_line: opened.format.header_line,
+        platform: opened.format.platform.as_deref(),
+        ces: ces.as_ref(),
+    });
+    let mut f = crate::output::atomic::AtomicFile::create(&target)?;
+    f.write_all(text.as_bytes())?;
+    f.commit()?;
+    eprintln!(
+        "npsight: wrote {}{}; check it, then run npsight analyze {}",
+        target.display(),
+        if map.is_none() {
+            " (the score or comment column was not recognised: name it there)"
+        } else {
+            ""
+        },
+        export.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_check_taxonomy(file: &std::path::Path) -> Result<ExitCode> {
     let t = Taxonomy::load(file)?;
     let mut out = std::io::stdout().lock();
@@ -760,6 +1100,13 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => run_eval(a),
         Command::Compare(a) => run_compare(a),
         Command::CheckTaxonomy { file } => run_check_taxonomy(file),
+        Command::Init {
+            export,
+            out,
+            force,
+            sheet,
+            header_row,
+        } => run_init(export, out.as_deref(), *force, sheet, *header_row),
         Command::Adopt {
             run,
             pick,

@@ -228,6 +228,9 @@ pub struct WeekRow {
     pub change_p_value: Option<f64>,
     /// Mentions per theme id, themes with at least one mention, most mentioned first.
     pub theme_mentions: Vec<(String, u64)>,
+    /// CSAT, CES and FCR of the week and their change from the week before in the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kpi: Option<crate::stats::kpi::WeekKpi>,
 }
 
 /// `--by-week` output: the weeks, and the last week against the week before it (themes
@@ -265,6 +268,8 @@ pub fn weeks_report(data: &ComparisonData, date_column: &str) -> WeeksReport {
             change_points: change.as_ref().and_then(|x| x.difference),
             change_p_value: change.as_ref().and_then(|x| x.p_value),
             theme_mentions: mentions,
+            kpi: (!c.kpi.is_empty())
+                .then(|| crate::stats::kpi::WeekKpi::of(&c.kpi, prev.map(|p| &p.kpi))),
         });
         prev = Some(c);
     }

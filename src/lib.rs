@@ -20,6 +20,7 @@ pub mod lexicon;
 pub mod output;
 pub mod pii;
 pub mod progress;
+pub mod project;
 pub mod report;
 pub mod stats;
 pub mod tagger;

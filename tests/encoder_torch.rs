@@ -203,7 +203,7 @@ fn analyze_with_the_torch_encoder_end_to_end() {
             model.to_str().unwrap(),
             "-q",
         ]);
-        assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+        assert_eq!(r.code, 0, "{}", r.stderr);
         w.csv(&format!("{out}/tagged.csv"))
     };
     let (header, torch_rows) = run("torch", "torch");
@@ -272,7 +272,7 @@ fn a_users_sentiment_model_decides_the_sentiment() {
         dir.to_str().unwrap(),
         "-q",
     ]);
-    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let s = w.summary("out");
     assert!(s["fingerprint"]["model_id"]
         .as_str()

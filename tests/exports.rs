@@ -16,7 +16,11 @@ fn tagged_jsonl_has_one_object_per_accepted_row_with_spans_on_the_masked_text() 
          a4,Cem,10,Great service thank you\n",
     );
     let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "out"]);
-    assert_eq!(r.code, 1, "one row rejected: {}", r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "one row rejected, the run finished: {}",
+        r.stderr
+    );
     let text = w.read("out/tagged.jsonl");
     let lines: Vec<serde_json::Value> = text
         .lines()
@@ -62,7 +66,7 @@ fn tagged_jsonl_has_one_object_per_accepted_row_with_spans_on_the_masked_text() 
         "kept",
         "--keep-pii",
     ]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 0);
     let kept = w.read("kept/tagged.jsonl");
     assert!(kept.contains("+44 7700 900123") && kept.contains("\"pii_masked\":false"));
 }

@@ -31,7 +31,7 @@ fn formula_behind_a_separator_is_neutralised_in_every_csv() {
          4,Ann,1,\"the agent was rude;=1+1 and slow\"\n",
     );
     let r = analyze(&w, "in.csv", "out", &["--coaching"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let mut csvs = vec!["out/tagged.csv".to_string(), "out/rejected.csv".to_string()];
     for e in std::fs::read_dir(w.path("out/coaching")).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
@@ -180,7 +180,7 @@ fn stray_cell_at_the_last_cell_of_a_sheet_does_not_allocate_the_whole_sheet() {
     assert!(std::fs::metadata(w.path("in.xlsx")).unwrap().len() < 20_000);
     let r = analyze(&w, "in.xlsx", "out", &[]);
     // The stray cell is a row of its own with a field far beyond the header: rejected, visible.
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let s = w.summary("out");
     assert_eq!(s["counts"]["tagged"], 2);
     assert_eq!(s["counts"]["rejected"], 1);
@@ -244,7 +244,7 @@ fn scores_in_other_forms_are_rejected_with_a_reason_not_read_as_a_number() {
     csv.push_str("100,10 - Extremely likely,fine\n101,8/10,fine\n102,\"9,0\",fine\n");
     w.write("in.csv", csv);
     let r = analyze(&w, "in.csv", "out", &[]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let s = w.summary("out");
     assert_eq!(s["counts"]["tagged"], 3);
     assert_eq!(s["counts"]["rejected_by_reason"]["score_not_a_number"], 6);
@@ -262,7 +262,7 @@ fn broken_quote_followed_by_short_rows_does_not_swallow_them_silently() {
         "id,score,comment\n1,9,\"great service\n2,3\n3,N/A,\"no score\"\n4,8,ok\n",
     );
     let r = analyze(&w, "in.csv", "out", &[]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let s = w.summary("out");
     assert_eq!(s["counts"]["rejected_by_reason"]["unbalanced_quote"], 1);
     assert_eq!(s["counts"]["tagged"], 1);
@@ -325,7 +325,7 @@ fn by_week_does_not_take_the_year_9999_as_the_latest_week() {
     csv.push_str("9999-12-31,5,placeholder date\n");
     w.write("in.csv", csv);
     let r = analyze(&w, "in.csv", "out", &["--by-week"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let s = w.summary("out");
     assert_eq!(s["counts"]["rejected_by_reason"]["bad_date"], 1);
     let last = &s["comparison_data"]["period"]["last_date"];
@@ -547,7 +547,7 @@ fn stray_quote_at_the_top_of_a_large_file_does_not_make_it_one_record() {
     }
     w.write("in.csv", &csv);
     let r = analyze(&w, "in.csv", "out", &[]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let s = w.summary("out");
     assert_eq!(s["counts"]["rejected_by_reason"]["unbalanced_quote"], 1);
     // Reading went on after the cut: the rows there are tagged, the last one included.

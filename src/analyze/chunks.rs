@@ -312,7 +312,9 @@ fn process_batch(
             text: p.as_ref().map(|p| p.text.as_str()),
             segments: &a.segments,
         });
+        acc.add_kpi(&a.kpi, &a.segments);
         acc.change.add(a.date, a.score, tagging.as_ref());
+        acc.change.add_kpi(a.date, &a.kpi);
         done.push(Done {
             prepared: p,
             tagging,

@@ -9,7 +9,7 @@ use super::chunks::Tagged;
 use super::open::Run;
 use super::{check_interrupted, AnalyzeConfig, Outcome};
 use crate::compare;
-use crate::input::columns::Role;
+use crate::input::columns::{self, Role};
 use crate::output::atomic::Transaction;
 use crate::output::summary::{Counts, Fingerprint, InputInfo, Summary, SCHEMA_VERSION};
 use crate::output::{coaching, report_html, report_md, time};
@@ -32,7 +32,8 @@ pub(super) fn finish(
 
     let statistics_timer = crate::timings::start(crate::timings::Stage::Statistics);
     let acc = &tagged.acc;
-    let statistics = acc.finish(taxonomy);
+    let mut statistics = acc.finish(taxonomy);
+    acc.finish_kpis(&layout.ces, &mut statistics);
     let input_file = cfg
         .input
         .path
@@ -73,6 +74,11 @@ pub(super) fn finish(
                 .map(|(r, i)| (r.name().to_string(), layout.headers[*i].clone()))
                 .collect(),
             segment_columns: layout.segments.iter().map(|(n, _)| n.clone()).collect(),
+            segment_candidates: if layout.segments.is_empty() {
+                columns::segment_candidates(&layout.headers, &layout.map, &run.input.sample)
+            } else {
+                Vec::new()
+            },
         },
         counts: Counts {
             rows_in: tagged.rows_in,

@@ -57,6 +57,10 @@ pub struct AnalyzeConfig {
     /// it, the dominant language of the first comments decides the comments that are unsure
     /// alone (see [`language_prior`]).
     pub language: Option<&'static str>,
+    /// `--ces-scale` (5 or 7) and `--ces-direction`; inferred from the CES column when absent
+    /// (see [`crate::stats::kpi::CesScale::infer`]).
+    pub ces_scale: Option<u8>,
+    pub ces_direction: Option<crate::stats::kpi::CesDirection>,
 }
 
 impl AnalyzeConfig {
@@ -79,6 +83,8 @@ impl AnalyzeConfig {
             previous: None,
             by_week: false,
             language: None,
+            ces_scale: None,
+            ces_direction: None,
         }
     }
 }

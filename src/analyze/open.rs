@@ -74,10 +74,12 @@ impl Run {
         let input = input::open(&cfg.input)?;
         let layout = RowLayout::resolve(
             &cfg.input.path.display().to_string(),
-            input.headers.clone(),
+            &input,
             &cfg.columns,
             cfg.segment_columns.as_deref(),
             cfg.by_week,
+            cfg.ces_scale,
+            cfg.ces_direction,
         )?;
         let delimiter = input.format.delimiter.as_deref().map_or(b',', |d| {
             if d == "tab" {

@@ -388,21 +388,39 @@ pub fn find_named(headers: &[String], name: &str, flag: &str) -> Result<usize, C
 
 /// Detect roles from headers; `explicit` holds (role, header name) pairs given by flags.
 pub fn detect(headers: &[String], explicit: &[(Role, String)]) -> Result<ColumnMap, ColumnError> {
+    detect_with_questions(headers, &[], explicit)
+}
+
+/// [`detect`] with the question text of each column (Qualtrics' second header row, empty
+/// where none): a column whose id says nothing ("Q1") is recognised by its question ("How
+/// likely are you to recommend us?"); a match on the header itself counts first.
+pub fn detect_with_questions(
+    headers: &[String],
+    questions: &[String],
+    explicit: &[(Role, String)],
+) -> Result<ColumnMap, ColumnError> {
     let mut map = ColumnMap::default();
     for (role, name) in explicit {
         let i = find_named(headers, name, &role.flag())?;
         map.found.push((*role, i));
     }
     let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+    let asked: Vec<String> = questions.iter().map(|q| normalize_header(q)).collect();
     // (quality, role priority, column): exact names beat contained words, heavier keys win.
     let mut candidates = Vec::new();
     for (col, h) in normalized.iter().enumerate() {
+        let q = asked.get(col).map_or("", String::as_str);
         for (prio, role) in Role::ALL.iter().enumerate() {
             for (key, weight) in role.keys() {
                 let quality = if h == key {
                     100 + *weight as u32
                 } else if contains_words(h, key) {
                     *weight as u32 * 10 + key.split(' ').count() as u32
+                } else if q == *key {
+                    // Below any match on a header: ids are what flags and outputs use.
+                    5 + *weight as u32
+                } else if !q.is_empty() && contains_words(q, key) {
+                    *weight as u32 + key.split(' ').count() as u32
                 } else {
                     continue;
                 };
@@ -455,6 +473,43 @@ pub fn detect(headers: &[String], explicit: &[(Role, String)]) -> Result<ColumnM
     Ok(map)
 }
 
+/// Headers that could serve as segment columns when none was recognised: columns with no
+/// role whose values in the first rows are short text (not numbers) and repeat, repeating
+/// ones first, at most five.
+pub fn segment_candidates(
+    headers: &[String],
+    map: &ColumnMap,
+    sample: &[Vec<String>],
+) -> Vec<String> {
+    let mut ranked: Vec<(bool, usize, String)> = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.trim().is_empty() || map.found.iter().any(|(_, c)| *c == i) {
+            continue;
+        }
+        let values: Vec<&str> = sample
+            .iter()
+            .filter_map(|r| r.get(i).map(|v| v.trim()))
+            .filter(|v| !v.is_empty())
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        let numeric = values
+            .iter()
+            .filter(|v| v.replace(',', ".").parse::<f64>().is_ok())
+            .count();
+        let long = values.iter().filter(|v| v.chars().count() > 40).count();
+        let distinct: std::collections::BTreeSet<&str> = values.iter().copied().collect();
+        if numeric * 2 > values.len() || long * 2 > values.len() {
+            continue;
+        }
+        let repeats = distinct.len() >= 2 && distinct.len() < values.len();
+        ranked.push((!repeats, i, h.trim().to_string()));
+    }
+    ranked.sort();
+    ranked.into_iter().take(5).map(|(_, _, h)| h).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,6 +543,61 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert!(detect(&h, &[]).is_ok());
+    }
+
+    #[test]
+    fn question_texts_recognise_columns_named_by_ids() {
+        let h: Vec<String> = ["ResponseId", "Q1", "Q2", "DistributionChannel"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(detect(&h, &[]).is_err(), "ids alone say nothing");
+        let q: Vec<String> = [
+            "Response ID",
+            "How likely are you to recommend us to a friend?",
+            "Why did you give this score?",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let map = detect_with_questions(&h, &q, &[]).unwrap();
+        assert_eq!(map.get(Role::Id), Some(0));
+        assert_eq!(map.get(Role::Score), Some(1));
+        assert_eq!(map.get(Role::Text), Some(2));
+        assert_eq!(map.get(Role::Channel), None);
+    }
+
+    #[test]
+    fn segment_candidates_are_short_repeating_text_columns() {
+        let h: Vec<String> = ["id", "score", "comment", "Skill", "Handle time", "Notes"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let map = detect(&h, &[]).unwrap();
+        let sample: Vec<Vec<String>> = [
+            [
+                "1",
+                "9",
+                "great",
+                "Billing",
+                "340",
+                "called about the invoice from May",
+            ],
+            [
+                "2",
+                "3",
+                "slow",
+                "Billing",
+                "512",
+                "a long note that is more than forty characters",
+            ],
+            ["3", "7", "ok", "Tech", "120", "x"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect();
+        assert_eq!(segment_candidates(&h, &map, &sample), ["Skill", "Notes"]);
     }
 
     #[test]

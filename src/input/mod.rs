@@ -6,9 +6,11 @@
 pub mod columns;
 pub mod date;
 pub mod decode;
+pub mod lines;
 pub mod quotes;
 pub mod rows;
 pub mod score;
+pub mod shape;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -42,6 +44,12 @@ pub struct InputFormat {
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub sheet: Option<String>,
+    /// The line (CSV) or sheet row (workbook) of the header.
+    pub header_line: u64,
+    /// Header rows under it that were skipped (question texts, import ids, sub-headers).
+    pub extra_header_rows: u64,
+    /// The survey platform recognised from its header rows (qualtrics, surveymonkey).
+    pub platform: Option<String>,
 }
 
 /// Options for opening an input.
@@ -52,6 +60,11 @@ pub struct InputConfig {
     pub delimiter: Option<u8>,
     /// Workbook sheet name; the first non-empty sheet when absent.
     pub sheet: Option<String>,
+    /// `--header-row`: the line (CSV) or sheet row (workbook) of the header, 1-based; found
+    /// among the first rows when absent (see [`shape`]).
+    pub header_row: Option<u64>,
+    /// Column names given by flags: a row holding one is a header.
+    pub column_names: Vec<String>,
 }
 
 /// An open input: its header and a stream of records.
@@ -65,6 +78,47 @@ pub struct Input {
     /// Rows of a UTF-8 file with bytes that are not UTF-8, read as Windows-1252 (see
     /// [`decode`]); filled as `records` is read.
     pub decoding: DecodingNote,
+    /// The question text of each column when the export has a row of them (Qualtrics), else
+    /// empty.
+    pub questions: Vec<String>,
+    /// The first data rows (at most [`shape::SAMPLE_ROWS`]), for suggestions about columns.
+    pub sample: Vec<Vec<String>>,
+}
+
+/// A record as the reader gave it, before the header is known.
+struct Read1 {
+    line: u64,
+    byte: u64,
+    fields: Vec<String>,
+    quote_broken: bool,
+    fallback: bool,
+}
+
+/// The header among the first rows (`(line, fields)` in file order): its index, the rows it
+/// spans, the column names and question texts.
+fn find_header(
+    first: &[(u64, Vec<String>)],
+    config: &InputConfig,
+    display: &str,
+) -> Result<(shape::Shape, Vec<String>, Vec<String>)> {
+    let rows: Vec<Vec<String>> = first.iter().map(|(_, f)| f.clone()).collect();
+    let forced = match config.header_row {
+        None => None,
+        Some(n) => Some(first.iter().position(|(l, _)| *l == n).with_context(|| {
+            format!(
+                "--header-row {n}: no row of {display} starts there; the first rows start on {}",
+                first
+                    .iter()
+                    .take(shape::HEADER_SEARCH)
+                    .map(|(l, _)| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?),
+    };
+    let found = shape::locate(&rows, forced, &config.column_names);
+    let (headers, questions) = shape::headers_of(&rows, &found);
+    Ok((found, headers, questions))
 }
 
 /// Where a UTF-8 export stopped being UTF-8.
@@ -204,7 +258,7 @@ pub fn open(config: &InputConfig) -> Result<Input> {
     if is_workbook(path) {
         let bytes = std::fs::read(path)
             .with_context(|| format!("{}: cannot read the input", path.display()))?;
-        let mut input = open_workbook(path, config.sheet.as_deref())?;
+        let mut input = open_workbook(path, config)?;
         input.digest = Digest::of_bytes(&bytes);
         return Ok(input);
     }
@@ -266,65 +320,112 @@ pub fn open(config: &InputConfig) -> Result<Input> {
     let note = decoding.clone();
     let (watched, breaks) =
         quotes::QuoteWatch::new(BufReader::with_capacity(1 << 16, decoded), delimiter);
+    let (watched, lines) = lines::LineWatch::new(watched);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(watched);
-    let mut record = csv::StringRecord::new();
     let display = path.display().to_string();
-    let has_header = reader
-        .read_record(&mut record)
-        .with_context(|| format!("{display}: cannot read the header line"))?;
-    if !has_header {
+    // One record with its position, quote breaks and encoding note.
+    let mut next = move || -> Option<Result<Read1>> {
+        let mut rec = csv::StringRecord::new();
+        match reader.read_record(&mut rec) {
+            Ok(false) => None,
+            Ok(true) => {
+                let byte = rec.position().map_or(0, |p| p.byte());
+                let end = reader.position().byte();
+                Some(Ok(Read1 {
+                    line: lines.line_at(byte),
+                    byte,
+                    fields: rec.iter().map(str::to_string).collect(),
+                    quote_broken: quotes::take_breaks(&breaks, byte, end),
+                    fallback: quotes::take_breaks(&fallbacks, byte, end),
+                }))
+            }
+            Err(e) => Some(Err(e.into())),
+        }
+    };
+    // The first rows decide where the header is (title rows, platform header rows).
+    let mut first: Vec<Read1> = Vec::new();
+    while first.len() < shape::SAMPLE_ROWS {
+        match next() {
+            None => break,
+            Some(Ok(r)) => first.push(r),
+            Some(Err(e)) if first.is_empty() => {
+                return Err(e).with_context(|| format!("{display}: cannot read the header line"))
+            }
+            Some(Err(e)) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "{display}: cannot read the first {} records",
+                        first.len() + 1
+                    )
+                })
+            }
+        }
+    }
+    if first
+        .iter()
+        .all(|r| r.fields.iter().all(|f| f.trim().is_empty()))
+    {
         bail!("{display}: the file is empty; expected a header line and survey responses");
     }
-    let headers: Vec<String> = record
-        .iter()
-        .map(|h| h.trim_start_matches('\u{FEFF}').trim().to_string())
-        .collect();
+    let lines_fields: Vec<(u64, Vec<String>)> =
+        first.iter().map(|r| (r.line, r.fields.clone())).collect();
+    let (found, headers, questions) = find_header(&lines_fields, config, &display)?;
     let format = InputFormat {
         kind: "csv".into(),
         encoding: Some(encoding.name().to_string()),
         delimiter: Some(delimiter_name(delimiter)),
         sheet: None,
+        header_line: first[found.header].line,
+        extra_header_rows: found.extra_rows as u64,
+        platform: found.platform.map(String::from),
     };
+    let first_data = found.header + found.extra_rows + 1;
+    let sample: Vec<Vec<String>> = first
+        .iter()
+        .skip(first_data)
+        .map(|r| r.fields.clone())
+        .collect();
+    let buffered = first.into_iter().skip(first_data).map(Ok);
     let mut row = 0u64;
-    let records = std::iter::from_fn(move || {
-        let mut rec = csv::StringRecord::new();
-        match reader.read_record(&mut rec) {
-            Ok(false) => None,
-            Ok(true) => {
+    let records = buffered
+        .chain(std::iter::from_fn(next))
+        .filter_map(move |r| match r {
+            // Skip blank lines: a record with only empty fields is not a response (it keeps
+            // its record number, as it always did).
+            Ok(rec) if rec.fields.iter().all(|f| f.trim().is_empty()) => {
                 row += 1;
-                let (line, byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte()));
-                let end = reader.position().byte();
-                let quote_broken = quotes::take_breaks(&breaks, byte, end);
-                if quotes::take_breaks(&fallbacks, byte, end) {
-                    note.note(row, line);
+                None
+            }
+            Ok(rec) => {
+                row += 1;
+                if rec.fallback {
+                    note.note(row, rec.line);
                 }
                 Some(Ok(RawRecord {
                     row,
-                    line,
-                    byte,
-                    fields: rec.iter().map(str::to_string).collect(),
-                    quote_broken,
+                    line: rec.line,
+                    byte: rec.byte,
+                    fields: rec.fields,
+                    quote_broken: rec.quote_broken,
                 }))
             }
             Err(e) => {
                 row += 1;
                 Some(Err(anyhow::anyhow!("{display}: record {row}: {e}")))
             }
-        }
-    });
-    // Skip blank lines: a record with one empty field is not a response.
-    let records =
-        records.filter(|r| !matches!(r, Ok(rec) if rec.fields.iter().all(|f| f.trim().is_empty())));
+        });
     Ok(Input {
         headers,
         format,
         records: Box::new(records),
         digest,
         decoding,
+        questions,
+        sample,
     })
 }
 
@@ -408,8 +509,10 @@ fn looks_binary(sample: &str) -> bool {
     bad * 10 > total
 }
 
-/// Pick the delimiter that splits the header into the most columns and keeps the following
-/// records consistent with it.
+/// Pick the delimiter that splits the first records into the most consistent rows: the most
+/// common width (2 fields or more) among the first 50 records, by how many records have it,
+/// then by the width. The first record alone would not do: a title row above the header
+/// ("NPS export week 47") has one field whatever the delimiter.
 pub fn sniff_delimiter(sample: &str) -> u8 {
     let mut best = (0usize, 0usize, b',');
     for d in [b',', b';', b'\t', b'|'] {
@@ -418,20 +521,16 @@ pub fn sniff_delimiter(sample: &str) -> u8 {
             .flexible(true)
             .delimiter(d)
             .from_reader(sample.as_bytes());
-        let mut records = rdr.records();
-        let Some(Ok(header)) = records.next() else {
+        // The sample may end inside a record: look at the first 50 only.
+        let mut widths = std::collections::BTreeMap::<usize, usize>::new();
+        for r in rdr.records().take(50).filter_map(|r| r.ok()) {
+            if r.len() >= 2 {
+                *widths.entry(r.len()).or_default() += 1;
+            }
+        }
+        let Some((width, consistent)) = widths.into_iter().max_by_key(|(w, n)| (*n, *w)) else {
             continue;
         };
-        let width = header.len();
-        if width < 2 {
-            continue;
-        }
-        // The sample may end inside a record: look at the first 50 only.
-        let consistent = records
-            .take(50)
-            .filter_map(|r| r.ok())
-            .filter(|r| r.len() == width)
-            .count();
         if (consistent, width) > (best.0, best.1) {
             best = (consistent, width, d);
         }
@@ -612,8 +711,9 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
     Ok(sheet)
 }
 
-fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
+fn open_workbook(path: &Path, config: &InputConfig) -> Result<Input> {
     use calamine::Reader;
+    let sheet = config.sheet.as_deref();
     let display = path.display().to_string();
     let mut wb = calamine::open_workbook_auto(path)
         .map_err(|e| anyhow::anyhow!("{display}: cannot read the workbook: {e}"))?;
@@ -667,40 +767,62 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
         .rows
         .into_iter()
         .map(move |(r, row)| (r as u64 + 1, dense(row)));
-    let header = rows
-        .by_ref()
-        .find(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
-    let Some((_, headers)) = header else {
+    // The first non-empty rows decide where the header is (title rows, platform header rows).
+    let mut first: Vec<(u64, Vec<String>)> = Vec::new();
+    for (line, cells) in rows.by_ref() {
+        if cells.iter().any(|c| !c.trim().is_empty()) {
+            first.push((line, cells));
+            if first.len() == shape::SAMPLE_ROWS {
+                break;
+            }
+        }
+    }
+    if first.is_empty() {
         bail!("{display}: sheet '{name}' is empty")
-    };
-    let headers: Vec<String> = headers.into_iter().map(|h| h.trim().to_string()).collect();
+    }
+    let (found, headers, questions) = find_header(&first, config, &display)?;
+    let header_line = first[found.header].0;
     let width = headers
         .iter()
         .rposition(|h| !h.is_empty())
         .map_or(0, |i| i + 1);
     let headers = headers[..width].to_vec();
+    let first_data = found.header + found.extra_rows + 1;
+    let sample: Vec<Vec<String>> = first
+        .iter()
+        .skip(first_data)
+        .map(|(_, c)| c.clone())
+        .collect();
     let mut n = 0u64;
-    let data = rows.filter_map(move |(line, mut cells)| {
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            return None;
-        }
-        n += 1;
-        while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
-            cells.pop();
-        }
-        Some(Ok(RawRecord {
-            row: n,
-            line,
-            byte: 0,
-            fields: cells,
-            quote_broken: false,
-        }))
-    });
+    let data =
+        first
+            .into_iter()
+            .skip(first_data)
+            .chain(rows)
+            .filter_map(move |(line, mut cells)| {
+                if cells.iter().all(|c| c.trim().is_empty()) {
+                    return None;
+                }
+                n += 1;
+                while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
+                    cells.pop();
+                }
+                Some(Ok(RawRecord {
+                    row: n,
+                    line,
+                    byte: 0,
+                    fields: cells,
+                    quote_broken: false,
+                }))
+            });
     let format = InputFormat {
         kind: "xlsx".into(),
         encoding: None,
         delimiter: None,
         sheet: Some(name),
+        header_line,
+        extra_header_rows: found.extra_rows as u64,
+        platform: found.platform.map(String::from),
     };
     Ok(Input {
         headers,
@@ -708,6 +830,8 @@ fn open_workbook(path: &Path, sheet: Option<&str>) -> Result<Input> {
         records: Box::new(data),
         digest: Digest::default(),
         decoding: DecodingNote::default(),
+        questions,
+        sample,
     })
 }
 
@@ -824,6 +948,13 @@ mod tests {
         );
         assert_eq!(sniff_delimiter("id\tscore\tcomment\n1\t9\tx, y\n"), b'\t');
         assert_eq!(sniff_delimiter("comment\nhello, world\n"), b',');
+        // A title row above the header does not hide the delimiter.
+        assert_eq!(
+            sniff_delimiter(
+                "NPS Export Woche 47\nid;score;kommentar\n1;9;gut, danke\n2;3;schlecht\n"
+            ),
+            b';'
+        );
     }
 
     #[test]

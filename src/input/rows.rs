@@ -1,5 +1,5 @@
 //! Row validation: a raw record of the export becomes an [`Accepted`] row (score parsed, segment
-//! values and optional fields read) or a [`Rejected`] one with the column, a reason code and a
+//! values and optional fields read, CSAT/CES/FCR answers checked) or a [`Rejected`] one with the column, a reason code and a
 //! sentence naming the file, row and line, for `rejected.csv`. The run carries on either way.
 //! [`RowLayout`] is the header resolved once into the columns each role reads; [`SeenIds`]
 //! rejects a response id that repeats an earlier row's.
@@ -10,8 +10,9 @@ use anyhow::Result;
 
 use super::columns::{self, ColumnMap, Role};
 use super::date::{self, DateKey};
-use super::score::{parse_nps, parse_number, parse_yes_no};
-use super::RawRecord;
+use super::score::{parse_nps, parse_number};
+use super::{Input, RawRecord};
+use crate::stats::kpi::{CesDirection, CesScale, KpiValues};
 
 /// Segment columns when none are named: the detected ones of these roles, in this order.
 pub const DEFAULT_SEGMENTS: [Role; 6] = [
@@ -33,6 +34,8 @@ pub struct Accepted {
     pub segments: Vec<(String, String)>,
     /// None without a date column; Some(None) when the date is unreadable.
     pub date: Option<Option<DateKey>>,
+    /// The row's CSAT, CES and FCR answers (those it has).
+    pub kpi: KpiValues,
 }
 
 /// A row left out, with what `rejected.csv` says about it.
@@ -55,19 +58,28 @@ pub struct RowLayout {
     pub file: String,
     /// `--by-week`: a row without a readable date is rejected (`bad_date`).
     pub by_week: bool,
+    /// The CES column's scale and direction (given by flags or inferred).
+    pub ces: CesScale,
 }
 
 impl RowLayout {
-    /// Resolve `headers`: `named` are the columns given by flags, `segment_columns` those of
-    /// `--segment-columns` (the detected [`DEFAULT_SEGMENTS`] when None).
+    /// Resolve the header of `input` (with its question texts, when the export has a row of
+    /// them, and its first data rows): `named` are the columns given by flags,
+    /// `segment_columns` those of `--segment-columns` (the detected [`DEFAULT_SEGMENTS`] when
+    /// None), `ces_scale` and `ces_direction` the CES flags (inferred from the CES column's
+    /// header, question and first values when None).
     pub fn resolve(
         file: &str,
-        headers: Vec<String>,
+        input: &Input,
         named: &[(Role, String)],
         segment_columns: Option<&[String]>,
         by_week: bool,
+        ces_scale: Option<u8>,
+        ces_direction: Option<CesDirection>,
     ) -> Result<RowLayout> {
-        let map = columns::detect(&headers, named).map_err(|e| anyhow::anyhow!("{}: {e}", file))?;
+        let (headers, questions, sample) = (input.headers.clone(), &input.questions, &input.sample);
+        let map = columns::detect_with_questions(&headers, questions, named)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file))?;
         let segments = match segment_columns {
             Some(names) => names
                 .iter()
@@ -82,6 +94,18 @@ impl RowLayout {
                 .map(|i| (headers[i].clone(), i))
                 .collect(),
         };
+        let ces = CesScale::infer(
+            ces_scale,
+            ces_direction,
+            &map.get(Role::Ces).map_or(String::new(), |i| {
+                format!("{} {}", headers[i], questions.get(i).map_or("", |q| q))
+            }),
+            map.get(Role::Ces).into_iter().flat_map(|i| {
+                sample
+                    .iter()
+                    .filter_map(move |r| r.get(i).map(String::as_str))
+            }),
+        );
         Ok(RowLayout {
             score_col: map
                 .get(Role::Score)
@@ -94,6 +118,7 @@ impl RowLayout {
             headers,
             file: file.to_string(),
             by_week,
+            ces,
         })
     }
 
@@ -201,7 +226,6 @@ impl RowLayout {
             }
             let ok = match role {
                 Role::AgentScore => parse_nps(v).is_ok(),
-                Role::Fcr => parse_yes_no(v).is_some(),
                 _ => parse_number(v).is_some(),
             };
             if !ok {
@@ -210,8 +234,30 @@ impl RowLayout {
             Some(v.to_string())
         };
         let agent_score = optional(Role::AgentScore).and_then(|v| parse_nps(&v).ok());
+        // CSAT, CES, FCR: an impossible answer rejects the row; text that is no answer
+        // ("N/A") is counted as unreadable and left empty, the row kept.
+        let mut kpi = KpiValues::default();
         for role in [Role::Csat, Role::Ces, Role::Fcr] {
-            optional(role);
+            let Some(i) = self.map.get(role) else {
+                continue;
+            };
+            match crate::stats::kpi::read(role, field(i), self.ces.max) {
+                Ok(Some(answer)) => kpi.set(role, answer),
+                Ok(None) if field(i).trim().is_empty() => {}
+                Ok(None) => *unreadable.entry(role.name().to_string()).or_default() += 1,
+                Err(e) => {
+                    let column = self.header(i).to_string();
+                    return Err(Rejected {
+                        reason: format!(
+                            "{}: row {} (line {}), column '{column}': {}",
+                            self.file, record.row, record.line, e.problem
+                        ),
+                        code: e.code,
+                        column,
+                        record,
+                    });
+                }
+            }
         }
         let segments = self
             .segments
@@ -242,6 +288,7 @@ impl RowLayout {
             comment,
             segments,
             date,
+            kpi,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod change_md;
 pub mod coaching;
 pub mod csvsafe;
 pub mod filename;
+pub mod kpi_report;
 pub mod markdown;
 pub mod rejected_csv;
 pub mod report_html;

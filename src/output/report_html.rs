@@ -517,6 +517,8 @@ struct Page<'a> {
     c: &'a crate::output::summary::Counts,
     /// " · 95% CI -1.0 to +4.0" after the change since the previous run, when known.
     previous_ci: String,
+    /// CSAT, CES and FCR headline cards, after the NPS ones.
+    kpi_cards: Vec<super::kpi_report::KpiCard>,
     /// No heatmap has a row and a theme.
     no_heatmap: bool,
     csp: String,
@@ -603,6 +605,7 @@ pub fn render(r: &Report) -> String {
             ),
             _ => String::new(),
         },
+        kpi_cards: super::kpi_report::cards(&r.kpi),
         no_heatmap: r
             .heatmaps
             .iter()

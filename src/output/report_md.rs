@@ -169,6 +169,7 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o, "## Headline\n");
     let o_ = &st.overall;
     let _ = writeln!(o, "- **NPS {}**, n = {}.", nps_with_ci(o_), o_.n);
+    o.push_str(&super::kpi_report::md_lines(&r.kpi));
     let pct = |x: u64| fmt_pct((o_.n > 0).then(|| x as f64 / o_.n as f64), 1);
     let _ = writeln!(
         o,

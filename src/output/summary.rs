@@ -48,6 +48,10 @@ pub struct InputInfo {
     /// Role (score, text, agent, ...) -> header.
     pub columns: BTreeMap<String, String>,
     pub segment_columns: Vec<String>,
+    /// When no segment column was recognised: the headers that look like one (short text
+    /// values that repeat), for `--segment-columns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segment_candidates: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -56,6 +60,15 @@ pub struct InputFormatInfo {
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub sheet: Option<String>,
+    /// The line (CSV) or sheet row (workbook) of the header; 0 in summaries from before it.
+    #[serde(default)]
+    pub header_line: u64,
+    /// Header rows under it that were skipped (question texts, import ids, sub-headers).
+    #[serde(default)]
+    pub extra_header_rows: u64,
+    /// The survey platform recognised from its header rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
     /// A UTF-8 file with bytes that are not UTF-8: read as Windows-1252 from this row on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding_fallback: Option<crate::input::EncodingFallback>,
@@ -68,6 +81,9 @@ impl From<&InputFormat> for InputFormatInfo {
             encoding: f.encoding.clone(),
             delimiter: f.delimiter.clone(),
             sheet: f.sheet.clone(),
+            header_line: f.header_line,
+            extra_header_rows: f.extra_header_rows,
+            platform: f.platform.clone(),
             encoding_fallback: None,
         }
     }

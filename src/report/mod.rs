@@ -17,6 +17,7 @@ use crate::discover::{DiscoveredTheme, Discovery};
 use crate::output::summary::Summary;
 use crate::pii::Masking;
 use crate::stats::change::Change;
+use crate::stats::kpi::KpiStats;
 use crate::stats::{Accumulator, DriverModel, MismatchExample, Reservoir, Verbatim};
 use crate::taxonomy::{Group, Taxonomy};
 
@@ -101,6 +102,9 @@ pub struct Report {
     /// The driver model's impacts with intervals, or the leave-one-out impacts without a model.
     pub driver_chart: DriverChart,
     pub previous: Option<PreviousRun>,
+    /// CSAT, CES and FCR for the headline, each None when the export has no such column (or no
+    /// answer in it).
+    pub kpi: KpiStats,
     /// With --coaching: one pack per team and per agent; examples masked.
     pub coaching: Option<CoachingPacks>,
 }
@@ -172,6 +176,7 @@ impl Report {
             heatmaps: heatmaps(acc, taxonomy),
             driver_chart,
             previous,
+            kpi: summary.statistics.kpi.clone(),
             verbatims,
             themes,
             coaching,

@@ -74,6 +74,9 @@ pub struct PeriodCounts {
     pub no_theme: NpsCounts,
     /// In taxonomy order.
     pub themes: Vec<ThemePeriod>,
+    /// CSAT, CES and FCR answers of the period (absent in summaries written before them).
+    #[serde(default, skip_serializing_if = "super::kpi::KpiCounts::is_empty")]
+    pub kpi: super::kpi::KpiCounts,
 }
 
 impl PeriodCounts {
@@ -104,6 +107,7 @@ impl PeriodCounts {
 
     pub fn merge(&mut self, o: &PeriodCounts) {
         self.all.merge(&o.all);
+        self.kpi.merge(&o.kpi);
         self.commented.merge(&o.commented);
         self.no_theme.merge(&o.no_theme);
         if self.themes.len() < o.themes.len() {
@@ -199,6 +203,21 @@ impl ChangeAccumulator {
             }
             Some(None) => self.undated += 1,
             None => {}
+        }
+    }
+
+    /// Count a row's KPI answers in the run and on its date (after [`add`] for the same row).
+    ///
+    /// [`add`]: ChangeAccumulator::add
+    pub fn add_kpi(&mut self, date: Option<Option<DateKey>>, v: &super::kpi::KpiValues) {
+        if *v == super::kpi::KpiValues::default() {
+            return;
+        }
+        self.total.kpi.add(v);
+        if let Some(Some(d)) = date {
+            if let Some(day) = self.days.get_mut(&d) {
+                day.kpi.add(v);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod change;
 pub mod drivers;
+pub mod kpi;
 pub mod math;
 pub mod mismatch;
 pub mod nps;
@@ -53,6 +54,8 @@ pub struct SegmentCounts {
     pub agent: NpsCounts,
     /// ...and the company-score categories of the same rows.
     pub paired_company: NpsCounts,
+    /// CSAT, CES and FCR answers of the segment's rows.
+    pub kpi: kpi::KpiCounts,
 }
 
 impl SegmentCounts {
@@ -68,6 +71,7 @@ impl SegmentCounts {
         self.commented.merge(&c.commented);
         self.agent.merge(&c.agent);
         self.paired_company.merge(&c.paired_company);
+        self.kpi.merge(&c.kpi);
         for (a, b) in self.themes.iter_mut().zip(&c.themes) {
             a.merge(b);
         }
@@ -113,6 +117,8 @@ pub struct Accumulator {
     pub verbatims: Vec<Reservoir>,
     /// Counts for comparing periods (runs, weeks); fed by the pipeline with the row's date.
     pub change: change::ChangeAccumulator,
+    /// CSAT, CES and FCR answers (see [`kpi`]).
+    pub kpi: kpi::KpiCounts,
 }
 
 impl Accumulator {
@@ -198,8 +204,59 @@ impl Accumulator {
         }
     }
 
+    /// Count a row's CSAT, CES and FCR answers, overall and in its segments (after [`add`],
+    /// which creates the segments).
+    ///
+    /// [`add`]: Accumulator::add
+    pub fn add_kpi(&mut self, v: &kpi::KpiValues, segments: &[(String, String)]) {
+        if *v == kpi::KpiValues::default() {
+            return;
+        }
+        self.kpi.add(v);
+        for (col, value) in segments {
+            if let Some(seg) = self.segments.get_mut(col).and_then(|s| s.get_mut(value)) {
+                seg.kpi.add(v);
+            }
+        }
+    }
+
+    /// The KPIs overall and per segment value (the same values as the NPS segments, the
+    /// largest [`MAX_SEGMENT_VALUES`] of a column), with one Benjamini-Hochberg correction per
+    /// KPI over every segment of every column, as for NPS.
+    pub fn finish_kpis(&self, ces: &kpi::CesScale, stats: &mut Statistics) {
+        stats.kpi = kpi::KpiStats::of(&self.kpi, ces);
+        let mut out: BTreeMap<String, BTreeMap<String, Vec<kpi::KpiSegmentStat>>> = BTreeMap::new();
+        for name in kpi::SEGMENT_KPIS {
+            let mut per_col: BTreeMap<String, Vec<kpi::KpiSegmentStat>> = BTreeMap::new();
+            for (col, values) in &self.segments {
+                let mut by_n: Vec<(&String, &SegmentCounts)> = values.iter().collect();
+                by_n.sort_by(|a, b| b.1.all.n().cmp(&a.1.all.n()).then(a.0.cmp(b.0)));
+                by_n.truncate(MAX_SEGMENT_VALUES);
+                by_n.sort_by(|a, b| a.0.cmp(b.0));
+                let stats: Vec<kpi::KpiSegmentStat> = by_n
+                    .iter()
+                    .filter_map(|(v, c)| kpi::segment_stat(name, v, &c.kpi, &self.kpi, ces))
+                    .collect();
+                if !stats.is_empty() {
+                    per_col.insert(col.clone(), stats);
+                }
+            }
+            let p: Vec<Option<f64>> = per_col.values().flatten().map(|s| s.p_value).collect();
+            let mut q = math::benjamini_hochberg(&p).into_iter();
+            for s in per_col.values_mut().flatten() {
+                s.q_value = q.next().flatten();
+                s.significant = s.q_value.is_some_and(|q| q < 0.05);
+            }
+            if !per_col.is_empty() {
+                out.insert(name.to_string(), per_col);
+            }
+        }
+        stats.kpi_segments = out;
+    }
+
     pub fn merge(&mut self, o: &Accumulator) {
         self.all.merge(&o.all);
+        self.kpi.merge(&o.kpi);
         self.commented.merge(&o.commented);
         self.agent.merge(&o.agent);
         self.paired_company.merge(&o.paired_company);
@@ -318,6 +375,8 @@ impl Accumulator {
             languages: self.languages.clone(),
             themes,
             segments,
+            kpi: kpi::KpiStats::default(),
+            kpi_segments: BTreeMap::new(),
         }
     }
 
@@ -604,6 +663,12 @@ pub struct Statistics {
     pub languages: BTreeMap<String, u64>,
     pub themes: Vec<ThemeStat>,
     pub segments: BTreeMap<String, Vec<SegmentStat>>,
+    /// CSAT, CES and FCR with their intervals, when the export has the columns.
+    #[serde(default, skip_serializing_if = "kpi::KpiStats::is_empty")]
+    pub kpi: kpi::KpiStats,
+    /// KPI -> segment column -> one entry per value (see [`kpi::KpiSegmentStat`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kpi_segments: BTreeMap<String, BTreeMap<String, Vec<kpi::KpiSegmentStat>>>,
 }
 
 impl Statistics {
