@@ -184,6 +184,12 @@ pub struct AnalyzeArgs {
     /// Also write coaching/: one pack (Markdown + CSV) per team and per agent.
     #[arg(long)]
     pub coaching: bool,
+    /// Also write report.xlsx: the tagged rows, themes, drivers and segments as sheets (every text cell a string, never a formula).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Start tagged.csv and rejected.csv with a UTF-8 byte-order mark, so Excel on Windows reads them without mojibake (npsight reads them back either way).
+    #[arg(long)]
+    pub excel_csv: bool,
     /// Exit 1 when rows were rejected (outputs are still written). Without it a finished run
     /// exits 0 whatever it rejected: the count is in summary.json and the closing line.
     #[arg(long)]
@@ -508,6 +514,8 @@ impl AnalyzeArgs {
             }
         });
         cfg.coaching = self.coaching;
+        cfg.xlsx = self.xlsx;
+        cfg.excel_csv = self.excel_csv;
         cfg.language = match self.language.as_deref() {
             None => None,
             Some(code) => Some(
@@ -591,6 +599,8 @@ impl AnalyzeArgs {
         or(&mut a.ces_scale, &p.ces_scale);
         or(&mut a.ces_direction, &p.ces_direction);
         a.coaching |= p.coaching.unwrap_or(false);
+        a.xlsx |= p.xlsx.unwrap_or(false);
+        a.excel_csv |= p.excel_csv.unwrap_or(false);
         a.strict |= p.strict.unwrap_or(false);
         Ok((a, Some(path)))
     }

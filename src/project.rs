@@ -48,6 +48,10 @@ pub struct Project {
     pub out: Option<PathBuf>,
     pub language: Option<String>,
     pub coaching: Option<bool>,
+    /// `xlsx = true`: also write report.xlsx (as `--xlsx`).
+    pub xlsx: Option<bool>,
+    /// `excel_csv = true`: byte-order mark on the CSVs (as `--excel-csv`).
+    pub excel_csv: Option<bool>,
     pub strict: Option<bool>,
 }
 

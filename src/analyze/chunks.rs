@@ -42,6 +42,8 @@ pub(super) struct Tagged {
     pub rows_in: u64,
     pub rejected: u64,
     pub tagged: u64,
+    /// report.xlsx's sheets, with `--xlsx`.
+    pub xlsx: Option<crate::output::xlsx::Xlsx>,
 }
 
 impl Tagged {
@@ -98,12 +100,21 @@ pub(super) fn tag_all(
         rows_in: 0,
         rejected: 0,
         tagged: 0,
+        xlsx: None,
     };
+    if cfg.excel_csv {
+        // A UTF-8 byte-order mark, so Excel on Windows does not read the CSVs as ANSI.
+        run.files.tagged.writer().write_all(csvsafe::BOM)?;
+        run.files.rejected.writer().write_all(csvsafe::BOM)?;
+    }
     let mut ids = SeenIds::default();
     let mut tagged = csvsafe::writer(run.files.tagged.writer());
     let mut header: Vec<String> = layout.headers.clone();
     header.extend(tagged_csv::TAGGED_COLUMNS.iter().map(|s| s.to_string()));
     tagged.write_record(&header)?;
+    if run.files.xlsx.is_some() {
+        out.xlsx = Some(crate::output::xlsx::Xlsx::new(&header)?);
+    }
     let mut rejected = csvsafe::writer(run.files.rejected.writer());
     rejected.write_record(rejected_csv::REJECTED_COLUMNS)?;
     let jsonl = run.files.jsonl.writer();
@@ -188,7 +199,11 @@ pub(super) fn tag_all(
                     prepared,
                     tagging,
                 };
-                tagged_csv::write_row(&mut tagged, width, &row, taxonomy)?;
+                let cells = tagged_csv::cells(width, &row, taxonomy);
+                tagged.write_record(&cells)?;
+                if let Some(x) = out.xlsx.as_mut() {
+                    x.add_row(&cells)?;
+                }
                 let line = tagged_jsonl::Row {
                     id: &a.id,
                     row: a.record.row,

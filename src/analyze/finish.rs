@@ -120,6 +120,9 @@ pub(super) fn finish(
         .html
         .write_all(report_html::render(&report).as_bytes())?;
     files.summary.write_all(&report.summary.to_json())?;
+    if let (Some(f), Some(x)) = (files.xlsx.as_mut(), tagged.xlsx) {
+        f.write_all(&x.finish(&report.summary)?)?;
+    }
     // Every output, coaching packs included, is written in full before any replaces the
     // previous run's: all of them or none (see output::atomic).
     let out = run.out.clone();
@@ -132,8 +135,16 @@ pub(super) fn finish(
         files.md,
         files.html,
         files.summary,
-    ] {
+    ]
+    .into_iter()
+    .chain(files.xlsx)
+    {
         tx.add(f)?;
+    }
+    // A run without --xlsx does not leave an earlier run's workbook beside its new outputs.
+    let old_xlsx = out.join("report.xlsx");
+    if !cfg.xlsx && old_xlsx.is_file() {
+        tx.remove(old_xlsx);
     }
     if report.coaching.is_some() {
         coaching::write(&out.join("coaching"), &mut tx, &report)?;

@@ -61,6 +61,11 @@ pub struct AnalyzeConfig {
     /// (see [`crate::stats::kpi::CesScale::infer`]).
     pub ces_scale: Option<u8>,
     pub ces_direction: Option<crate::stats::kpi::CesDirection>,
+    /// Also write report.xlsx (`--xlsx`).
+    pub xlsx: bool,
+    /// Start tagged.csv and rejected.csv with a UTF-8 byte-order mark (`--excel-csv`), so Excel
+    /// on Windows reads them as UTF-8.
+    pub excel_csv: bool,
 }
 
 impl AnalyzeConfig {
@@ -85,6 +90,8 @@ impl AnalyzeConfig {
             language: None,
             ces_scale: None,
             ces_direction: None,
+            xlsx: false,
+            excel_csv: false,
         }
     }
 }
@@ -108,13 +115,14 @@ pub struct Outcome {
 }
 
 /// The names a run writes in its output folder.
-pub const OUTPUT_FILES: [&str; 6] = [
+pub const OUTPUT_FILES: [&str; 7] = [
     "tagged.csv",
     "tagged.jsonl",
     "rejected.csv",
     "summary.json",
     "report.md",
     "report.html",
+    "report.xlsx",
 ];
 
 /// Run the analysis. Errors are usage or I/O problems; bad rows are not errors (see counts).

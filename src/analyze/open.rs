@@ -24,6 +24,8 @@ pub(super) struct Outputs {
     pub summary: AtomicFile,
     pub md: AtomicFile,
     pub html: AtomicFile,
+    /// report.xlsx, with `--xlsx`.
+    pub xlsx: Option<AtomicFile>,
 }
 
 /// An opened run: the folder held, the outputs created, the export open.
@@ -63,6 +65,11 @@ impl Run {
             summary: AtomicFile::create(&out.join("summary.json"))?,
             md: AtomicFile::create(&out.join("report.md"))?,
             html: AtomicFile::create(&out.join("report.html"))?,
+            xlsx: if cfg.xlsx {
+                Some(AtomicFile::create(&out.join("report.xlsx"))?)
+            } else {
+                None
+            },
         };
         if cfg.coaching {
             let dir = out.join("coaching");

@@ -15,6 +15,10 @@
 
 use std::borrow::Cow;
 
+/// The UTF-8 byte-order mark that `--excel-csv` writes at the start of tagged.csv and
+/// rejected.csv (Excel on Windows otherwise reads a CSV in the ANSI code page).
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Characters that split a cell into segments in some spreadsheet's reading of the file.
 const SEPARATORS: [char; 5] = [';', ',', '\t', '\r', '\n'];
 /// Characters skipped before a segment's first character (a spreadsheet trims spaces and reads

@@ -21,6 +21,7 @@ pub mod summary;
 pub mod tagged_csv;
 pub mod tagged_jsonl;
 pub mod time;
+pub mod xlsx;
 
 /// Format an optional number with `decimals`, "–" when missing.
 pub fn fmt_opt(v: Option<f64>, decimals: usize) -> String {

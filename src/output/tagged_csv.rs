@@ -78,6 +78,13 @@ pub fn write_row(
     r: &Row,
     taxonomy: &Taxonomy,
 ) -> Result<()> {
+    w.write_record(cells(width, r, taxonomy))?;
+    Ok(())
+}
+
+/// One accepted row's cells as tagged.csv holds them, before the CSV's formula neutralising
+/// (report.xlsx writes the same cells as strings).
+pub fn cells(width: usize, r: &Row, taxonomy: &Taxonomy) -> Vec<String> {
     let mut row: Vec<String> = Vec::with_capacity(width + TAGGED_COLUMNS.len());
     for i in 0..width {
         row.push(r.fields.get(i).cloned().unwrap_or_default());
@@ -110,6 +117,5 @@ pub fn write_row(
             row.push("no_comment".into());
         }
     }
-    w.write_record(&row)?;
-    Ok(())
+    row
 }
