@@ -433,3 +433,19 @@ impl Comparison {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_verbatims_are_kept_whole_and_long_ones_cut_on_a_character() {
+        assert_eq!(short_verbatim("  charged twice "), "charged twice");
+        let long = "é".repeat(HEADLINE_VERBATIM_CHARS + 5);
+        let cut = short_verbatim(&long);
+        assert_eq!(cut.chars().count(), HEADLINE_VERBATIM_CHARS);
+        assert!(cut.ends_with('…'));
+        let exact = "a".repeat(HEADLINE_VERBATIM_CHARS);
+        assert_eq!(short_verbatim(&exact), exact);
+    }
+}
