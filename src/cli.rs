@@ -618,17 +618,15 @@ fn load_models(args: &AnalyzeArgs) -> Result<(Taxonomy, SentimentLexicon)> {
     Ok((taxonomy, lexicon))
 }
 
-/// The closing paragraph: rows, NPS, top three themes by impact.
+/// The closing paragraph: rows, NPS, the top three significant damaging themes in the report's
+/// one ranking ([`crate::report::causes`]).
 pub fn closing_summary(o: &Outcome) -> String {
     let s = &o.summary;
     let c = &s.counts;
-    let top: Vec<String> = s
-        .statistics
-        .themes_by_impact()
+    // The report's one ranking, and only significant damaging drivers (as the headline).
+    let top: Vec<String> = crate::report::causes(&s.statistics)
         .into_iter()
-        .filter(|t| t.impact_points.unwrap_or(0.0) < 0.0)
-        .take(3)
-        .map(|t| format!("{} {} pts", t.id, fmt_signed(t.impact_points, 1)))
+        .map(|t| format!("{} {} pts", t.name, fmt_signed(t.impact_points, 1)))
         .collect();
     format!(
         "npsight: {} rows in, {} tagged, {} rejected{}. NPS {} over {} responses ({} with a comment). Top themes by impact: {}. Outputs in {}.",
@@ -639,7 +637,11 @@ pub fn closing_summary(o: &Outcome) -> String {
         nps_with_ci(&s.statistics.overall),
         s.statistics.overall.n,
         c.commented,
-        if top.is_empty() { "none".to_string() } else { top.join(", ") },
+        if top.is_empty() {
+            "none distinguishable from noise".to_string()
+        } else {
+            top.join(", ")
+        },
         o.out_dir.display()
     ) + &kpi_sentence(&s.statistics.kpi)
         + &source_note(s)

@@ -694,3 +694,138 @@ fn help_documents_the_exit_codes() {
     assert!(r.stdout.contains("--strict"), "{}", r.stdout);
     assert!(r.stdout.contains("Exit codes: 0"), "{}", r.stdout);
 }
+
+/// The headline names only significant damaging themes, in the report's one ranking, with a
+/// masked and escaped verbatim; the closing line names the same themes in the same order.
+#[test]
+fn headline_names_only_significant_damaging_themes() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let w = Workdir::new();
+    let mut csv = String::from("id,date,score,comment\n");
+    let mut id = 0;
+    let mut row = |csv: &mut String, date: &str, score: u8, text: &str| {
+        id += 1;
+        csv.push_str(&format!("{id},{date},{score},\"{text}\"\n"));
+    };
+    // Wait time: 40 detractors, clearly significant and damaging.
+    for _ in 0..40 {
+        row(
+            &mut csv,
+            "2026-11-02",
+            1,
+            "Terrible, on hold for 40 minutes <script>alert(1)</script> mail jo.bloggs@example.com",
+        );
+    }
+    // Billing: 34 mentions, about as many promoters as detractors: a small negative impact,
+    // nowhere near significant.
+    for i in 0..34 {
+        let score = if i < 18 { 2 } else { 10 };
+        row(&mut csv, "2026-11-05", score, "About the bill");
+    }
+    // No theme: promoters.
+    for _ in 0..40 {
+        row(&mut csv, "2026-11-08", 10, "Excellent people");
+    }
+    w.write("export.csv", &csv);
+    let taxonomy = format!("{fixtures}/mini_taxonomy.toml");
+    let lexicon = format!("{fixtures}/mini_sentiment.toml");
+    let r = w.run(&[
+        "analyze",
+        "export.csv",
+        "--out",
+        "out",
+        "--encoder",
+        "none",
+        "--taxonomy",
+        &taxonomy,
+        "--sentiment-lexicon",
+        &lexicon,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let summary: serde_json::Value = serde_json::from_str(&w.read("out/summary.json")).unwrap();
+    let theme = |id: &str| {
+        summary["statistics"]["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let (wait, billing) = (theme("wait_time"), theme("billing"));
+    assert_eq!(wait["significant"], true, "{wait}");
+    assert_eq!(billing["significant"], false, "{billing}");
+    assert!(
+        billing["impact_points"].as_f64().unwrap() < 0.0,
+        "{billing}"
+    );
+    assert!(billing["caution"].is_null(), "{billing}");
+
+    let md = w.read("out/report.md");
+    let causes = md
+        .lines()
+        .find(|l| l.contains("causes of detractors"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(causes.contains("Wait time"), "{causes}");
+    assert!(!causes.contains("Billing"), "{causes}");
+    assert!(!causes.contains("wait_time"), "names, never ids: {causes}");
+    assert!(!causes.contains("jo.bloggs"), "masked: {causes}");
+    assert!(!causes.contains("<script>"), "escaped: {causes}");
+    assert!(md.contains("- Period: 2026-11-02 to 2026-11-08."), "{md}");
+    // Fingerprints in the footer, not at the top.
+    let sha_at = md.find("sha256").unwrap();
+    assert!(sha_at > md.find("## Data quality").unwrap(), "{md}");
+
+    let html = w.read("out/report.html");
+    let start = html.find("<p id=\"causes\">").unwrap();
+    let para = &html[start..start + html[start..].find("</p>").unwrap()];
+    assert!(para.contains("Wait time"), "{para}");
+    assert!(!para.contains("Billing"), "{para}");
+    assert!(!para.contains("jo.bloggs"), "masked: {para}");
+    assert!(!para.contains("<script>"), "escaped: {para}");
+    assert!(para.contains("&lt;script&gt;"), "escaped: {para}");
+    assert!(html.find("sha256 ").unwrap() > html.find("id=\"data-quality\"").unwrap());
+
+    // The closing line agrees with report.md's ranking: the first ranked damaging,
+    // significant row of "What drives detractors" is the first theme the line names.
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("Top themes by impact"))
+        .unwrap();
+    assert!(line.contains("Top themes by impact: Wait time -"), "{line}");
+    assert!(!line.contains("Billing"), "{line}");
+    let table_first = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| Theme | Group | Mentions | Share"))
+        .nth(2)
+        .unwrap();
+    assert!(table_first.starts_with("| Wait time |"), "{table_first}");
+}
+
+/// With no significant theme, the headline and the closing line say that none stands out.
+#[test]
+fn headline_says_no_theme_stands_out_when_none_is_significant() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,score,comment\n");
+    for i in 0..12 {
+        let score = if i % 2 == 0 { 2 } else { 10 };
+        csv.push_str(&format!("{i},{score},I waited on hold\n"));
+    }
+    w.write("export.csv", &csv);
+    let r = w.run(&["analyze", "export.csv", "--out", "out", "--encoder", "none"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Top themes by impact: none distinguishable from noise."),
+        "{}",
+        r.stdout
+    );
+    assert!(w
+        .read("out/report.md")
+        .contains("no theme stands out from noise"));
+    assert!(w
+        .read("out/report.html")
+        .contains("no theme stands out from noise"));
+}

@@ -24,6 +24,15 @@ pub mod time;
 pub mod xlsx;
 
 /// Format an optional number with `decimals`, "–" when missing.
+/// "a", "a and b", "a, b and c".
+pub fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 pub fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
     match v {
         Some(x) => format_num(x, decimals),

@@ -499,6 +499,15 @@ struct SegmentTable<'a> {
     rows: Vec<SegmentRow<'a>>,
 }
 
+/// The theme table's driver-model column: the model's impact of the theme, when there is a model.
+fn model_impact(model: Option<&DriverModel>, id: &str) -> Option<f64> {
+    model?
+        .themes
+        .iter()
+        .find(|x| x.id == id && x.mentions > 0)
+        .map(|x| x.impact_points)
+}
+
 /// The driver-model table's agent column, when there is an agent-score model.
 fn agent_impact(agent: Option<&DriverModel>, id: &str) -> Option<f64> {
     agent?
@@ -525,7 +534,10 @@ struct Page<'a> {
     css: &'static str,
     script: &'static str,
     sha: &'a str,
+    /// The report's one ranking (leave-one-out impact).
     ranked: Vec<&'a ThemeStat>,
+    /// The driver model's themes in the same order.
+    model_order: Vec<&'a crate::stats::ThemeDriver>,
     driver: Option<DriverSvg>,
     quadrant: Option<QuadrantSvg>,
     heatmaps: Vec<HeatmapView<'a>>,
@@ -543,7 +555,12 @@ pub fn render(r: &Report) -> String {
     let s = &r.summary;
     let st = &s.statistics;
     let columns = &s.input.segment_columns;
-    let ranked = st.themes_by_impact();
+    let ranked = crate::report::ranking(st);
+    let model_order = st
+        .drivers
+        .as_ref()
+        .map(|m| crate::report::model_in_ranking_order(st, m))
+        .unwrap_or_default();
     let merged = merged(r);
     let mut filters: Vec<Filter> = columns
         .iter()
@@ -665,6 +682,7 @@ pub fn render(r: &Report) -> String {
             "Personal data NOT masked (--keep-pii)."
         },
         ranked,
+        model_order,
         r,
     };
     let mut html = page.render().expect("rendering to a string cannot fail");

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::markdown::{highlighted, md_code, md_escape};
 use super::{fmt_opt, fmt_pct, fmt_q, fmt_signed, impact_with_ci, nps_with_ci};
 use crate::report::Report;
-use crate::stats::{DriverModel, SegmentStat, ThemeStat};
+use crate::stats::{DriverModel, SegmentStat, Statistics, ThemeStat};
 
 fn theme_row(t: &ThemeStat) -> String {
     format!(
@@ -36,11 +36,11 @@ fn grey(text: String, caution: Option<&str>) -> String {
 }
 
 /// The driver-model section.
-fn driver_section(o: &mut String, m: &DriverModel) {
+fn driver_section(o: &mut String, st: &Statistics, m: &DriverModel) {
     let _ = writeln!(o, "\n## Driver model\n");
     let _ = writeln!(
         o,
-        "All themes at once: each commented response's score is regressed on its theme mentions (negative, positive, other), ridge-penalised (lambda {}) so overlapping themes stay stable; {} comments, {} responses. **Impact** = effect x frequency: the NPS points the theme's mentions cost (negative) or earn (positive) the overall score, with a 95 % bootstrap interval ({} replicates, seed {}). **Share** = the theme's Shapley share of what the detractor model explains ({}); the model explains {} of the variation in who is a detractor. Rows in italics are not to be ranked: the reason is given.\n",
+        "All themes at once: each commented response's score is regressed on its theme mentions (negative, positive, other), ridge-penalised (lambda {}) so overlapping themes stay stable; {} comments, {} responses. **Impact** = effect x frequency: the NPS points the theme's mentions cost (negative) or earn (positive) the overall score, with a 95 % bootstrap interval ({} replicates, seed {}). **Share** = the theme's Shapley share of what the detractor model explains ({}); the model explains {} of the variation in who is a detractor. Rows in italics are not to be ranked: the reason is given. Rows follow the report's ranking (leave-one-out impact).\n",
         m.ridge_lambda,
         m.rows,
         m.responses,
@@ -54,7 +54,7 @@ fn driver_section(o: &mut String, m: &DriverModel) {
         "| Theme | Group | Mentions | Impact (pts, 95% CI) | Negative mention (pts) | Positive mention (pts) | Share of explained | Note |"
     );
     let _ = writeln!(o, "|---|---|--:|--:|--:|--:|--:|---|");
-    for t in m.ranked() {
+    for t in crate::report::model_in_ranking_order(st, m) {
         let c = t.caution.as_deref();
         let _ = writeln!(
             o,
@@ -151,6 +151,31 @@ fn segment_row(v: &SegmentStat, with_agent: bool) -> String {
     )
 }
 
+/// The headline's sentence naming the top causes of detractors (theme names, a short masked
+/// verbatim each), or saying that no theme stands out from noise.
+pub fn causes_sentence(r: &Report) -> String {
+    let causes = &r.headline.causes;
+    if causes.is_empty() {
+        return "**Causes of detractors:** no theme stands out from noise (none is a significant damaging driver: q < 0.05 with enough mentions).".to_string();
+    }
+    let parts: Vec<String> = causes
+        .iter()
+        .map(|c| {
+            let quote = c
+                .verbatim
+                .as_deref()
+                .map(|v| format!(", e.g. “{}”", md_escape(v)))
+                .unwrap_or_default();
+            format!(
+                "{} ({} pts{quote})",
+                md_escape(&c.name),
+                fmt_signed(Some(c.impact_points), 1)
+            )
+        })
+        .collect();
+    format!("**Top causes of detractors:** {}.", super::join_and(&parts))
+}
+
 /// report.md of a run.
 pub fn render(r: &Report) -> String {
     let s = &r.summary;
@@ -158,17 +183,20 @@ pub fn render(r: &Report) -> String {
     let c = &s.counts;
     let mut o = String::new();
     let _ = writeln!(o, "# NPS root-cause report\n");
-    let _ = writeln!(
-        o,
-        "Input {} (sha256 {}), {} rows; model {}.\n",
-        md_code(&s.fingerprint.input_file),
-        md_code(&s.fingerprint.input_sha256[..16.min(s.fingerprint.input_sha256.len())]),
-        c.rows_in,
-        md_code(&s.fingerprint.model_id)
-    );
     let _ = writeln!(o, "## Headline\n");
     let o_ = &st.overall;
-    let _ = writeln!(o, "- **NPS {}**, n = {}.", nps_with_ci(o_), o_.n);
+    if let Some((first, last)) = &r.headline.period {
+        let _ = writeln!(o, "- Period: {} to {}.", md_escape(first), md_escape(last));
+    }
+    let change = match &r.previous {
+        Some(p) => format!(
+            "; {} points {}",
+            fmt_signed(p.nps_change, 1),
+            md_escape(&p.label)
+        ),
+        None => String::new(),
+    };
+    let _ = writeln!(o, "- **NPS {}**, n = {}{change}.", nps_with_ci(o_), o_.n);
     o.push_str(&super::kpi_report::md_lines(&r.kpi));
     let pct = |x: u64| fmt_pct((o_.n > 0).then(|| x as f64 / o_.n as f64), 1);
     let _ = writeln!(
@@ -194,45 +222,7 @@ pub fn render(r: &Report) -> String {
         "- Rows: {} in, {} tagged, {} rejected (see `rejected.csv`); {} with a comment, {} without.",
         c.rows_in, c.tagged, c.rejected, c.commented, c.no_comment
     );
-    let top: Vec<String> = st
-        .themes_by_impact()
-        .into_iter()
-        .filter(|t| t.impact_points.unwrap_or(0.0) < 0.0)
-        .take(3)
-        .map(|t| {
-            format!(
-                "{} ({} pts)",
-                md_escape(&t.name),
-                fmt_signed(t.impact_points, 1)
-            )
-        })
-        .collect();
-    if !top.is_empty() {
-        let _ = writeln!(o, "- Biggest drags on NPS: {}.", top.join(", "));
-    }
-    if let Some(m) = &st.drivers {
-        let real: Vec<String> = m
-            .ranked()
-            .into_iter()
-            .filter(|t| t.caution.is_none() && t.impact_points < 0.0)
-            .take(3)
-            .map(|t| {
-                format!(
-                    "{} {} pts, {} of what the model explains",
-                    md_escape(&t.name),
-                    impact_with_ci(t.impact_points, t.ci95_low, t.ci95_high),
-                    fmt_pct(Some(t.importance_share), 0)
-                )
-            })
-            .collect();
-        if !real.is_empty() {
-            let _ = writeln!(
-                o,
-                "- Driver model, damaging themes distinguishable from noise: {}.",
-                real.join("; ")
-            );
-        }
-    }
+    let _ = writeln!(o, "- {}", causes_sentence(r));
     let flagged: u64 = st.mismatches.values().sum();
     if flagged > 0 {
         let _ = writeln!(
@@ -245,15 +235,41 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o, "\n## What drives detractors\n");
     let _ = writeln!(
         o,
-        "Themes ranked by leave-one-out impact: how many NPS points the score would change if the theme's mentioners were left out (negative = the theme pulls NPS down). q is the Benjamini-Hochberg adjusted p-value of the difference in NPS between mentioners and other commenters; ✔ marks q < 0.05.\n"
+        "Themes ranked by leave-one-out impact (the one ranking of this report, also of the headline and the closing line): how many NPS points the score would change if the theme's mentioners were left out (negative = the theme pulls NPS down). q is the Benjamini-Hochberg adjusted p-value of the difference in NPS between mentioners and other commenters; ✔ marks q < 0.05. Only themes with ✔, enough mentions and a negative impact are named as causes.{}\n",
+        if st.drivers.is_some() {
+            " Driver model: the same theme's impact when all themes are fitted at once (see \"Driver model\")."
+        } else {
+            ""
+        }
+    );
+    let model_col = st.drivers.is_some();
+    let _ = writeln!(
+        o,
+        "| Theme | Group | Mentions | Share of comments | NPS of mentioners | Detractors with / without | Lift | Impact (pts) | Negative mentions (pts) | Positive mentions (pts) | q |{}",
+        if model_col { " Driver model (pts, 95% CI) |" } else { "" }
     );
     let _ = writeln!(
         o,
-        "| Theme | Group | Mentions | Share of comments | NPS of mentioners | Detractors with / without | Lift | Impact (pts) | Negative mentions (pts) | Positive mentions (pts) | q |"
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|{}",
+        if model_col { "--:|" } else { "" }
     );
-    let _ = writeln!(o, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-    for t in st.themes_by_impact() {
-        let _ = writeln!(o, "{}", theme_row(t));
+    for t in crate::report::ranking(st) {
+        let model = st.drivers.as_ref().map(|m| {
+            m.themes
+                .iter()
+                .find(|d| d.id == t.id)
+                .map_or("–".to_string(), |d| {
+                    impact_with_ci(d.impact_points, d.ci95_low, d.ci95_high)
+                })
+        });
+        match model {
+            Some(x) => {
+                let _ = writeln!(o, "{} {} |", theme_row(t), x);
+            }
+            None => {
+                let _ = writeln!(o, "{}", theme_row(t));
+            }
+        }
     }
     let silent: Vec<&str> = st
         .themes
@@ -277,7 +293,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o, "\nRead with care: {}.", few.join("; "));
     }
     if let Some(m) = &st.drivers {
-        driver_section(&mut o, m);
+        driver_section(&mut o, st, m);
         if let Some(a) = &st.agent_drivers {
             agent_section(&mut o, m, a);
         }
@@ -428,5 +444,14 @@ pub fn render(r: &Report) -> String {
         .map(|(k, v)| format!("{k} = '{}'", md_escape(v)))
         .collect();
     let _ = writeln!(o, "- Columns: {}.", cols.join(", "));
+    let _ = writeln!(o, "\n---\n");
+    let _ = writeln!(
+        o,
+        "Input {} (sha256 {}), {} rows; model {}.",
+        md_code(&s.fingerprint.input_file),
+        md_code(&s.fingerprint.input_sha256[..16.min(s.fingerprint.input_sha256.len())]),
+        c.rows_in,
+        md_code(&s.fingerprint.model_id)
+    );
     o
 }

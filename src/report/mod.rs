@@ -6,6 +6,17 @@
 //! read only this model; statistics a page shows (the heatmaps, the driver chart's bars) are
 //! computed here, so every renderer sees the same numbers.
 //!
+//! **One ranking of drivers.** Every place that ranks themes (the headline's causes, the closing
+//! line, report.md's "What drives detractors", report.html's theme table and driver chart) uses
+//! [`ranking`]: leave-one-out impact, most damaging first. It is chosen over the driver model's
+//! impact because it is the quantity the q-value tests (Welch on mentioners versus the other
+//! commenters, Benjamini-Hochberg corrected), so "ranked" and "significant" speak of the same
+//! number; it exists for every run, also below the 20 comments the model needs; and a manager can
+//! check it by hand (the NPS without these responses). The driver model's impact, which corrects
+//! for themes named together, is shown next to it as a column. A theme is named as a *cause*
+//! ([`causes`]) only when it is a significant damaging driver: q < 0.05, enough mentions to rank
+//! (no caution) and a negative impact.
+//!
 //! Where a change goes: a new statistic is computed in [`crate::stats`] (a mergeable
 //! accumulator and its `finish`) and, when people should read it, carried here; a renderer only
 //! formats what this model holds.
@@ -18,7 +29,10 @@ use crate::output::summary::Summary;
 use crate::pii::Masking;
 use crate::stats::change::Change;
 use crate::stats::kpi::KpiStats;
-use crate::stats::{Accumulator, DriverModel, MismatchExample, Reservoir, Verbatim};
+use crate::stats::{
+    Accumulator, DriverModel, MismatchExample, Reservoir, Statistics, ThemeDriver, ThemeStat,
+    Verbatim,
+};
 use crate::taxonomy::{Group, Taxonomy};
 
 pub use coaching::{CoachingCollector, CoachingPacks};
@@ -86,6 +100,77 @@ pub struct Heatmap {
 
 pub const HEATMAP_MAX_ROWS: usize = 30;
 
+/// The longest a headline verbatim may be, in characters (longer ones are cut with "…").
+pub const HEADLINE_VERBATIM_CHARS: usize = 120;
+
+/// A cause of detractors named in the headline: a significant damaging driver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cause {
+    pub id: String,
+    /// The theme's name, as people read it.
+    pub name: String,
+    /// Leave-one-out impact in NPS points (negative).
+    pub impact_points: f64,
+    pub q_value: Option<f64>,
+    /// A representative negative verbatim, masked and shortened; None when none was kept.
+    pub verbatim: Option<String>,
+}
+
+/// What a manager reads first: the period, and the top causes of detractors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    /// First and last date of the export's date column, when it has one.
+    pub period: Option<(String, String)>,
+    /// Up to three significant damaging themes, in [`ranking`] order.
+    pub causes: Vec<Cause>,
+}
+
+/// The one ranking of drivers every report uses: themes with mentions by leave-one-out impact,
+/// most damaging first (ties by id). See the module comment for why.
+pub fn ranking(st: &Statistics) -> Vec<&ThemeStat> {
+    st.themes_by_impact()
+}
+
+/// Whether a theme may be named as a cause of detractors: significant (q < 0.05), enough
+/// mentions to rank (no caution) and damaging (negative leave-one-out impact).
+pub fn is_significant_damaging(t: &ThemeStat) -> bool {
+    t.significant && t.caution.is_none() && t.impact_points.is_some_and(|x| x < 0.0)
+}
+
+/// The top three causes of detractors in [`ranking`] order; fewer (or none) when fewer themes
+/// are significant damaging drivers.
+pub fn causes(st: &Statistics) -> Vec<&ThemeStat> {
+    ranking(st)
+        .into_iter()
+        .filter(|t| is_significant_damaging(t))
+        .take(3)
+        .collect()
+}
+
+/// The driver model's themes with mentions, in [`ranking`] order (themes the ranking lacks at
+/// the end, by model impact).
+pub fn model_in_ranking_order<'a>(st: &Statistics, m: &'a DriverModel) -> Vec<&'a ThemeDriver> {
+    let order: Vec<&str> = ranking(st).iter().map(|t| t.id.as_str()).collect();
+    let mut v = m.ranked();
+    v.sort_by_key(|t| {
+        order
+            .iter()
+            .position(|id| *id == t.id)
+            .unwrap_or(usize::MAX)
+    });
+    v
+}
+
+/// A verbatim shortened for the headline, on a character boundary, with "…" when cut.
+pub fn short_verbatim(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() <= HEADLINE_VERBATIM_CHARS {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(HEADLINE_VERBATIM_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
 /// Everything the reports of a run show.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -107,6 +192,8 @@ pub struct Report {
     pub kpi: KpiStats,
     /// With --coaching: one pack per team and per agent; examples masked.
     pub coaching: Option<CoachingPacks>,
+    /// The period covered and the top causes of detractors; verbatims masked.
+    pub headline: Headline,
 }
 
 /// What a run leaves for its report besides the summary.
@@ -139,8 +226,40 @@ impl Report {
             }
         }
         let st = &summary.statistics;
+        let headline = Headline {
+            period: summary.comparison_data.as_ref().and_then(|c| {
+                match (&c.period.first_date, &c.period.last_date) {
+                    (Some(a), Some(b)) => Some((a.clone(), b.clone())),
+                    _ => None,
+                }
+            }),
+            causes: causes(st)
+                .into_iter()
+                .map(|t| {
+                    let i = taxonomy.themes.iter().position(|x| x.id == t.id);
+                    let verbatim = i
+                        .and_then(|i| verbatims.get(i))
+                        .and_then(|r| {
+                            // The best-ranked negative verbatim short enough to quote whole,
+                            // else the best-ranked one cut.
+                            r.negative
+                                .iter()
+                                .find(|v| v.text.trim().chars().count() <= HEADLINE_VERBATIM_CHARS)
+                                .or(r.negative.first())
+                        })
+                        .map(|v| short_verbatim(&v.text));
+                    Cause {
+                        id: t.id.clone(),
+                        name: t.name.clone(),
+                        impact_points: t.impact_points.unwrap_or(0.0),
+                        q_value: t.q_value,
+                        verbatim,
+                    }
+                })
+                .collect(),
+        };
         let driver_chart = match &st.drivers {
-            Some(m) => driver_bars(m),
+            Some(m) => driver_bars(st, m),
             None => DriverChart {
                 bars: st
                     .themes_by_impact()
@@ -180,6 +299,7 @@ impl Report {
             verbatims,
             themes,
             coaching,
+            headline,
             summary,
         }
     }
@@ -196,10 +316,10 @@ impl Report {
     }
 }
 
-/// The driver model's bars (impact with bootstrap interval) and the sentence explaining them.
-pub fn driver_bars(m: &DriverModel) -> DriverChart {
-    let bars = m
-        .ranked()
+/// The driver model's bars (impact with bootstrap interval), in [`ranking`] order, and the
+/// sentence explaining them.
+pub fn driver_bars(st: &Statistics, m: &DriverModel) -> DriverChart {
+    let bars = model_in_ranking_order(st, m)
         .into_iter()
         .map(|t| DriverBar {
             label: t.name.clone(),
@@ -209,7 +329,7 @@ pub fn driver_bars(m: &DriverModel) -> DriverChart {
         })
         .collect();
     let note = format!(
-        "Driver model: all themes fitted at once (ridge regression of each commented response's NPS value on its negative, positive and other theme mentions, lambda {}), impact = effect x frequency in points of the headline NPS, with 95 % bootstrap intervals ({} replicates, seed {}). A whisker crossing 0 means not distinguishable from noise.",
+        "Themes in the order of leave-one-out impact (the report's one ranking); bars show the driver model's impact: all themes fitted at once (ridge regression of each commented response's NPS value on its negative, positive and other theme mentions, lambda {}), impact = effect x frequency in points of the headline NPS, with 95 % bootstrap intervals ({} replicates, seed {}). A whisker crossing 0 means not distinguishable from noise.",
         m.ridge_lambda, m.bootstrap_replicates, m.seed
     );
     DriverChart { bars, note }
@@ -311,5 +431,21 @@ impl Comparison {
             before: format!("{old_dir} ({})", old.describe()),
             after: format!("{new_dir} ({})", new.describe()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_verbatims_are_kept_whole_and_long_ones_cut_on_a_character() {
+        assert_eq!(short_verbatim("  charged twice "), "charged twice");
+        let long = "é".repeat(HEADLINE_VERBATIM_CHARS + 5);
+        let cut = short_verbatim(&long);
+        assert_eq!(cut.chars().count(), HEADLINE_VERBATIM_CHARS);
+        assert!(cut.ends_with('…'));
+        let exact = "a".repeat(HEADLINE_VERBATIM_CHARS);
+        assert_eq!(short_verbatim(&exact), exact);
     }
 }
