@@ -384,3 +384,25 @@ fn the_history_folder_may_come_from_the_project_file() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(w.path("weeks/2026-W44.json").is_file());
 }
+
+#[test]
+fn the_history_is_not_the_output_folder_and_a_failed_run_leaves_it_as_it_was() {
+    let w = Workdir::new();
+    write_weeks(&w);
+    let r = analyze(&w, "w44.csv", "out", &["--history", "out"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--history out"), "{}", r.stderr);
+    let r = analyze(&w, "w44.csv", "out", &["--history", "history"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let before = w.read("history/2026-W44.json");
+    // A usage error (a column that is not there) fails before anything is written.
+    w.write("w44.csv", export(&week_rows(W44, 1, 0, 9)));
+    let r = analyze(
+        &w,
+        "w44.csv",
+        "out",
+        &["--history", "history", "--date-column", "when"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(w.read("history/2026-W44.json"), before);
+}
