@@ -51,6 +51,7 @@ pub(super) fn finish(
         &comparison_data,
         acc,
         layout.map.get(Role::Date).is_some(),
+        layout.ces.max,
     );
     let weeks = cfg.by_week.then(|| {
         let col = layout.map.get(Role::Date).map_or("", |i| layout.header(i));
@@ -189,6 +190,7 @@ fn history_of_run(
     data: &compare::ComparisonData,
     acc: &crate::stats::Accumulator,
     has_date_column: bool,
+    ces_max: u8,
 ) -> RunHistory {
     let Some(dir) = &cfg.history else {
         return RunHistory::default();
@@ -201,15 +203,16 @@ fn history_of_run(
         all_weeks = acc.change.finish(true).1;
         &all_weeks
     };
-    let entries = match crate::history::run_entries(data, weeks, cfg.by_week, has_date_column) {
-        Ok(e) => e,
-        Err(why) => {
-            return RunHistory {
-                warnings: vec![format!("--history {}: {why}", dir.display())],
-                ..Default::default()
+    let entries =
+        match crate::history::run_entries(data, weeks, cfg.by_week, has_date_column, ces_max) {
+            Ok(e) => e,
+            Err(why) => {
+                return RunHistory {
+                    warnings: vec![format!("--history {}: {why}", dir.display())],
+                    ..Default::default()
+                }
             }
-        }
-    };
+        };
     let (stored, load_warnings) = crate::history::load(dir);
     let trend = crate::history::trend::build(
         stored,

@@ -26,7 +26,7 @@ use crate::compare::{ComparisonData, ThemeRef};
 use crate::input::date::{iso_week_label, parse, week_start, DateKey};
 use crate::output::atomic::AtomicFile;
 use crate::stats::change::{PeriodCounts, WeekCounts};
-use crate::stats::kpi::WeekKpi;
+use crate::stats::kpi::{Mean, WeekKpi};
 use crate::stats::NpsStat;
 
 pub use trend::{Trend, DEFAULT_PERIODS};
@@ -113,7 +113,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn new(period: EntryPeriod, c: &PeriodCounts, data: &ComparisonData) -> Entry {
+    /// `ces_max`: the run's CES scale (5 or 7), so that a week without a 6 or 7 among its answers
+    /// still has its interval clipped to the scale the export uses.
+    fn new(period: EntryPeriod, c: &PeriodCounts, data: &ComparisonData, ces_max: u8) -> Entry {
         let comments = c.commented.n();
         let themes = data
             .themes
@@ -136,7 +138,13 @@ impl Entry {
             period,
             n: c.all.n(),
             nps: NpsStat::of(&c.all),
-            kpi: (!c.kpi.is_empty()).then(|| WeekKpi::of(&c.kpi, None)),
+            kpi: (!c.kpi.is_empty()).then(|| {
+                let mut k = WeekKpi::of(&c.kpi, None);
+                if c.kpi.ces_n() > 0 && (ces_max == 5 || ces_max == 7) {
+                    k.ces_mean = Some(Mean::of(&c.kpi.ces[..ces_max as usize], ces_max));
+                }
+                k
+            }),
             comments,
             taxonomy_sha256: data.taxonomy_sha256.clone(),
             themes,
@@ -206,6 +214,7 @@ pub fn run_entries(
     weeks: &[WeekCounts],
     by_week: bool,
     has_date_column: bool,
+    ces_max: u8,
 ) -> std::result::Result<Vec<Entry>, String> {
     if !has_date_column {
         return Err("the export has no date column, so the run's period is unknown and no history entry was written; name the column with --date-column".into());
@@ -217,7 +226,7 @@ pub fn run_entries(
     if by_week {
         return Ok(weeks
             .iter()
-            .map(|w| Entry::new(EntryPeriod::week(w), &w.counts, data))
+            .map(|w| Entry::new(EntryPeriod::week(w), &w.counts, data, ces_max))
             .collect());
     }
     // Undated rows belong to the run's period: the whole run's counts, keyed by its dates.
@@ -225,7 +234,7 @@ pub fn run_entries(
         [one] => EntryPeriod::week(one),
         _ => EntryPeriod::dates(first, last),
     };
-    Ok(vec![Entry::new(period, &p.counts, data)])
+    Ok(vec![Entry::new(period, &p.counts, data, ces_max)])
 }
 
 /// The period key of the ISO week holding `day` (days since 1970-01-01).
