@@ -178,6 +178,12 @@ pub struct AnalyzeArgs {
     /// Split the export into ISO weeks (Monday to Sunday) by its date column; rows without a readable date are rejected.
     #[arg(long)]
     pub by_week: bool,
+    /// A history folder: each run writes one entry per period it covers (its ISO week, each week with --by-week, else its dates), replacing a rerun of the same period, and the report shows the trend of the last periods.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+    /// Periods the trend shows, the latest ones [default: 12].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..1000))]
+    pub history_periods: Option<u64>,
     /// The export's language (en de ru vi zh es fr): every comment in that language's script is read in it (short answers, Vietnamese without diacritics). Default: the dominant language of the first 500 comments decides the comments that are unsure alone.
     #[arg(long, value_name = "CODE")]
     pub language: Option<String>,
@@ -502,6 +508,10 @@ impl AnalyzeArgs {
         cfg.allow_duplicate_ids = self.allow_duplicate_ids;
         cfg.previous = self.previous.clone();
         cfg.by_week = self.by_week;
+        cfg.history = self.history.clone();
+        if let Some(n) = self.history_periods {
+            cfg.history_periods = n as usize;
+        }
         cfg.ces_scale = self
             .ces_scale
             .as_deref()
@@ -580,6 +590,14 @@ impl AnalyzeArgs {
         or(&mut a.taxonomy, &p.taxonomy);
         or(&mut a.out, &p.out);
         or(&mut a.language, &p.language);
+        or(&mut a.history, &p.history);
+        or(&mut a.history_periods, &p.history_periods);
+        if let Some(n) = p.history_periods.filter(|n| !(2..1000).contains(n)) {
+            bail!(
+                "{}: history_periods = {n}: give 2 or more (and below 1000)",
+                path.display()
+            );
+        }
         let check = |key: &str, v: &Option<String>, allowed: &[&str]| -> Result<()> {
             match v {
                 Some(v) if !allowed.contains(&v.as_str()) => bail!(
@@ -646,7 +664,38 @@ pub fn closing_summary(o: &Outcome) -> String {
     ) + &kpi_sentence(&s.statistics.kpi)
         + &source_note(s)
         + &change_sentence(s)
+        + &history_sentence(o)
         + &notes(s)
+}
+
+/// " History: 2026-W44 written to history (4 periods; this week's NPS +12.0, +3.0 points since
+/// 2026-W43)." with --history; empty without.
+fn history_sentence(o: &Outcome) -> String {
+    if o.history_written.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(" History: {} written", o.history_written.join(", "));
+    if let Some(t) = &o.summary.trend {
+        let h = &t.headline;
+        out.push_str(&format!(
+            " ({} periods in the history; {} NPS {}",
+            t.periods_in_history,
+            h.period.key,
+            fmt_signed(h.nps.nps, 1)
+        ));
+        if let (Some(p), Some(ch)) = (&h.previous, &h.previous_change) {
+            out.push_str(&format!(
+                ", {} points since {}",
+                fmt_signed(ch.difference, 1),
+                p.key
+            ));
+        }
+        out.push_str("; see the report's Trend section)");
+    } else {
+        out.push_str(" (the first period in the history: the trend starts with the next one)");
+    }
+    out.push('.');
+    out
 }
 
 /// " NPS change since the previous run: +3.2 points (p = 0.041)." and the same for the last
@@ -813,6 +862,9 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
             f.first_row,
             f.first_line
         );
+    }
+    for w in &outcome.history_warnings {
+        eprintln!("npsight: warning: {w}");
     }
     if let Some(w) = segment_warning(&outcome.summary).filter(|_| !args.quiet) {
         eprintln!("npsight: warning: {}: {w}", cfg.input.path.display());

@@ -14,6 +14,7 @@ pub mod discover;
 pub mod encoder;
 pub mod eval;
 pub mod heads;
+pub mod history;
 pub mod input;
 pub mod labelled;
 pub mod lexicon;

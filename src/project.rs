@@ -53,6 +53,10 @@ pub struct Project {
     /// `excel_csv = true`: byte-order mark on the CSVs (as `--excel-csv`).
     pub excel_csv: Option<bool>,
     pub strict: Option<bool>,
+    /// `history = "DIR"`: the history folder (as `--history`).
+    pub history: Option<PathBuf>,
+    /// `history_periods = N`: periods the trend shows (as `--history-periods`).
+    pub history_periods: Option<u64>,
 }
 
 impl Project {
@@ -77,7 +81,10 @@ impl Project {
             }
         }
         let base = path.parent().unwrap_or(Path::new(""));
-        for p in [&mut p.taxonomy, &mut p.out].into_iter().flatten() {
+        for p in [&mut p.taxonomy, &mut p.out, &mut p.history]
+            .into_iter()
+            .flatten()
+        {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
@@ -189,6 +196,7 @@ pub fn render_init(d: &Detected) -> String {
     }
     o.push_str(
         "out = \"npsight-out\"       # output folder\n\
+         # history = \"history\"     # weekly set-up: one entry per week kept here; the report shows the trend (README, Weekly set-up)\n\
          # taxonomy = \"taxonomy.toml\"   # your own themes (default: the built-in ones)\n\
          # language = \"en\"          # the export's language (default: detected)\n\
          coaching = false           # true: also write coaching packs per team and agent\n\
@@ -260,6 +268,8 @@ mod tests {
         assert_eq!(p.ces_direction, None, "unknown is left commented out");
         assert_eq!(p.coaching, Some(false));
         assert!(text.contains("# agent = \"\""), "{text}");
+        assert_eq!(p.history, None, "the history is opted into");
+        assert!(text.contains("# history = \"history\""), "{text}");
     }
 
     #[test]
@@ -275,5 +285,13 @@ mod tests {
         std::fs::write(&f, "out = \"runs\"\n[columns]\nscore = \"Q1\"\n").unwrap();
         let p = Project::load(&f).unwrap();
         assert_eq!(p.out, Some(dir.path().join("runs")), "relative to the file");
+        std::fs::write(&f, "history = \"weeks\"\nhistory_periods = 8\n").unwrap();
+        let p = Project::load(&f).unwrap();
+        assert_eq!(
+            p.history,
+            Some(dir.path().join("weeks")),
+            "relative to the file"
+        );
+        assert_eq!(p.history_periods, Some(8));
     }
 }

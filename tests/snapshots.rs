@@ -166,3 +166,72 @@ fn kpi_headline_snapshot() {
     let cards = &cards[..cards.find("</section>").unwrap()];
     insta::assert_snapshot!("report_html_kpi_headline", cards);
 }
+
+/// The Trend section and the headline's "this week" line (`--history`, issue 15 of the weekly
+/// set-up): report.md's tables and report.html's charts and text tables, on three weeks with
+/// CSAT, CES and FCR.
+#[test]
+fn trend_sections_snapshot() {
+    let w = Workdir::new();
+    let mut csv = String::from("id,date,score,comment,CSAT,CES (1-7),FCR\n");
+    let rows = [
+        (
+            "2026-11-02",
+            [
+                (10, "friendly people", 5, 2, "yes"),
+                (3, "I had to wait", 2, 6, "no"),
+                (8, "hello there", 4, 3, "yes"),
+            ],
+        ),
+        (
+            "2026-11-10",
+            [
+                (9, "friendly people", 4, 2, "yes"),
+                (0, "charged twice on my bill", 1, 7, "no"),
+                (2, "I had to wait", 2, 5, "no"),
+            ],
+        ),
+        (
+            "2026-11-18",
+            [
+                (10, "friendly people", 5, 1, "yes"),
+                (9, "friendly people", 5, 2, "yes"),
+                (6, "I had to wait", 3, 4, "yes"),
+            ],
+        ),
+    ];
+    let mut id = 0;
+    for (date, week) in rows {
+        for (score, comment, csat, ces, fcr) in week {
+            for _ in 0..2 {
+                id += 1;
+                csv.push_str(&format!(
+                    "{id},{date},{score},{comment},{csat},{ces},{fcr}\n"
+                ));
+            }
+        }
+    }
+    w.write("export.csv", csv);
+    analyze(
+        &w,
+        "export.csv",
+        "out",
+        &[
+            "--by-week",
+            "--history",
+            "history",
+            "--ces-direction",
+            "higher-is-harder",
+        ],
+    );
+    let md = w.read("out/report.md");
+    let headline = &md[md.find("## Headline").unwrap()..md.find("## Trend").unwrap()];
+    let trend = &md[md.find("## Trend").unwrap()..md.find("## Week by week").unwrap()];
+    insta::assert_snapshot!("report_md_trend", format!("{headline}{trend}"));
+    let html = w.read("out/report.html");
+    let this_week = &html[html.find(r#"<p id="this-week">"#).unwrap()..];
+    let this_week = &this_week[..this_week.find("</p>").unwrap() + 4];
+    let trend = &html[html.find(r#"<section id="trend">"#).unwrap()..];
+    let trend = &trend[..trend.find("</section>").unwrap() + 10];
+    insta::assert_snapshot!("report_html_trend", format!("{this_week}\n{trend}"));
+}

@@ -46,6 +46,13 @@ pub(super) fn finish(
         .previous
         .as_ref()
         .map(|prev| compare::between_runs(prev, &comparison_data, ("previous run", "this run")));
+    let history = history_of_run(
+        cfg,
+        &comparison_data,
+        acc,
+        layout.map.get(Role::Date).is_some(),
+        layout.ces.max,
+    );
     let weeks = cfg.by_week.then(|| {
         let col = layout.map.get(Role::Date).map_or("", |i| layout.header(i));
         compare::weeks_report(&comparison_data, col)
@@ -95,6 +102,7 @@ pub(super) fn finish(
         comparison_data: Some(comparison_data),
         change,
         weeks,
+        trend: history.trend,
         // Suggested themes are described with masking, in the report model.
         discovered_themes: Vec::new(),
     };
@@ -151,8 +159,71 @@ pub(super) fn finish(
     }
     check_interrupted()?;
     tx.commit()?;
+    // After the outputs: a run that failed leaves the history as it was.
+    if let Some(dir) = &cfg.history {
+        crate::history::write(dir, &history.entries)?;
+    }
+    let mut history_written: Vec<&crate::history::Entry> = history.entries.iter().collect();
+    history_written.sort_by(|a, b| a.period.from.cmp(&b.period.from));
     Ok(Outcome {
         summary: report.summary,
         out_dir: out,
+        history_written: history_written
+            .into_iter()
+            .map(|e| e.period.key.clone())
+            .collect(),
+        history_warnings: history.warnings,
     })
+}
+
+/// What `--history` gives a run: the entries it will write, the trend for its report and the
+/// warnings to print.
+#[derive(Default)]
+struct RunHistory {
+    entries: Vec<crate::history::Entry>,
+    trend: Option<crate::history::Trend>,
+    warnings: Vec<String>,
+}
+
+fn history_of_run(
+    cfg: &AnalyzeConfig,
+    data: &compare::ComparisonData,
+    acc: &crate::stats::Accumulator,
+    has_date_column: bool,
+    ces_max: u8,
+) -> RunHistory {
+    let Some(dir) = &cfg.history else {
+        return RunHistory::default();
+    };
+    // Whether the run lies within one ISO week needs its weeks, also without --by-week.
+    let all_weeks;
+    let weeks = if cfg.by_week {
+        &data.weeks
+    } else {
+        all_weeks = acc.change.finish(true).1;
+        &all_weeks
+    };
+    let entries =
+        match crate::history::run_entries(data, weeks, cfg.by_week, has_date_column, ces_max) {
+            Ok(e) => e,
+            Err(why) => {
+                return RunHistory {
+                    warnings: vec![format!("--history {}: {why}", dir.display())],
+                    ..Default::default()
+                }
+            }
+        };
+    let (stored, load_warnings) = crate::history::load(dir);
+    let trend = crate::history::trend::build(
+        stored,
+        &entries,
+        cfg.history_periods,
+        &data.taxonomy_sha256,
+        &load_warnings,
+    );
+    RunHistory {
+        warnings: trend.as_ref().map_or(load_warnings, |t| t.warnings.clone()),
+        entries,
+        trend,
+    }
 }

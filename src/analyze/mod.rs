@@ -66,6 +66,10 @@ pub struct AnalyzeConfig {
     /// Start tagged.csv and rejected.csv with a UTF-8 byte-order mark (`--excel-csv`), so Excel
     /// on Windows reads them as UTF-8.
     pub excel_csv: bool,
+    /// The history folder (`--history`): one entry per period this run covers is written there
+    /// and the report shows the trend of its last `history_periods` periods.
+    pub history: Option<PathBuf>,
+    pub history_periods: usize,
 }
 
 impl AnalyzeConfig {
@@ -92,6 +96,8 @@ impl AnalyzeConfig {
             ces_direction: None,
             xlsx: false,
             excel_csv: false,
+            history: None,
+            history_periods: crate::history::DEFAULT_PERIODS,
         }
     }
 }
@@ -112,6 +118,10 @@ fn check_interrupted() -> Result<()> {
 pub struct Outcome {
     pub summary: Summary,
     pub out_dir: PathBuf,
+    /// With `--history`: the periods written there, in date order.
+    pub history_written: Vec<String>,
+    /// With `--history`: entries skipped, no date to key the run by, other taxonomies.
+    pub history_warnings: Vec<String>,
 }
 
 /// The names a run writes in its output folder.

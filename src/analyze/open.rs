@@ -71,6 +71,20 @@ impl Run {
                 None
             },
         };
+        if let Some(dir) = &cfg.history {
+            fs::create_dir_all(dir).with_context(|| {
+                format!(
+                    "--history {}: cannot create the history folder",
+                    dir.display()
+                )
+            })?;
+            if fs::canonicalize(dir).ok() == fs::canonicalize(out).ok() {
+                bail!(
+                    "--history {}: is the --out folder; give the history its own folder (e.g. history/ next to the output folder)",
+                    dir.display()
+                );
+            }
+        }
         if cfg.coaching {
             let dir = out.join("coaching");
             fs::create_dir_all(&dir)

@@ -37,12 +37,20 @@ pub fn write(dir: &Path, tx: &mut Transaction, report: &Report) -> Result<Vec<Pa
     let Some(packs) = &report.coaching else {
         return Ok(Vec::new());
     };
+    // Every pack states the period it covers, as the reports do.
+    let source = match &report.headline.period {
+        Some((first, last)) => format!(
+            "{}, period {first} to {last}",
+            report.summary.fingerprint.input_file
+        ),
+        None => report.summary.fingerprint.input_file.clone(),
+    };
     write_packs(
         dir,
         tx,
         packs,
         &report.themes,
-        &report.summary.fingerprint.input_file,
+        &source,
         !report.summary.pii_masked,
     )
 }

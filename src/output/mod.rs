@@ -21,6 +21,7 @@ pub mod summary;
 pub mod tagged_csv;
 pub mod tagged_jsonl;
 pub mod time;
+pub mod trend_report;
 pub mod xlsx;
 
 /// Format an optional number with `decimals`, "–" when missing.

@@ -548,6 +548,9 @@ struct Page<'a> {
     drill: Vec<Drill<'a>>,
     mismatches: Vec<VerbatimView<'a>>,
     pii_note: &'static str,
+    /// With --history: the headline's "This week" line and the Trend section.
+    trend_headline: Option<String>,
+    trend: Option<super::trend_report::TrendView<'a>>,
 }
 
 /// report.html of a run.
@@ -681,6 +684,8 @@ pub fn render(r: &Report) -> String {
         } else {
             "Personal data NOT masked (--keep-pii)."
         },
+        trend_headline: s.trend.as_ref().map(super::trend_report::headline),
+        trend: s.trend.as_ref().map(super::trend_report::view),
         ranked,
         model_order,
         r,

@@ -188,6 +188,10 @@ pub fn render(r: &Report) -> String {
     if let Some((first, last)) = &r.headline.period {
         let _ = writeln!(o, "- Period: {} to {}.", md_escape(first), md_escape(last));
     }
+    if let Some(t) = &s.trend {
+        // Period keys and dates only: checked when the entries were read.
+        let _ = writeln!(o, "- {}", super::trend_report::headline(t));
+    }
     let change = match &r.previous {
         Some(p) => format!(
             "; {} points {}",
@@ -231,6 +235,9 @@ pub fn render(r: &Report) -> String {
         );
     }
 
+    if let Some(t) = &s.trend {
+        o.push_str(&super::trend_report::md_section(t));
+    }
     o.push_str(&super::change_md::sections(s));
     let _ = writeln!(o, "\n## What drives detractors\n");
     let _ = writeln!(

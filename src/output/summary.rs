@@ -106,6 +106,9 @@ pub struct Summary {
     /// Week by week, with --by-week.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weeks: Option<crate::compare::WeeksReport>,
+    /// The last periods of the history folder, with --history (when it holds two or more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<crate::history::Trend>,
     /// Suggested new themes from the comments no theme matched (see `discover`).
     #[serde(default)]
     pub discovered_themes: Vec<crate::discover::DiscoveredTheme>,
