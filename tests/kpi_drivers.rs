@@ -391,3 +391,26 @@ fn fcr_is_checked_against_repeat_contact() {
         .read("out/report.html")
         .contains(r#"<p id="repeat-contact-fcr">FCR against repeat contact: of the 35"#));
 }
+
+/// What people read, held as reviewed snapshots: report.md's and report.html's KPI drivers
+/// section, and `npsight compare` with KPIs.
+#[test]
+fn kpi_drivers_and_kpi_change_snapshots() {
+    let w = Workdir::new();
+    w.write("in.csv", drivers_export());
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let md = w.read("out/report.md");
+    let section = &md[md.find("## KPI drivers").unwrap()..md.find("## Sentiment").unwrap()];
+    insta::assert_snapshot!("kpi_drivers_md", section);
+    let html = w.read("out/report.html");
+    let section = &html[html.find(r#"<section id="kpi-drivers">"#).unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    insta::assert_snapshot!("kpi_drivers_html", section);
+    kpi_runs(&w);
+    let r = analyze(&w, "new.csv", "new", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.run(&["compare", "old", "new", "--out", "cmp"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("compare_kpi_md", w.read("cmp/compare.md"));
+}
