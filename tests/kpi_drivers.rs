@@ -414,3 +414,32 @@ fn kpi_drivers_and_kpi_change_snapshots() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!("compare_kpi_md", w.read("cmp/compare.md"));
 }
+
+/// report.xlsx gets a `kpi_drivers` sheet with the same rows as summary.json.
+#[test]
+fn xlsx_has_a_kpi_drivers_sheet() {
+    use calamine::{Data, Reader, Xlsx};
+    let w = Workdir::new();
+    w.write("in.csv", drivers_export());
+    let r = analyze(&w, "in.csv", "out", &["--xlsx"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut wb: Xlsx<_> = calamine::open_workbook(w.path("out/report.xlsx")).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["tagged", "themes", "drivers", "segments", "kpi_drivers"]
+    );
+    let sheet = wb.worksheet_range("kpi_drivers").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows[0][0], Data::String("outcome".into()));
+    // Low CSAT and unresolved, three themes each.
+    assert_eq!(rows.len(), 1 + 6);
+    let wait = rows
+        .iter()
+        .find(|r| {
+            r[0] == Data::String("unresolved".into()) && r[1] == Data::String("wait_time".into())
+        })
+        .unwrap();
+    assert_eq!(wait[3], Data::Float(40.0));
+    assert!(matches!(wait[9], Data::Float(d) if (d - 38.529_412).abs() < 1e-4));
+    assert_eq!(wait[15], Data::String("yes".into()));
+}

@@ -120,8 +120,9 @@ fn a_theme_that_drives_unresolved_contacts_is_found_and_a_small_one_is_not_teste
     let n = tax.themes.len();
     let mut c = ThemeKpiCounts::default();
     let mut other = ThemeKpiCounts::default();
+    let mut whole = ThemeKpiCounts::default();
     // repeat_contact: 20 of 30 unresolved; billing 6 of 30; no theme 8 of 40; wait_time 1 of 3.
-    // Half of the rows are counted in a second accumulator and merged.
+    // Every other row is counted in a second accumulator and merged.
     let rows: [(&[usize], u64, u64); 4] = [
         (&[rc], 20, 10),
         (&[billing], 6, 24),
@@ -134,10 +135,12 @@ fn a_theme_that_drives_unresolved_contacts_is_found_and_a_small_one_is_not_teste
         for i in 0..no + yes {
             let acc = if k % 2 == 0 { &mut c } else { &mut other };
             acc.add(&fcr(i >= no), &t, n);
+            whole.add(&fcr(i >= no), &t, n);
             k += 1;
         }
     }
     c.merge(&other);
+    assert_eq!(c, whole, "merged halves count as one pass");
     // A response with a comment but no KPI answer counts nowhere.
     c.add(&KpiValues::default(), &tagging(&[rc]), n);
     assert_eq!(c.commented.fcr_n(), 103);
