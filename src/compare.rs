@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::input::date::OrderDecision;
 use crate::stats::change::{compare, Change, NpsChange, Period, PeriodCounts, Side, WeekCounts};
+use crate::stats::kpi::CesScale;
+use crate::stats::kpi_change::KpiChange;
 use crate::stats::{NpsStat, SMALL_N};
 use crate::taxonomy::Taxonomy;
 
@@ -40,6 +42,10 @@ pub struct ComparisonData {
     /// Per ISO week, with `--by-week`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weeks: Vec<WeekCounts>,
+    /// How the run read CES (scale and direction), when it had CES answers; absent in summaries
+    /// written before KPIs were compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ces_scale: Option<CesScale>,
 }
 
 impl ComparisonData {
@@ -64,7 +70,24 @@ impl ComparisonData {
             model_id: model_id.to_string(),
             period,
             weeks,
+            ces_scale: None,
         }
+    }
+
+    /// The CSAT, CES and FCR change from `before` to `after` counts, with this run's CES scale
+    /// on the `after` side and `before_scale` on the other (see [`crate::stats::kpi_change`]).
+    fn kpi_change(
+        &self,
+        before: &PeriodCounts,
+        before_scale: Option<&CesScale>,
+        after: &PeriodCounts,
+    ) -> Option<KpiChange> {
+        crate::stats::kpi_change::between(
+            &before.kpi,
+            &after.kpi,
+            before_scale,
+            self.ces_scale.as_ref(),
+        )
     }
 
     fn ids(&self) -> (Vec<String>, Vec<String>) {
@@ -183,6 +206,11 @@ pub fn between_runs(old: &ComparisonData, new: &ComparisonData, labels: (&str, &
     let before = side(labels.0, &io, &old.period.counts);
     let after = side(labels.1, &inew, &new.period.counts);
     let mut ch = compare(&before, &after, &before);
+    ch.kpi = new.kpi_change(
+        &old.period.counts,
+        old.ces_scale.as_ref(),
+        &new.period.counts,
+    );
     ch.before_detail = old.describe();
     ch.after_detail = new.describe();
     if old.taxonomy_sha256 != new.taxonomy_sha256 {
@@ -300,6 +328,7 @@ pub fn weeks_report(data: &ComparisonData, date_column: &str) -> WeeksReport {
             };
             ch.before_detail = detail(before);
             ch.after_detail = detail(after);
+            ch.kpi = data.kpi_change(&before.counts, data.ces_scale.as_ref(), &after.counts);
             Some(ch)
         }
         _ => None,

@@ -328,6 +328,7 @@ fn process_batch(
             segments: &a.segments,
         });
         acc.add_kpi(&a.kpi, &a.segments);
+        acc.add_kpi_themes(&a.kpi, tagging.as_ref());
         acc.change.add(a.date, a.score, tagging.as_ref());
         acc.change.add_kpi(a.date, &a.kpi);
         done.push(Done {

@@ -34,14 +34,18 @@ pub(super) fn finish(
     let acc = &tagged.acc;
     let mut statistics = acc.finish(taxonomy);
     acc.finish_kpis(&layout.ces, &mut statistics);
+    acc.finish_kpi_drivers(taxonomy, &layout.ces, &mut statistics);
     let input_file = cfg
         .input
         .path
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().into_owned());
     let (period, weeks) = acc.change.finish(cfg.by_week);
-    let comparison_data =
+    let mut comparison_data =
         compare::ComparisonData::new(taxonomy, &input_file, &classifier.model_id(), period, weeks);
+    if statistics.kpi.ces.is_some() {
+        comparison_data.ces_scale = Some(layout.ces.clone());
+    }
     let change = run
         .previous
         .as_ref()

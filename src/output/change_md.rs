@@ -43,6 +43,9 @@ pub fn change_section(o: &mut String, ch: &Change, before: &str, after: &str, le
             let _ = writeln!(o, "- NPS change: – (no responses on one side).");
         }
     }
+    for line in super::kpi_change_report::lines(ch, true) {
+        let _ = writeln!(o, "- {line}");
+    }
     let names = |ids: &[String]| -> String {
         if ids.is_empty() {
             return "none".into();

@@ -12,6 +12,8 @@ pub mod change_md;
 pub mod coaching;
 pub mod csvsafe;
 pub mod filename;
+pub mod kpi_change_report;
+pub mod kpi_drivers_report;
 pub mod kpi_report;
 pub mod markdown;
 pub mod rejected_csv;

@@ -17,7 +17,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use askama::Template;
 use sha2::{Digest, Sha256};
 
+use super::kpi_drivers_report::{
+    causes_sentence_plain as kpi_causes_sentence, heading as kpi_heading, repeat_contact_paragraph,
+    table_intro as kpi_table_intro,
+};
 use super::{fmt_opt, fmt_p, fmt_pct, fmt_q, fmt_signed, mark_spans, nps_change_test, nps_with_ci};
+use crate::report::kpi_drivers::any as kpi_any;
 use crate::report::{DriverBar, Heatmap, Report};
 use crate::stats::change::Change;
 use crate::stats::{DriverModel, SegmentStat, ThemeStat, Verbatim};
@@ -714,6 +719,16 @@ fn attribution_rows(ch: &Change) -> Vec<&crate::stats::change::Contribution> {
             .then(a.group.cmp(&b.group))
     });
     rows
+}
+
+/// The KPI lines of a comparison section (see [`super::kpi_change_report`]).
+fn kpi_change_lines(ch: &Change) -> Vec<String> {
+    super::kpi_change_report::lines(ch, false)
+}
+
+/// The KPI drivers section's explanation (see [`super::kpi_drivers_report::EXPLANATION`]).
+fn kpi_explanation() -> &'static str {
+    super::kpi_drivers_report::EXPLANATION
 }
 
 /// "none" or the ids joined.

@@ -227,6 +227,13 @@ pub fn render(r: &Report) -> String {
         c.rows_in, c.tagged, c.rejected, c.commented, c.no_comment
     );
     let _ = writeln!(o, "- {}", causes_sentence(r));
+    if crate::report::kpi_drivers::any(&r.kpi_causes) {
+        let _ = writeln!(
+            o,
+            "- **KPI drivers:** {}",
+            super::kpi_drivers_report::causes_sentence(&r.kpi_causes, md_escape)
+        );
+    }
     let flagged: u64 = st.mismatches.values().sum();
     if flagged > 0 {
         let _ = writeln!(
@@ -306,6 +313,7 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    o.push_str(&super::kpi_drivers_report::md_section(r));
     let _ = writeln!(o, "\n## Sentiment and languages\n");
     let sent: Vec<String> = st
         .sentiment

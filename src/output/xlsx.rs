@@ -41,6 +41,60 @@ enum Cell<'a> {
     Number(Option<f64>),
 }
 
+/// The KPI driver tables as one sheet (one row per KPI outcome and theme), when the run has any.
+fn kpi_drivers_sheet(summary: &Summary) -> Result<Option<Sheet>> {
+    let tables = &summary.statistics.kpi_drivers.tables;
+    if tables.is_empty() {
+        return Ok(None);
+    }
+    let mut sheet = Sheet::new(
+        "kpi_drivers",
+        &[
+            "outcome",
+            "theme",
+            "name",
+            "mentions",
+            "outcome_with",
+            "others",
+            "outcome_without",
+            "rate_with",
+            "rate_without",
+            "difference_points",
+            "ci95_low_points",
+            "ci95_high_points",
+            "test",
+            "p_value",
+            "q_value",
+            "significant",
+            "caution",
+        ],
+    )?;
+    for t in tables {
+        for x in &t.themes {
+            sheet.row(&[
+                Cell::Text(&t.outcome),
+                Cell::Text(&x.id),
+                Cell::Text(&x.name),
+                Cell::Number(Some(x.mentions as f64)),
+                Cell::Number(Some(x.outcome_with as f64)),
+                Cell::Number(Some(x.others as f64)),
+                Cell::Number(Some(x.outcome_without as f64)),
+                Cell::Number(x.rate_with),
+                Cell::Number(x.rate_without),
+                Cell::Number(x.difference_points),
+                Cell::Number(x.ci95_low_points),
+                Cell::Number(x.ci95_high_points),
+                Cell::Text(x.test.as_deref().unwrap_or("")),
+                Cell::Number(x.p_value),
+                Cell::Number(x.q_value),
+                Cell::Text(if x.significant { "yes" } else { "no" }),
+                Cell::Text(x.caution.as_deref().unwrap_or("")),
+            ])?;
+        }
+    }
+    Ok(Some(sheet))
+}
+
 impl Sheet {
     fn new(name: &str, header: &[&str]) -> Result<Sheet> {
         let mut ws = Worksheet::new();
@@ -244,7 +298,10 @@ impl Xlsx {
         let mut wb = Workbook::new();
         let (tagged, omitted) = self.tagged.finish()?;
         wb.push_worksheet(tagged);
-        for s in [themes, drivers, segments] {
+        for s in [themes, drivers, segments]
+            .into_iter()
+            .chain(kpi_drivers_sheet(summary)?)
+        {
             wb.push_worksheet(s.finish()?.0);
         }
         if omitted > 0 {

@@ -22,6 +22,7 @@
 //! formats what this model holds.
 
 pub mod coaching;
+pub mod kpi_drivers;
 
 use crate::compare::ComparisonData;
 use crate::discover::{DiscoveredTheme, Discovery};
@@ -194,6 +195,8 @@ pub struct Report {
     pub coaching: Option<CoachingPacks>,
     /// The period covered and the top causes of detractors; verbatims masked.
     pub headline: Headline,
+    /// Per KPI outcome (low CSAT, high effort, unresolved), the themes significantly behind it.
+    pub kpi_causes: Vec<kpi_drivers::KpiCauses>,
 }
 
 /// What a run leaves for its report besides the summary.
@@ -296,6 +299,7 @@ impl Report {
             driver_chart,
             previous,
             kpi: summary.statistics.kpi.clone(),
+            kpi_causes: kpi_drivers::causes(&summary.statistics.kpi_drivers),
             verbatims,
             themes,
             coaching,

@@ -410,6 +410,10 @@ pub struct Change {
     pub quiet: Vec<String>,
     /// Reasons to read the comparison with care (different taxonomies or models, small n).
     pub warnings: Vec<String>,
+    /// CSAT, CES and FCR before and after, when either period has them (set by the caller,
+    /// which knows the CES scales: see [`crate::compare`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kpi: Option<super::kpi_change::KpiChange>,
 }
 
 /// Theme ids of both sides: `after`'s order, then ids only in `before`.
@@ -723,6 +727,7 @@ pub fn compare(before: &Side, after: &Side, history: &Side) -> Change {
         attribution_sum,
         themes,
         warnings,
+        kpi: None,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Small numerical helpers: the normal distribution, a two-sample test on NPS and the
-//! Benjamini-Hochberg false-discovery-rate correction.
+//! Small numerical helpers: the normal distribution, a two-sample test on NPS, two-proportion
+//! tests (z and Fisher's exact) and the Benjamini-Hochberg false-discovery-rate correction.
 
 use super::nps::NpsCounts;
 
@@ -70,6 +70,29 @@ pub fn two_proportion_test(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<(f64, f
         1.0
     };
     Some((p1 - p2, p))
+}
+
+/// Two-sided Fisher exact test of x1/n1 against x2/n2: given the margins, the probability of a
+/// table no more likely than the observed one (hypergeometric, with a relative tolerance of 1e-7
+/// for ties, as R's `fisher.test`). 1 when a group is empty.
+pub fn fisher_exact_two_sided(x1: u64, n1: u64, x2: u64, n2: u64) -> f64 {
+    if n1 == 0 || n2 == 0 {
+        return 1.0;
+    }
+    let ln_gamma = super::change::ln_gamma;
+    let ln_choose = |n: u64, k: u64| {
+        ln_gamma(n as f64 + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0)
+    };
+    let (n, k) = (n1 + n2, x1 + x2);
+    let denom = ln_choose(n, n1);
+    let ln_p = |x: u64| ln_choose(k, x) + ln_choose(n - k, n1 - x) - denom;
+    let observed = ln_p(x1);
+    let p: f64 = (k.saturating_sub(n2)..=k.min(n1))
+        .map(ln_p)
+        .filter(|l| *l <= observed + 1e-7)
+        .map(f64::exp)
+        .sum();
+    p.min(1.0)
 }
 
 /// Benjamini-Hochberg adjusted p-values (q-values), in the input order; None stays None.
@@ -148,5 +171,16 @@ mod tests {
             &b
         )
         .is_none());
+    }
+
+    #[test]
+    fn fisher_two_sided_by_hand() {
+        // 4/6 against 1/10: P(X = x) = C(5, x) C(11, 6 - x) / C(16, 6) = 462, 2310, 3300, 1650,
+        // 275, 11 over 8008; the observed 275 and the rarer 11: p = 286 / 8008 = 1/28.
+        assert!((fisher_exact_two_sided(4, 6, 1, 10) - 1.0 / 28.0).abs() < 1e-9);
+        // 3/3 against 0/3: C(6, 3) = 20 tables; x = 3 and x = 0 have 1/20 each: p = 0.1.
+        assert!((fisher_exact_two_sided(3, 3, 0, 3) - 0.1).abs() < 1e-9);
+        assert!((fisher_exact_two_sided(2, 4, 2, 4) - 1.0).abs() < 1e-9);
+        assert_eq!(fisher_exact_two_sided(1, 0, 2, 4), 1.0);
     }
 }

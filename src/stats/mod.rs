@@ -5,6 +5,8 @@
 pub mod change;
 pub mod drivers;
 pub mod kpi;
+pub mod kpi_change;
+pub mod kpi_drivers;
 pub mod math;
 pub mod mismatch;
 pub mod nps;
@@ -119,6 +121,8 @@ pub struct Accumulator {
     pub change: change::ChangeAccumulator,
     /// CSAT, CES and FCR answers (see [`kpi`]).
     pub kpi: kpi::KpiCounts,
+    /// The KPI answers of commented responses, overall and per theme (see [`kpi_drivers`]).
+    pub kpi_themes: kpi_drivers::ThemeKpiCounts,
 }
 
 impl Accumulator {
@@ -220,6 +224,25 @@ impl Accumulator {
         }
     }
 
+    /// Count a commented row's KPI answers for the KPI drivers, once per theme it mentions
+    /// (rows without a comment carry no theme and are not counted).
+    pub fn add_kpi_themes(&mut self, v: &kpi::KpiValues, tagging: Option<&Tagging>) {
+        if let Some(t) = tagging {
+            self.kpi_themes.add(v, t, self.themes.len());
+        }
+    }
+
+    /// The KPI driver tables (see [`kpi_drivers`]): which themes go with low CSAT, high effort
+    /// and unresolved contacts.
+    pub fn finish_kpi_drivers(
+        &self,
+        taxonomy: &Taxonomy,
+        ces: &kpi::CesScale,
+        stats: &mut Statistics,
+    ) {
+        stats.kpi_drivers = kpi_drivers::finish(&self.kpi_themes, taxonomy, ces);
+    }
+
     /// The KPIs overall and per segment value (the same values as the NPS segments, the
     /// largest [`MAX_SEGMENT_VALUES`] of a column), with one Benjamini-Hochberg correction per
     /// KPI over every segment of every column, as for NPS.
@@ -257,6 +280,7 @@ impl Accumulator {
     pub fn merge(&mut self, o: &Accumulator) {
         self.all.merge(&o.all);
         self.kpi.merge(&o.kpi);
+        self.kpi_themes.merge(&o.kpi_themes);
         self.commented.merge(&o.commented);
         self.agent.merge(&o.agent);
         self.paired_company.merge(&o.paired_company);
@@ -377,6 +401,7 @@ impl Accumulator {
             segments,
             kpi: kpi::KpiStats::default(),
             kpi_segments: BTreeMap::new(),
+            kpi_drivers: kpi_drivers::KpiDrivers::default(),
         }
     }
 
@@ -669,6 +694,9 @@ pub struct Statistics {
     /// KPI -> segment column -> one entry per value (see [`kpi::KpiSegmentStat`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kpi_segments: BTreeMap<String, BTreeMap<String, Vec<kpi::KpiSegmentStat>>>,
+    /// Themes against low CSAT, high effort and unresolved contacts (see [`kpi_drivers`]).
+    #[serde(default, skip_serializing_if = "kpi_drivers::KpiDrivers::is_empty")]
+    pub kpi_drivers: kpi_drivers::KpiDrivers,
 }
 
 impl Statistics {
