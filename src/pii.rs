@@ -77,21 +77,103 @@ struct Patterns {
 
 /// Capitalised words that follow greetings without being names.
 const NOT_NAMES: &[&str] = &[
-    "My", "The", "We", "Our", "Your", "You", "This", "That", "It", "Again", "All", "Everyone",
-    "Everybody", "Team", "There", "So", "Very", "For", "Thanks", "Thank", "Sir", "Madam", "Support",
-    "Please", "Customer", "Customers", "Service", "Services", "Guys", "Folks", "Mr", "Mrs", "Ms",
-    "Miss", "Dr", "Herr", "Frau", "Monsieur", "Madame", "Mme", "Sr", "Sra", "Señor", "Señora", "Ich",
-    "Wir", "Sie", "Ihnen", "Euch", "Dir", "Grüße", "Gruß", "Je", "Nous", "Vous", "Tous", "Yo",
-    "Muchas", "Todos", "Tôi", "Em", "Anh", "Chị", "Я", "Мы", "Вы", "Вам", "Всем", "Господин",
+    "My",
+    "The",
+    "We",
+    "Our",
+    "Your",
+    "You",
+    "This",
+    "That",
+    "It",
+    "Again",
+    "All",
+    "Everyone",
+    "Everybody",
+    "Team",
+    "There",
+    "So",
+    "Very",
+    "For",
+    "Thanks",
+    "Thank",
+    "Sir",
+    "Madam",
+    "Support",
+    "Please",
+    "Customer",
+    "Customers",
+    "Service",
+    "Services",
+    "Guys",
+    "Folks",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Dr",
+    "Herr",
+    "Frau",
+    "Monsieur",
+    "Madame",
+    "Mme",
+    "Sr",
+    "Sra",
+    "Señor",
+    "Señora",
+    "Ich",
+    "Wir",
+    "Sie",
+    "Ihnen",
+    "Euch",
+    "Dir",
+    "Grüße",
+    "Gruß",
+    "Je",
+    "Nous",
+    "Vous",
+    "Tous",
+    "Yo",
+    "Muchas",
+    "Todos",
+    "Tôi",
+    "Em",
+    "Anh",
+    "Chị",
+    "Я",
+    "Мы",
+    "Вы",
+    "Вам",
+    "Всем",
+    "Господин",
     "Госпожа",
 ];
 
 /// Parts of words that name a service or an organisation, not a person ("Kundenservice",
 /// "Telekom-Team", "Сбербанку").
 const SERVICE_WORDS: &[&str] = &[
-    "team", "service", "support", "hotline", "kunden", "équipe", "equipo", "servicio", "служб",
-    "поддержк", "команд", "bank", "банк", "kasse", "telecom", "telekom", "airline", "versicherung",
-    "insurance", "assurance", "seguros", "страхов",
+    "team",
+    "service",
+    "support",
+    "hotline",
+    "kunden",
+    "équipe",
+    "equipo",
+    "servicio",
+    "служб",
+    "поддержк",
+    "команд",
+    "bank",
+    "банк",
+    "kasse",
+    "telecom",
+    "telekom",
+    "airline",
+    "versicherung",
+    "insurance",
+    "assurance",
+    "seguros",
+    "страхов",
 ];
 
 /// Lower-case particles inside names ("Ludwig van Beethoven", "María de la Cruz").
@@ -425,7 +507,12 @@ pub fn find(text: &str) -> Vec<Span> {
             .iter()
             .any(|w| label_text.contains(w));
         if digit_values(id_text).len() >= 5 && !looks_like_date(id_text) && !service {
-            push(&mut spans, id.start(), id.start() + id_text.len(), Kind::Account);
+            push(
+                &mut spans,
+                id.start(),
+                id.start() + id_text.len(),
+                Kind::Account,
+            );
         }
     }
     for c in p.han_title.captures_iter(text) {
@@ -443,13 +530,23 @@ pub fn find(text: &str) -> Vec<Span> {
     for c in p.intro.captures_iter(text) {
         let g = c.get(1).expect("name group");
         if !not_a_name(g.as_str(), &text[g.end()..]) {
-            push(&mut spans, g.start(), g.start() + trim_name(g.as_str()), Kind::Name);
+            push(
+                &mut spans,
+                g.start(),
+                g.start() + trim_name(g.as_str()),
+                Kind::Name,
+            );
         }
     }
     for c in p.greeting.captures_iter(text) {
         let g = c.get(1).expect("name group");
         if !not_a_name(g.as_str(), &text[g.end()..]) {
-            push(&mut spans, g.start(), g.start() + trim_name(g.as_str()), Kind::Name);
+            push(
+                &mut spans,
+                g.start(),
+                g.start() + trim_name(g.as_str()),
+                Kind::Name,
+            );
         }
     }
     for c in p.han_thanks.captures_iter(text) {
@@ -687,9 +784,18 @@ mod tests {
     #[test]
     fn customer_numbers_are_masked_and_order_numbers_kept() {
         for (text, want) in [
-            ("Kundennummer: 4711 0815 42 bitte", "Kundennummer: [ACCOUNT] bitte"),
-            ("Contract no. 88127733 renewed", "Contract no. [ACCOUNT] renewed"),
-            ("Номер договора 45-778812 нет", "Номер договора [ACCOUNT] нет"),
+            (
+                "Kundennummer: 4711 0815 42 bitte",
+                "Kundennummer: [ACCOUNT] bitte",
+            ),
+            (
+                "Contract no. 88127733 renewed",
+                "Contract no. [ACCOUNT] renewed",
+            ),
+            (
+                "Номер договора 45-778812 нет",
+                "Номер договора [ACCOUNT] нет",
+            ),
             ("合同号：HT20261108，请", "合同号：[ACCOUNT]，请"),
             ("Contract: +49 30 1234567", "Contract: [PHONE]"),
             ("Ticket-Nr. 20261103-5521 zu", "Ticket-Nr. 20261103-5521 zu"),
@@ -706,11 +812,17 @@ mod tests {
         for (text, want) in [
             ("Liebe Grüße, Anja Becker", "Liebe Grüße, [NAME]"),
             ("Herr Dr. Krause legte auf", "Herr Dr. [NAME] legte auf"),
-            ("Большое спасибо оператору Марине.", "Большое спасибо оператору [NAME]."),
+            (
+                "Большое спасибо оператору Марине.",
+                "Большое спасибо оператору [NAME].",
+            ),
             ("Soy María de la Cruz y", "Soy [NAME] y"),
             ("Ich bin Kunde seit 2010", "Ich bin Kunde seit 2010"),
             ("Mein Name ist Anna M. Schmidt.", "Mein Name ist [NAME]."),
-            ("Thanks UPS and Danke Telekom-Team", "Thanks UPS and Danke Telekom-Team"),
+            (
+                "Thanks UPS and Danke Telekom-Team",
+                "Thanks UPS and Danke Telekom-Team",
+            ),
             ("感谢客服小王的耐心", "感谢客服[NAME]的耐心"),
             ("谢谢京东，服务周到", "谢谢京东，服务周到"),
             ("请发到li_na+x@example.cn，谢谢", "请发到[EMAIL]，谢谢"),
@@ -725,14 +837,26 @@ mod tests {
         assert_eq!(m.segment("Anna Berg"), "Anna Berg");
         let a = m.segment("k.lee@agents.example.com");
         let b = m.segment("j.roe@agents.example.com");
-        assert!(a.starts_with("[EMAIL ") && b.starts_with("[EMAIL ") && a != b, "{a} {b}");
+        assert!(
+            a.starts_with("[EMAIL ") && b.starts_with("[EMAIL ") && a != b,
+            "{a} {b}"
+        );
         assert_eq!(a, m.segment("k.lee@agents.example.com"), "stable");
-        assert!(m.segment("Team B (+49 30 9876543)").starts_with("Team B ([PHONE "));
-        assert_eq!(m.id("2026111612345"), "2026111612345", "numeric ids are kept");
+        assert!(m
+            .segment("Team B (+49 30 9876543)")
+            .starts_with("Team B ([PHONE "));
+        assert_eq!(
+            m.id("2026111612345"),
+            "2026111612345",
+            "numeric ids are kept"
+        );
         assert!(m.id("+44 7700 900777").starts_with("[PHONE "));
         assert!(m.id("jo@example.org").starts_with("[EMAIL "));
         let kept = Masking::new(true);
-        assert_eq!(kept.segment("k.lee@agents.example.com"), "k.lee@agents.example.com");
+        assert_eq!(
+            kept.segment("k.lee@agents.example.com"),
+            "k.lee@agents.example.com"
+        );
         assert_eq!(without_placeholders("mail [EMAIL] now"), "mail   now");
     }
 

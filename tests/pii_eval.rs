@@ -182,7 +182,8 @@ fn masking_recall_and_precision_per_kind() {
 
 #[test]
 fn masking_on_held_out_lines() {
-    // Written after the tuning and never tuned on: the honest figure. Floors are lower.
+    // Written before the masker was run on them and never tuned on. Floors are lower than the
+    // development set's (0.95): regression guards, not targets.
     let (tally, negatives, negatives_clean) = evaluate(
         "tests/pii_set_heldout.tsv",
         include_str!("pii_set_heldout.tsv"),
@@ -190,11 +191,22 @@ fn masking_on_held_out_lines() {
     let (e, f, c) = tally.values().fold((0, 0, 0), |a, t| {
         (a.0 + t.expected, a.1 + t.found, a.2 + t.correct)
     });
-    assert!(e >= 20 && negatives >= 10);
-    assert!(c as f64 / e as f64 >= 0.7, "held-out recall {c}/{e}");
+    assert!(e >= 120 && negatives >= 50);
+    assert!(c as f64 / e as f64 >= 0.9, "held-out recall {c}/{e}");
     assert!(
-        c as f64 / f.max(1) as f64 >= 0.8,
+        c as f64 / f.max(1) as f64 >= 0.9,
         "held-out precision {c}/{f}"
     );
-    assert!(negatives_clean as f64 >= 0.7 * negatives as f64);
+    for (_, name) in KINDS {
+        let t = &tally[name];
+        assert!(
+            t.correct as f64 >= 0.85 * t.expected as f64,
+            "{name} recall"
+        );
+        assert!(
+            t.correct as f64 >= 0.85 * t.found as f64,
+            "{name} precision"
+        );
+    }
+    assert!(negatives_clean as f64 >= 0.9 * negatives as f64);
 }
