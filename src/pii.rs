@@ -423,14 +423,26 @@ pub fn find(text: &str) -> Vec<Span> {
             spans.push(Span { start, end, kind });
         }
     };
-    for m in p.email.find_iter(text) {
+    // Most comments have no "@", no digit and no Chinese: the patterns that need one are not run.
+    let has_at = text.contains('@');
+    let has_digit = text.chars().any(char::is_numeric);
+    let has_han = text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+    for m in has_at
+        .then(|| p.email.find_iter(text))
+        .into_iter()
+        .flatten()
+    {
         // Quotes around an address are not part of it.
         let lead = m.as_str().len() - m.as_str().trim_start_matches(['\'', '’', '.']).len();
         push(&mut spans, m.start() + lead, m.end(), Kind::Email);
     }
     // IBAN-shaped text that fails the checksum: its digits are not a phone number either.
     let mut not_iban: Vec<(usize, usize)> = Vec::new();
-    for m in p.iban.find_iter(text) {
+    for m in has_digit
+        .then(|| p.iban.find_iter(text))
+        .into_iter()
+        .flatten()
+    {
         if text[..m.start()]
             .chars()
             .next_back()
@@ -458,7 +470,11 @@ pub fn find(text: &str) -> Vec<Span> {
             None => not_iban.push((m.start(), m.end())),
         }
     }
-    for m in p.digits.find_iter(text) {
+    for m in has_digit
+        .then(|| p.digits.find_iter(text))
+        .into_iter()
+        .flatten()
+    {
         let s = m
             .as_str()
             .trim_end_matches([' ', '\u{00A0}', '(', '.', '-', '/']);
@@ -499,7 +515,11 @@ pub fn find(text: &str) -> Vec<Span> {
             push(&mut spans, m.start(), end, Kind::Phone);
         }
     }
-    for c in p.account.captures_iter(text) {
+    for c in has_digit
+        .then(|| p.account.captures_iter(text))
+        .into_iter()
+        .flatten()
+    {
         let (label, id) = (c.get(0).expect("match"), c.get(1).expect("id group"));
         let label_text = text[label.start()..id.start()].to_lowercase();
         let id_text = id.as_str().trim_end_matches(['-', '/']);
@@ -515,7 +535,11 @@ pub fn find(text: &str) -> Vec<Span> {
             );
         }
     }
-    for c in p.han_title.captures_iter(text) {
+    for c in has_han
+        .then(|| p.han_title.captures_iter(text))
+        .into_iter()
+        .flatten()
+    {
         let g = c.get(1).expect("surname group");
         push(&mut spans, g.start(), g.end(), Kind::Name);
     }
@@ -549,7 +573,11 @@ pub fn find(text: &str) -> Vec<Span> {
             );
         }
     }
-    for c in p.han_thanks.captures_iter(text) {
+    for c in has_han
+        .then(|| p.han_thanks.captures_iter(text))
+        .into_iter()
+        .flatten()
+    {
         let g = c.get(1).or_else(|| c.get(2)).expect("a name group");
         if !HAN_NOT_NAMES.iter().any(|w| g.as_str().starts_with(w)) {
             push(&mut spans, g.start(), g.end(), Kind::Name);
