@@ -588,8 +588,8 @@ pub fn find(text: &str) -> Vec<Span> {
 }
 
 /// Whether personal data is masked in what people read (report verbatims, mismatch examples,
-/// suggested themes, coaching packs, `tagged.jsonl`): decided once from `--keep-pii`, applied
-/// through this one type so no output decides it for itself.
+/// suggested themes, coaching packs, `tagged.jsonl`, segment values and ids): decided once from
+/// `--keep-pii`, applied through this one type so no output decides it for itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Masking {
     keep_pii: bool,
