@@ -147,6 +147,27 @@ const NOT_NAMES: &[&str] = &[
     "Всем",
     "Господин",
     "Госпожа",
+    // Pronouns and words that start the sentence after a greeting ("Bonsoir Très pratique",
+    // "С уважением Ваш клиент", "Sehr geehrte Damen").
+    "Merci",
+    "Très",
+    "Damen",
+    "Herren",
+    "Ihr",
+    "Ihre",
+    "Votre",
+    "Vos",
+    "Su",
+    "Sus",
+    "Usted",
+    "Ваш",
+    "Ваша",
+    "Ваши",
+    "Ваше",
+    "Вас",
+    "Вами",
+    "Благодарю",
+    "Спасибо",
 ];
 
 /// Parts of words that name a service or an organisation, not a person ("Kundenservice",
@@ -186,9 +207,10 @@ const HAN_SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何�
 /// Ordinary words that start with a surname character (服务周到, 马上).
 const HAN_NOT_NAMES: &[&str] = &["周到", "马上", "黄金", "林子"];
 
-/// A capitalised name of one to four words: words of two letters or more, or initials ("M.").
+/// A capitalised name of one to four words: words of two letters or more, or initials ("M.",
+/// "А.И.").
 fn name_group() -> String {
-    let word = r"(?:\p{Lu}[\p{L}'’\-]*\p{L}|\p{Lu}\.)";
+    let word = r"(?:\p{Lu}[\p{L}'’\-]*\p{L}|\p{Lu}\.(?:\p{Lu}\.)*)";
     format!(r"({word}(?:[ \t\u{{00A0}}]+(?:(?:{PARTICLES})[ \t\u{{00A0}}]+)*{word}){{0,3}})")
 }
 
@@ -392,13 +414,40 @@ fn not_a_name(name: &str, after: &str) -> bool {
         let w = w.to_lowercase();
         SERVICE_WORDS.iter().any(|s| w.contains(s))
     };
-    let acronym = first.chars().count() <= 5 && first.chars().all(|c| c.is_uppercase());
+    // An acronym or a shouted word ("Thanks UPS", "менеджера НЕРЕАЛЬНО").
+    let capitals = first.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && !first.chars().any(char::is_lowercase);
+    // A contraction ("Hi, I’m", "Bonjour J’ai"), not "O’Malley".
+    let contraction = first
+        .split_once(['\'', '’'])
+        .is_some_and(|(a, b)| a.chars().count() == 1 && b.starts_with(char::is_lowercase));
     let next = after
         .trim_start_matches([' ', '\u{00A0}', '-'])
         .split(|c: char| !c.is_alphabetic())
         .next()
         .unwrap_or("");
-    NOT_NAMES.contains(&first.trim_end_matches('.')) || acronym || service(first) || service(next)
+    NOT_NAMES.contains(&first.trim_end_matches('.'))
+        || capitals
+        || contraction
+        || name.split_whitespace().any(service)
+        || service(next)
+}
+
+/// Whether a Vietnamese kinship pronoun (`bà`, `em`, `bạn`, ...) at `trigger` stands where it
+/// introduces no name: inside a proper noun ("Hai Bà Trưng" street, "Quán Bà ..."), plural
+/// ("các bạn": you all) or as a classifier after a quantity ("1 em tôm").
+fn kinship_without_name(before: &str, trigger: &str) -> bool {
+    let trigger = trigger.trim_end_matches([',', ' ']);
+    if !["anh", "chị", "em", "bạn", "cô", "chú", "bác", "ông", "bà"]
+        .contains(&trigger.to_lowercase().as_str())
+    {
+        return false;
+    }
+    let prev = before.split_whitespace().next_back().unwrap_or("");
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    (capital(trigger) && capital(prev) && !["Chào", "Xin", "Cảm", "Cám"].contains(&prev))
+        || ["các", "mấy", "những", "vài", "một"].contains(&prev.to_lowercase().as_str())
+        || prev.chars().next().is_some_and(|c| c.is_numeric())
 }
 
 /// The byte length of `name` cut before its first word, after the first, that is not part of a
@@ -443,10 +492,11 @@ pub fn find(text: &str) -> Vec<Span> {
         .into_iter()
         .flatten()
     {
+        // Not inside a longer token ("...e_nP67cvfTj-dfj59...").
         if text[..m.start()]
             .chars()
             .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             continue;
         }
@@ -462,10 +512,16 @@ pub fn find(text: &str) -> Vec<Span> {
                         .chars()
                         .next()
                         .or_else(|| rest.chars().next())
-                        .is_none_or(|n| !n.is_ascii_alphanumeric())
+                        .is_none_or(|n| !n.is_ascii_alphanumeric() && n != '_')
             })
             .map(|(i, _)| i + 1);
-        match ends.rfind(|e| iban_ok(&s[..*e])) {
+        // One case throughout: a mixed-case run that passes the checksum by chance (1 in 97)
+        // is not an IBAN.
+        let one_case = |t: &str| {
+            !(t.chars().any(|c| c.is_ascii_lowercase())
+                && t.chars().any(|c| c.is_ascii_uppercase()))
+        };
+        match ends.rfind(|e| iban_ok(&s[..*e]) && one_case(&s[..*e])) {
             Some(end) => push(&mut spans, m.start(), m.start() + end, Kind::Iban),
             None => not_iban.push((m.start(), m.end())),
         }
@@ -563,8 +619,11 @@ pub fn find(text: &str) -> Vec<Span> {
         }
     }
     for c in p.greeting.captures_iter(text) {
-        let g = c.get(1).expect("name group");
-        if !not_a_name(g.as_str(), &text[g.end()..]) {
+        let (m, g) = (c.get(0).expect("match"), c.get(1).expect("name group"));
+        let trigger = &text[m.start()..g.start()];
+        if !not_a_name(g.as_str(), &text[g.end()..])
+            && !kinship_without_name(&text[..m.start()], trigger.trim_end())
+        {
             push(
                 &mut spans,
                 g.start(),
@@ -847,6 +906,10 @@ mod tests {
             ("Soy María de la Cruz y", "Soy [NAME] y"),
             ("Ich bin Kunde seit 2010", "Ich bin Kunde seit 2010"),
             ("Mein Name ist Anna M. Schmidt.", "Mein Name ist [NAME]."),
+            (
+                "специалисту Тарасенко А.И. спасибо",
+                "специалисту [NAME] спасибо",
+            ),
             (
                 "Thanks UPS and Danke Telekom-Team",
                 "Thanks UPS and Danke Telekom-Team",
