@@ -607,7 +607,13 @@ impl Discovery {
 
     /// Cluster and describe. `mask` is applied to the examples.
     pub fn finish(&self, mask: impl Fn(&str) -> String) -> Vec<DiscoveredTheme> {
-        let cands: Vec<Vec<Candidate>> = self.docs.iter().map(|d| candidates(&d.text)).collect();
+        // The texts were masked before clustering; a placeholder is not a word of the comment
+        // ("email" as a term would only say that addresses were written).
+        let cands: Vec<Vec<Candidate>> = self
+            .docs
+            .iter()
+            .map(|d| candidates(&crate::pii::without_placeholders(&d.text)))
+            .collect();
         let words = cjk_words(&cands);
         let docs_terms: Vec<Vec<String>> = cands
             .into_iter()

@@ -18,13 +18,14 @@ fn kind_of(name: &str) -> Kind {
         "CARD" => Kind::Card,
         "IBAN" => Kind::Iban,
         "NAME" => Kind::Name,
+        "ACCOUNT" => Kind::Account,
         other => panic!("unknown placeholder {other}"),
     }
 }
 
 /// (start, end, kind) in bytes of `text`, from the expected masked text.
 fn expected_spans(text: &str, expected: &str) -> Vec<(usize, usize, Kind)> {
-    let ph = Regex::new(r"\[(EMAIL|PHONE|CARD|IBAN|NAME)\]").unwrap();
+    let ph = Regex::new(r"\[(EMAIL|PHONE|CARD|IBAN|NAME|ACCOUNT)\]").unwrap();
     let mut pattern = String::from("^");
     let mut kinds = Vec::new();
     let mut at = 0;
@@ -58,11 +59,12 @@ struct Tally {
     correct: usize,
 }
 
-const KINDS: [(Kind, &str); 5] = [
+const KINDS: [(Kind, &str); 6] = [
     (Kind::Email, "email"),
     (Kind::Phone, "phone"),
     (Kind::Card, "card"),
     (Kind::Iban, "iban"),
+    (Kind::Account, "account"),
     (Kind::Name, "name"),
 ];
 
@@ -70,6 +72,7 @@ const KINDS: [(Kind, &str); 5] = [
 fn evaluate(name: &str, set: &str) -> (BTreeMap<&'static str, Tally>, usize, usize) {
     let mut tally: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut per_lang: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut lang_tally: BTreeMap<String, Tally> = BTreeMap::new();
     let (mut lines, mut exact, mut negatives, mut negatives_clean) = (0, 0, 0, 0);
     let mut misses = Vec::new();
     for line in set.lines().skip_while(|l| l.starts_with('#')).skip(1) {
@@ -80,6 +83,9 @@ fn evaluate(name: &str, set: &str) -> (BTreeMap<&'static str, Tally>, usize, usi
         let want = expected_spans(text, expected);
         let got = pii::find(text);
         let mut used = vec![false; want.len()];
+        let lt = lang_tally.entry(lang.to_string()).or_default();
+        lt.expected += want.len();
+        lt.found += got.len();
         for g in &got {
             let name = KINDS.iter().find(|k| k.0 == g.kind).unwrap().1;
             tally.entry(name).or_default().found += 1;
@@ -88,6 +94,7 @@ fn evaluate(name: &str, set: &str) -> (BTreeMap<&'static str, Tally>, usize, usi
             }) {
                 used[i] = true;
                 tally.entry(name).or_default().correct += 1;
+                lang_tally.get_mut(lang).unwrap().correct += 1;
             }
         }
         for w in &want {
@@ -133,8 +140,18 @@ fn evaluate(name: &str, set: &str) -> (BTreeMap<&'static str, Tally>, usize, usi
     let (recall, precision) = (tc as f64 / te as f64, tc as f64 / tf.max(1) as f64);
     println!("| all | {te} | {tf} | {tc} | {recall:.2} | {precision:.2} |");
     println!("Lines masked exactly as expected: {exact} of {lines}; negatives left untouched: {negatives_clean} of {negatives}");
+    println!("| language | lines | exact | expected | found | correct | recall | precision |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (l, (n, ok)) in &per_lang {
-        println!("  {l}: {ok}/{n} exact");
+        let t = &lang_tally[l];
+        println!(
+            "| {l} | {n} | {ok} | {} | {} | {} | {:.2} | {:.2} |",
+            t.expected,
+            t.found,
+            t.correct,
+            t.correct as f64 / t.expected.max(1) as f64,
+            t.correct as f64 / t.found.max(1) as f64
+        );
     }
     for m in &misses {
         println!("{m}");
@@ -148,16 +165,16 @@ fn masking_recall_and_precision_per_kind() {
     let (tally, negatives, negatives_clean) =
         evaluate("tests/pii_set.tsv", include_str!("pii_set.tsv"));
     let te: usize = tally.values().map(|t| t.expected).sum();
-    assert!(te >= 50 && negatives >= 20, "the set is large enough");
+    assert!(te >= 200 && negatives >= 80, "the set is large enough");
     for (_, name) in KINDS {
         let t = &tally[name];
         let r = t.correct as f64 / t.expected as f64;
         let p = t.correct as f64 / t.found.max(1) as f64;
-        assert!(r >= 0.85, "{name} recall {r:.2} below 0.85");
-        assert!(p >= 0.9, "{name} precision {p:.2} below 0.90");
+        assert!(r >= 0.95, "{name} recall {r:.2} below 0.95");
+        assert!(p >= 0.95, "{name} precision {p:.2} below 0.95");
     }
     assert!(
-        negatives_clean as f64 >= 0.9 * negatives as f64,
+        negatives_clean as f64 >= 0.95 * negatives as f64,
         "negatives masked: {}",
         negatives - negatives_clean
     );
@@ -165,7 +182,8 @@ fn masking_recall_and_precision_per_kind() {
 
 #[test]
 fn masking_on_held_out_lines() {
-    // Written after the tuning and never tuned on: the honest figure. Floors are lower.
+    // Written before the masker was run on them and never tuned on. Floors are lower than the
+    // development set's (0.95): regression guards, not targets.
     let (tally, negatives, negatives_clean) = evaluate(
         "tests/pii_set_heldout.tsv",
         include_str!("pii_set_heldout.tsv"),
@@ -173,11 +191,22 @@ fn masking_on_held_out_lines() {
     let (e, f, c) = tally.values().fold((0, 0, 0), |a, t| {
         (a.0 + t.expected, a.1 + t.found, a.2 + t.correct)
     });
-    assert!(e >= 20 && negatives >= 10);
-    assert!(c as f64 / e as f64 >= 0.7, "held-out recall {c}/{e}");
+    assert!(e >= 120 && negatives >= 50);
+    assert!(c as f64 / e as f64 >= 0.9, "held-out recall {c}/{e}");
     assert!(
-        c as f64 / f.max(1) as f64 >= 0.8,
+        c as f64 / f.max(1) as f64 >= 0.9,
         "held-out precision {c}/{f}"
     );
-    assert!(negatives_clean as f64 >= 0.7 * negatives as f64);
+    for (_, name) in KINDS {
+        let t = &tally[name];
+        assert!(
+            t.correct as f64 >= 0.85 * t.expected as f64,
+            "{name} recall"
+        );
+        assert!(
+            t.correct as f64 >= 0.85 * t.found as f64,
+            "{name} precision"
+        );
+    }
+    assert!(negatives_clean as f64 >= 0.9 * negatives as f64);
 }

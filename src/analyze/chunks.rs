@@ -155,7 +155,15 @@ pub(super) fn tag_all(
                     ids.check(a, layout)
                 }
             }) {
-                Ok(a) => accepted.push(a),
+                Ok(mut a) => {
+                    // Segment values and ids reach every output but tagged.csv (which writes
+                    // the record as read): personal data in them is masked once, here.
+                    for (_, v) in &mut a.segments {
+                        *v = masking.segment(v);
+                    }
+                    a.id = masking.id(&a.id);
+                    accepted.push(a);
+                }
                 Err(r) => out.reject(&mut rejected, &r, run.delimiter)?,
             }
             // The first chunk holds at least PRIOR_ROWS rows: the language prior is
@@ -232,10 +240,14 @@ pub(super) fn tag_all(
                     }
                 }
                 if let Some(c) = out.coaching.as_mut() {
-                    let values: Vec<&str> = coach_cols
+                    // The team and agent as written, masked like segment values.
+                    let values: Vec<String> = coach_cols
                         .iter()
-                        .map(|(_, i)| a.record.fields.get(*i).map_or("", |v| v.trim()))
+                        .map(|(_, i)| {
+                            masking.segment(a.record.fields.get(*i).map_or("", |v| v.trim()))
+                        })
                         .collect();
+                    let values: Vec<&str> = values.iter().map(String::as_str).collect();
                     c.add(a.record.row, a.score, &values, prepared, tagging);
                 }
                 out.tagged += 1;

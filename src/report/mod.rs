@@ -1,7 +1,9 @@
 //! The report model: everything a person reads about a run, built once at the end of the run
 //! ([`Report::build`]) and, for `npsight compare`, once from two runs ([`Comparison`]). Personal
 //! data is masked here, in one place, through [`Masking`]: report verbatims, score/comment
-//! mismatches, suggested themes and coaching examples. Markdown ([`crate::output::report_md`]),
+//! mismatches, suggested themes and coaching examples (segment values and response ids are
+//! masked earlier, as rows are read in `analyze::chunks`, since statistics are keyed by them and
+//! `tagged.jsonl` is written there). Markdown ([`crate::output::report_md`]),
 //! HTML ([`crate::output::report_html`]) and the coaching packs ([`crate::output::coaching`])
 //! read only this model; statistics a page shows (the heatmaps, the driver chart's bars) are
 //! computed here, so every renderer sees the same numbers.
