@@ -196,6 +196,11 @@ pub struct AnalyzeArgs {
     /// Start tagged.csv and rejected.csv with a UTF-8 byte-order mark, so Excel on Windows reads them without mojibake (npsight reads them back either way).
     #[arg(long)]
     pub excel_csv: bool,
+    /// Field separator of tagged.csv and rejected.csv: "," (default), ";" (for spreadsheets in
+    /// locales whose list separator is the semicolon: German, French, Spanish, Russian...) or "tab".
+    /// npsight reads them back whatever the separator.
+    #[arg(long, value_name = "SEP")]
+    pub csv_delimiter: Option<String>,
     /// Exit 1 when rows were rejected (outputs are still written). Without it a finished run
     /// exits 0 whatever it rejected: the count is in summary.json and the closing line.
     #[arg(long)]
@@ -526,6 +531,14 @@ impl AnalyzeArgs {
         cfg.coaching = self.coaching;
         cfg.xlsx = self.xlsx;
         cfg.excel_csv = self.excel_csv;
+        cfg.csv_delimiter = match self.csv_delimiter.as_deref() {
+            None | Some(",") => b',',
+            Some(";") => b';',
+            Some("tab" | "\\t" | "\t") => b'\t',
+            Some(other) => {
+                bail!("--csv-delimiter {other:?}: use \",\", \";\" or \"tab\"")
+            }
+        };
         cfg.language = match self.language.as_deref() {
             None => None,
             Some(code) => Some(
@@ -619,6 +632,8 @@ impl AnalyzeArgs {
         a.coaching |= p.coaching.unwrap_or(false);
         a.xlsx |= p.xlsx.unwrap_or(false);
         a.excel_csv |= p.excel_csv.unwrap_or(false);
+        check("csv_delimiter", &p.csv_delimiter, &[",", ";", "tab"])?;
+        or(&mut a.csv_delimiter, &p.csv_delimiter);
         a.strict |= p.strict.unwrap_or(false);
         Ok((a, Some(path)))
     }

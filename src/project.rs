@@ -52,6 +52,8 @@ pub struct Project {
     pub xlsx: Option<bool>,
     /// `excel_csv = true`: byte-order mark on the CSVs (as `--excel-csv`).
     pub excel_csv: Option<bool>,
+    /// `csv_delimiter = ";"`: field separator of the CSVs (as `--csv-delimiter`).
+    pub csv_delimiter: Option<String>,
     pub strict: Option<bool>,
     /// `history = "DIR"`: the history folder (as `--history`).
     pub history: Option<PathBuf>,

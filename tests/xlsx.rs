@@ -125,13 +125,27 @@ fn xlsx_from_the_project_file() {
     w.write("in.csv", SMALL_EXPORT);
     w.write(
         "npsight.toml",
-        "out = \"out\"\nxlsx = true\nexcel_csv = true\n",
+        "out = \"out\"\nxlsx = true\nexcel_csv = true\ncsv_delimiter = \";\"\n",
     );
     let r = w.run(&["analyze", "--encoder", "none", "in.csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(w.path("out/report.xlsx").is_file());
     let bytes = std::fs::read(w.path("out/tagged.csv")).unwrap();
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    let header = String::from_utf8_lossy(&bytes[3..])
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        header.contains("\";\""),
+        "csv_delimiter from the file: {header}"
+    );
+    // A bad value in the file is refused, naming the key.
+    w.write("npsight.toml", "out = \"out\"\ncsv_delimiter = \"|\"\n");
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("csv_delimiter"), "{}", r.stderr);
 }
 
 #[test]
@@ -193,4 +207,69 @@ fn excel_csv_writes_a_bom_and_npsight_reads_the_files_back() {
     let s = w.summary("again");
     assert_eq!(s["input"]["headers"][0], "Response ID");
     assert_eq!(s["input"]["columns"]["id"], "Response ID");
+}
+
+#[test]
+fn csv_delimiter_semicolon_splits_every_csv_on_semicolons_and_reads_back() {
+    use npsight::labelled::{self, LabelColumns};
+    let w = Workdir::new();
+    w.write("in.csv", SMALL_EXPORT);
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "semi",
+        "--csv-delimiter",
+        ";",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.run(&["analyze", "--encoder", "none", "in.csv", "--out", "comma"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for f in ["tagged.csv", "rejected.csv"] {
+        let semi = std::fs::read_to_string(w.path(&format!("semi/{f}"))).unwrap();
+        let comma = std::fs::read_to_string(w.path(&format!("comma/{f}"))).unwrap();
+        let read = |text: &str, d: u8| -> Vec<Vec<String>> {
+            csv::ReaderBuilder::new()
+                .delimiter(d)
+                .has_headers(false)
+                .from_reader(text.as_bytes())
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_string).collect())
+                .collect()
+        };
+        // The same cells, split on `;` instead of `,`: what a semicolon-locale spreadsheet sees.
+        let (s, c) = (read(&semi, b';'), read(&comma, b','));
+        assert_eq!(s, c, "{f}: same cells");
+        assert!(s[0].len() > 3, "{f}: the header splits into columns on ';'");
+        assert!(semi.lines().next().unwrap().contains("\";\""), "{f}");
+    }
+    // npsight reads the semicolon file back (corrections / eval reader, and as an export).
+    let cols = LabelColumns {
+        text: Some("Comment".into()),
+        themes: Some("themes".into()),
+        sentiment: Some("sentiment".into()),
+        ..Default::default()
+    };
+    let semi = labelled::read(&w.path("semi/tagged.csv"), &cols).unwrap();
+    let comma = labelled::read(&w.path("comma/tagged.csv"), &cols).unwrap();
+    assert_eq!(semi.len(), comma.len());
+    assert_eq!(
+        semi.iter().map(|l| &l.themes).collect::<Vec<_>>(),
+        comma.iter().map(|l| &l.themes).collect::<Vec<_>>()
+    );
+    // An unknown separator is refused with the flag named.
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "bad",
+        "--csv-delimiter",
+        "|",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--csv-delimiter"), "{}", r.stderr);
 }

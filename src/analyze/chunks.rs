@@ -108,14 +108,14 @@ pub(super) fn tag_all(
         run.files.rejected.writer().write_all(csvsafe::BOM)?;
     }
     let mut ids = SeenIds::default();
-    let mut tagged = csvsafe::writer(run.files.tagged.writer());
+    let mut tagged = csvsafe::writer_with(run.files.tagged.writer(), cfg.csv_delimiter);
     let mut header: Vec<String> = layout.headers.clone();
     header.extend(tagged_csv::TAGGED_COLUMNS.iter().map(|s| s.to_string()));
     tagged.write_record(&header)?;
     if run.files.xlsx.is_some() {
         out.xlsx = Some(crate::output::xlsx::Xlsx::new(&header)?);
     }
-    let mut rejected = csvsafe::writer(run.files.rejected.writer());
+    let mut rejected = csvsafe::writer_with(run.files.rejected.writer(), cfg.csv_delimiter);
     rejected.write_record(rejected_csv::REJECTED_COLUMNS)?;
     let jsonl = run.files.jsonl.writer();
 

@@ -66,6 +66,8 @@ pub struct AnalyzeConfig {
     /// Start tagged.csv and rejected.csv with a UTF-8 byte-order mark (`--excel-csv`), so Excel
     /// on Windows reads them as UTF-8.
     pub excel_csv: bool,
+    /// Field separator of tagged.csv and rejected.csv (`--csv-delimiter`; default `,`).
+    pub csv_delimiter: u8,
     /// The history folder (`--history`): one entry per period this run covers is written there
     /// and the report shows the trend of its last `history_periods` periods.
     pub history: Option<PathBuf>,
@@ -96,6 +98,7 @@ impl AnalyzeConfig {
             ces_direction: None,
             xlsx: false,
             excel_csv: false,
+            csv_delimiter: b',',
             history: None,
             history_periods: crate::history::DEFAULT_PERIODS,
         }

@@ -147,8 +147,15 @@ pub fn is_unsafe(cell: &str) -> bool {
 /// A CSV writer for every CSV the program writes: every cell that is not a number is quoted,
 /// and every cell is neutralised by [`SafeWriter::write_record`].
 pub fn writer<W: std::io::Write>(w: W) -> SafeWriter<W> {
+    writer_with(w, b',')
+}
+
+/// The same with another field separator (`--csv-delimiter`: `;` for spreadsheets in locales
+/// whose list separator is the semicolon, tab).
+pub fn writer_with<W: std::io::Write>(w: W, delimiter: u8) -> SafeWriter<W> {
     SafeWriter(
         csv::WriterBuilder::new()
+            .delimiter(delimiter)
             .quote_style(csv::QuoteStyle::NonNumeric)
             .from_writer(w),
     )
