@@ -963,14 +963,11 @@ fn run_eval(args: &EvalArgs) -> Result<ExitCode> {
     let md = crate::eval::render_md(&report);
     match &args.out {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow::anyhow!("--out {}: {e}", dir.display()))?;
-            let mut f = crate::output::atomic::AtomicFile::create(&dir.join("eval.md"))?;
-            f.write_all(md.as_bytes())?;
-            f.commit()?;
-            let mut f = crate::output::atomic::AtomicFile::create(&dir.join("eval.json"))?;
-            f.write_all(&serde_json::to_vec_pretty(&report)?)?;
-            f.commit()?;
+            let json = serde_json::to_vec_pretty(&report)?;
+            crate::output::atomic::write_outputs(
+                dir,
+                &[("eval.md", md.as_bytes()), ("eval.json", &json)],
+            )?;
             println!("{md}");
         }
         None => println!("{md}"),
@@ -989,20 +986,16 @@ fn run_compare(args: &CompareArgs) -> Result<ExitCode> {
     );
     let md = crate::output::change_md::compare(&report);
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("--out {}: {e}", dir.display()))?;
-        let mut f = crate::output::atomic::AtomicFile::create(&dir.join("compare.md"))?;
-        f.write_all(md.as_bytes())?;
-        f.commit()?;
-        let mut f = crate::output::atomic::AtomicFile::create(&dir.join("compare.json"))?;
         let mut json = serde_json::to_vec_pretty(&serde_json::json!({
             "old": { "folder": args.old.display().to_string(), "description": old.describe() },
             "new": { "folder": args.new.display().to_string(), "description": new.describe() },
             "change": report.change,
         }))?;
         json.push(b'\n');
-        f.write_all(&json)?;
-        f.commit()?;
+        crate::output::atomic::write_outputs(
+            dir,
+            &[("compare.md", md.as_bytes()), ("compare.json", &json)],
+        )?;
     }
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{md}");

@@ -18,7 +18,6 @@ use crate::eval::{self, EvalReport};
 use crate::heads::{self, TrainSettings};
 use crate::labelled::{self, LabelColumns, Labelled};
 use crate::lexicon::SentimentLexicon;
-use crate::output::atomic::AtomicFile;
 use crate::tagger::combined::{sentiment_input, CombinedTagger, Heads, Manifest, SENTIMENT_LABELS};
 use crate::tagger::{prepare, Classifier, LexiconConfig, LexiconTagger};
 use crate::taxonomy::{sha256_hex, Taxonomy};
@@ -360,19 +359,18 @@ pub fn train(
             "by_language": dev_figures,
         }),
     };
-    for (name, bytes) in [
-        ("sentiment.json", sentiment_json.into_bytes()),
-        ("themes.json", themes_json.into_bytes()),
-        ("manifest.json", {
-            let mut v = serde_json::to_vec_pretty(&manifest)?;
-            v.push(b'\n');
-            v
-        }),
-    ] {
-        let mut f = AtomicFile::create(&cfg.out_dir.join(name))?;
-        f.write_all(&bytes)?;
-        f.commit()?;
-    }
+    // The three files are one model: replaced together (a killed run leaves the old heads or
+    // the new ones, never a mix), and a second `train` on the same folder is refused.
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest)?;
+    manifest_json.push(b'\n');
+    crate::output::atomic::write_outputs(
+        &cfg.out_dir,
+        &[
+            ("sentiment.json", sentiment_json.as_bytes()),
+            ("themes.json", themes_json.as_bytes()),
+            ("manifest.json", &manifest_json),
+        ],
+    )?;
     Ok(Trained {
         manifest,
         dev: report,

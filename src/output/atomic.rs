@@ -307,6 +307,25 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Write a command's outputs into `dir` as one transaction, under the folder's lock, after
+/// finishing a killed run's commit and removing killed runs' temporaries: what `analyze` does
+/// for its outputs, for the smaller commands (`eval`, `compare`, `train`) too. A second command
+/// on the same folder is refused; a killed one leaves the previous files, or all new ones.
+pub fn write_outputs(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("--out {}: cannot create the output folder", dir.display()))?;
+    let _lock = OutputLock::acquire(dir)?;
+    recover(dir)?;
+    remove_stale(dir);
+    let mut tx = Transaction::new(dir);
+    for (name, bytes) in files {
+        let mut f = AtomicFile::create(&dir.join(name))?;
+        f.write_all(bytes)?;
+        tx.add(f)?;
+    }
+    tx.commit()
+}
+
 /// Remove temporaries left by runs that were killed. Call with the folder locked (and after
 /// [`recover`]): every run takes the lock before creating a temporary, so any other run's
 /// temporary found then belongs to a run that is gone.
@@ -449,5 +468,45 @@ mod tests {
         assert!(err.contains("another npsight run"), "{err}");
         drop(first);
         OutputLock::acquire(dir.path()).unwrap();
+    }
+    #[test]
+    fn write_outputs_replaces_all_files_under_the_lock_and_clears_stale_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("eval");
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join("eval.md"), "old md").unwrap();
+        fs::write(out.join("eval.json"), "old json").unwrap();
+        let stale = out.join(format!("{TMP_PREFIX}999999-0"));
+        fs::write(&stale, "left by a killed run").unwrap();
+        // Another command holds the folder: refused, nothing replaced, the stale file untouched.
+        let held = OutputLock::acquire(&out).unwrap();
+        let err = write_outputs(&out, &[("eval.md", b"new md"), ("eval.json", b"new json")])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("another npsight run"), "{err}");
+        assert_eq!(fs::read_to_string(out.join("eval.md")).unwrap(), "old md");
+        assert!(stale.exists());
+        drop(held);
+        write_outputs(&out, &[("eval.md", b"new md"), ("eval.json", b"new json")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("eval.md")).unwrap(), "new md");
+        assert_eq!(
+            fs::read_to_string(out.join("eval.json")).unwrap(),
+            "new json"
+        );
+        assert!(!stale.exists(), "a killed run's temporary is removed");
+        let left: Vec<_> = fs::read_dir(&out)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(TMP_PREFIX) || n.contains("journal"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // A folder that does not exist yet is created.
+        write_outputs(&dir.path().join("new/sub"), &[("a.txt", b"a")]).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("new/sub/a.txt")).unwrap(),
+            "a"
+        );
     }
 }
