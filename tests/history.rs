@@ -15,26 +15,8 @@ mod common;
 use common::Workdir;
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
 fn analyze(w: &Workdir, input: &str, out: &str, extra: &[&str]) -> common::Run {
-    let tax = format!("{FIXTURES}/mini_taxonomy.toml");
-    let lex = format!("{FIXTURES}/mini_sentiment.toml");
-    let mut args = vec![
-        "analyze",
-        "--encoder",
-        "none",
-        input,
-        "--out",
-        out,
-        "--taxonomy",
-        &tax,
-        "--sentiment-lexicon",
-        &lex,
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    w.run(&args)
+    w.analyze_mini(input, out, extra)
 }
 
 /// Rows of one week: (promoters, passives, detractors) spread over two of its days.

@@ -9,27 +9,11 @@ use common::Workdir;
 use npsight::stats::math::two_sided_p;
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
 fn analyze(w: &Workdir, input: &str, out: &str, extra: &[&str]) -> common::Run {
-    let tax = format!("{FIXTURES}/mini_taxonomy.toml");
-    let lex = format!("{FIXTURES}/mini_sentiment.toml");
-    let mut args = vec![
-        "analyze",
-        "--encoder",
-        "none",
-        input,
-        "--out",
-        out,
-        "--taxonomy",
-        &tax,
-        "--sentiment-lexicon",
-        &lex,
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    w.run(&args)
+    w.analyze_mini(input, out, extra)
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn export(rows: &[(&str, u8, &str)]) -> String {
     let mut s = String::from("id,Date,Score,Comment\n");

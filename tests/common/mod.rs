@@ -47,6 +47,29 @@ impl Workdir {
         std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
+    /// `analyze --encoder none` with the small test taxonomy and sentiment lexicon of
+    /// tests/fixtures (`mini_taxonomy.toml`, `mini_sentiment.toml`), quiet, plus `extra`.
+    pub fn analyze_mini(&self, input: &str, out: &str, extra: &[&str]) -> Run {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let tax = format!("{fixtures}/mini_taxonomy.toml");
+        let lex = format!("{fixtures}/mini_sentiment.toml");
+        let mut args = vec![
+            "analyze",
+            "--encoder",
+            "none",
+            input,
+            "--out",
+            out,
+            "--taxonomy",
+            &tax,
+            "--sentiment-lexicon",
+            &lex,
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[])
     }
