@@ -48,6 +48,9 @@ pub struct TrendPeriod {
     /// Share of comments of each of the trend's themes, in its order; None when the period has
     /// no comment, or its entry was tagged with another taxonomy.
     pub theme_shares: Vec<Option<f64>>,
+    /// The 95 % Wilson interval of each theme share (mentions of the comments), same order.
+    #[serde(default)]
+    pub theme_share_ci95: Vec<Option<(f64, f64)>>,
     /// Written by this run.
     pub this_run: bool,
     /// Tagged with another taxonomy than this run's: theme shares not shown.
@@ -208,6 +211,15 @@ pub fn build(
                                 .get(&t.id)
                                 .map_or((e.comments > 0).then_some(0.0), |x| x.share)
                         }
+                    })
+                    .collect(),
+                theme_share_ci95: themes
+                    .iter()
+                    .map(|t| {
+                        let mentions = e.themes.get(&t.id).map_or(0, |x| x.mentions);
+                        (!other)
+                            .then(|| crate::stats::kpi::wilson(mentions, e.comments))
+                            .flatten()
                     })
                     .collect(),
                 this_run: run_keys.contains(&e.period.key.as_str()),

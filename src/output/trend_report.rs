@@ -12,9 +12,10 @@ use crate::stats::kpi::Proportion;
 
 /// One KPI along the periods: value and 95 % interval per period.
 pub struct Series {
-    /// Element id of the chart: `trend-nps`, `trend-csat`, `trend-ces`, `trend-fcr`.
-    pub id: &'static str,
-    pub title: &'static str,
+    /// Element id of the chart: `trend-nps`, `trend-csat`, `trend-ces`, `trend-fcr`,
+    /// `trend-theme-1`...
+    pub id: String,
+    pub title: String,
     /// (value, low, high) per period, in the trend's order.
     pub points: Vec<(Option<f64>, Option<f64>, Option<f64>)>,
     format: Format,
@@ -61,8 +62,8 @@ fn rate(p: Option<&Proportion>) -> (Option<f64>, Option<f64>, Option<f64>) {
 /// The KPIs with a value in at least one period: NPS always, then CSAT, CES and FCR.
 pub fn series(t: &Trend) -> Vec<Series> {
     let mut out = vec![Series {
-        id: "trend-nps",
-        title: "NPS",
+        id: "trend-nps".into(),
+        title: "NPS".into(),
         points: t
             .periods
             .iter()
@@ -97,14 +98,40 @@ pub fn series(t: &Trend) -> Vec<Series> {
     for (id, title, points, format) in kpis {
         if points.iter().any(|x: &(Option<f64>, _, _)| x.0.is_some()) {
             out.push(Series {
-                id,
-                title,
+                id: id.into(),
+                title: title.into(),
                 points,
                 format,
             });
         }
     }
     out
+}
+
+/// The share of comments of each of the trend's themes, with its 95 % Wilson interval, per
+/// period (drawn like the KPIs; empty where the period's entry came from another taxonomy).
+pub fn theme_series(t: &Trend) -> Vec<Series> {
+    t.themes
+        .iter()
+        .enumerate()
+        .map(|(j, theme)| Series {
+            id: format!("trend-theme-{}", j + 1),
+            title: format!("{}: share of comments", theme.name),
+            points: t
+                .periods
+                .iter()
+                .map(|p| {
+                    let ci = p.theme_share_ci95.get(j).copied().flatten();
+                    (
+                        p.theme_shares.get(j).copied().flatten(),
+                        ci.map(|c| c.0),
+                        ci.map(|c| c.1),
+                    )
+                })
+                .collect(),
+            format: points_pct,
+        })
+        .collect()
 }
 
 /// The headline's line on "this week": its NPS, the change since the period before in the
@@ -189,7 +216,7 @@ pub fn md_section(t: &Trend) -> String {
     let _ = writeln!(o, "\n## Trend\n");
     let _ = writeln!(o, "{}\n", intro(t));
     let series = series(t);
-    let head: Vec<&str> = series.iter().map(|s| s.title).collect();
+    let head: Vec<&str> = series.iter().map(|s| s.title.as_str()).collect();
     let _ = writeln!(
         o,
         "| Period | Dates | n | {} |",
@@ -210,12 +237,16 @@ pub fn md_section(t: &Trend) -> String {
         );
     }
     if !t.themes.is_empty() {
-        let _ = writeln!(o, "\nShare of comments mentioning each theme:\n");
+        let _ = writeln!(
+            o,
+            "\nShare of comments mentioning each theme (95% CI, Wilson):\n"
+        );
         let names: Vec<String> = t.themes.iter().map(|x| md_escape(&x.name)).collect();
         let _ = writeln!(o, "| Period | {} |", names.join(" | "));
         let _ = writeln!(o, "|---|{}", "--:|".repeat(t.themes.len()));
-        for p in &t.periods {
-            let cells: Vec<String> = p.theme_shares.iter().map(|s| fmt_pct(*s, 1)).collect();
+        let shares = theme_series(t);
+        for (i, p) in t.periods.iter().enumerate() {
+            let cells: Vec<String> = shares.iter().map(|s| s.cell(i)).collect();
             let _ = writeln!(o, "| {} | {} |", period_label(p, hk), cells.join(" | "));
         }
     }
@@ -254,8 +285,8 @@ pub struct Whisker {
 /// One KPI's line chart: points with whiskers, the line between consecutive periods that have
 /// a value, y ticks and period labels.
 pub struct TrendChart {
-    pub id: &'static str,
-    pub title: &'static str,
+    pub id: String,
+    pub title: String,
     pub w: f64,
     pub h: f64,
     pub left: f64,
@@ -356,8 +387,8 @@ pub fn chart(t: &Trend, s: &Series) -> TrendChart {
         })
         .collect();
     TrendChart {
-        id: s.id,
-        title: s.title,
+        id: s.id.clone(),
+        title: s.title.clone(),
         w,
         h,
         left,
@@ -407,15 +438,17 @@ pub fn tables(t: &Trend) -> (TrendTable, Option<TrendTable>) {
         .collect();
     let themes = (!t.themes.is_empty()).then(|| {
         let mut head = vec!["Period".to_string()];
-        head.extend(t.themes.iter().map(|x| x.name.clone()));
+        head.extend(t.themes.iter().map(|x| format!("{} (95% CI)", x.name)));
+        let shares = theme_series(t);
         TrendTable {
             head,
             rows: t
                 .periods
                 .iter()
-                .map(|p| {
+                .enumerate()
+                .map(|(i, p)| {
                     let mut r = vec![period_label(p, hk)];
-                    r.extend(p.theme_shares.iter().map(|s| fmt_pct(*s, 1)));
+                    r.extend(shares.iter().map(|s| s.cell(i)));
                     TrendRow {
                         this_week: &p.period.key == hk,
                         cells: r,
@@ -431,6 +464,8 @@ pub fn tables(t: &Trend) -> (TrendTable, Option<TrendTable>) {
 pub struct TrendView<'a> {
     pub intro: String,
     pub charts: Vec<TrendChart>,
+    /// One chart per theme of the trend: its share of comments with 95 % intervals.
+    pub theme_charts: Vec<TrendChart>,
     pub table: TrendTable,
     pub themes: Option<TrendTable>,
     pub warnings: &'a [String],
@@ -441,6 +476,7 @@ pub fn view(t: &Trend) -> TrendView<'_> {
     TrendView {
         intro: intro(t),
         charts: series(t).iter().map(|s| chart(t, s)).collect(),
+        theme_charts: theme_series(t).iter().map(|s| chart(t, s)).collect(),
         table,
         themes,
         warnings: &t.warnings,
