@@ -150,7 +150,7 @@ fn xlsx_from_the_project_file() {
 
 #[test]
 fn excel_csv_writes_a_bom_and_npsight_reads_the_files_back() {
-    use npsight::labelled::{self, LabelColumns};
+    use npsight::labelled;
     let w = Workdir::new();
     w.write("in.csv", SMALL_EXPORT);
     let r = w.run(&[
@@ -177,12 +177,7 @@ fn excel_csv_writes_a_bom_and_npsight_reads_the_files_back() {
 
     // The corrections and eval reader (labelled::read, as `train --corrections` and `eval`
     // use it) takes the BOM'd tagged.csv, the first column's name included.
-    let cols = LabelColumns {
-        text: Some("Comment".into()),
-        themes: Some("themes".into()),
-        sentiment: Some("sentiment".into()),
-        ..Default::default()
-    };
+    let cols = tagged_columns();
     let read = labelled::read(&w.path("out/tagged.csv"), &cols).unwrap();
     let plain = labelled::read(&w.path("plain/tagged.csv"), &cols).unwrap();
     assert_eq!(read.len(), 8, "the commented rows");
@@ -211,7 +206,7 @@ fn excel_csv_writes_a_bom_and_npsight_reads_the_files_back() {
 
 #[test]
 fn csv_delimiter_semicolon_splits_every_csv_on_semicolons_and_reads_back() {
-    use npsight::labelled::{self, LabelColumns};
+    use npsight::labelled;
     let w = Workdir::new();
     w.write("in.csv", SMALL_EXPORT);
     let r = w.run(&[
@@ -246,12 +241,7 @@ fn csv_delimiter_semicolon_splits_every_csv_on_semicolons_and_reads_back() {
         assert!(semi.lines().next().unwrap().contains("\";\""), "{f}");
     }
     // npsight reads the semicolon file back (corrections / eval reader, and as an export).
-    let cols = LabelColumns {
-        text: Some("Comment".into()),
-        themes: Some("themes".into()),
-        sentiment: Some("sentiment".into()),
-        ..Default::default()
-    };
+    let cols = tagged_columns();
     let semi = labelled::read(&w.path("semi/tagged.csv"), &cols).unwrap();
     let comma = labelled::read(&w.path("comma/tagged.csv"), &cols).unwrap();
     assert_eq!(semi.len(), comma.len());
@@ -272,4 +262,14 @@ fn csv_delimiter_semicolon_splits_every_csv_on_semicolons_and_reads_back() {
     ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--csv-delimiter"), "{}", r.stderr);
+}
+
+/// The columns `train --corrections` and `eval` read from a tagged.csv of SMALL_EXPORT.
+fn tagged_columns() -> npsight::labelled::LabelColumns {
+    npsight::labelled::LabelColumns {
+        text: Some("Comment".into()),
+        themes: Some("themes".into()),
+        sentiment: Some("sentiment".into()),
+        ..Default::default()
+    }
 }
