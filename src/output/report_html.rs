@@ -163,7 +163,9 @@ fn driver_svg(bars: &[DriverBar]) -> DriverSvg {
         .flatten()
         .map(f64::abs)
         .fold(0.5, f64::max);
-    let (label_w, bar_w, row_h) = (190.0, 560.0, 24.0);
+    // The label column holds a 30-letter theme name; longer ones are cut with the full name
+    // in a tooltip.
+    let (label_w, bar_w, row_h) = (230.0, 560.0, 24.0);
     let width = label_w + bar_w + 70.0;
     let height = row_h * bars.len() as f64 + 30.0;
     let zero = label_w + bar_w / 2.0;
@@ -538,6 +540,7 @@ struct StackSvg {
     w: f64,
     h: f64,
     bar_h: f64,
+    label_x: f64,
     total_x: f64,
     legend: Vec<LegendItem>,
     legend_y: f64,
@@ -560,7 +563,7 @@ fn stack_svg(rows: &[crate::report::TopicSentiment]) -> Option<StackSvg> {
     if rows.is_empty() {
         return None;
     }
-    let (label_w, bar_w, row_h, top) = (200.0, 480.0, 22.0, 34.0);
+    let (label_w, bar_w, row_h, top) = (230.0, 480.0, 22.0, 34.0);
     let w = label_w + bar_w + 90.0;
     let h = top + row_h * rows.len() as f64 + 6.0;
     let legend_items: Vec<(&'static str, String)> = TOPIC_SENTIMENTS
@@ -614,6 +617,7 @@ fn stack_svg(rows: &[crate::report::TopicSentiment]) -> Option<StackSvg> {
         w,
         h,
         bar_h: row_h - 6.0,
+        label_x: label_w - 8.0,
         total_x: label_w + bar_w + 8.0,
         legend: legend(&legend_items, label_w),
         legend_y: 14.0,
