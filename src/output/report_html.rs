@@ -308,7 +308,7 @@ fn legend(items: &[(&'static str, String)], x0: f64) -> Vec<LegendItem> {
             let item = LegendItem {
                 x: format!("{x:.1}"),
                 text_x: format!("{:.1}", x + 14.0),
-                colour: *colour,
+                colour,
                 text: text.clone(),
             };
             x += 14.0 + super::chart::text_width(text) + 14.0;

@@ -182,7 +182,7 @@ pub fn topic_sentiment(st: &Statistics, taxonomy: &Taxonomy) -> Vec<TopicSentime
             }
         })
         .collect();
-    v.sort_by(|a, b| b.mentions.cmp(&a.mentions));
+    v.sort_by_key(|t| std::cmp::Reverse(t.mentions));
     v
 }
 
