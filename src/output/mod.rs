@@ -9,6 +9,7 @@
 
 pub mod atomic;
 pub mod change_md;
+pub mod chart;
 pub mod coaching;
 pub mod csvsafe;
 pub mod filename;

@@ -114,6 +114,9 @@ fn marked(v: &Verbatim) -> String {
     mark_spans(&v.text, &v.spans, esc, "<mark>", "</mark>")
 }
 
+/// The colour of a driver bar not distinguishable from noise.
+const GREY: &str = "#aab1bd";
+
 /// One bar of the driver chart, laid out.
 struct BarView {
     label: String,
@@ -124,6 +127,10 @@ struct BarView {
     len: String,
     height: f64,
     colour: &'static str,
+    /// "bar", or "bar ns" for a bar not distinguishable from noise (drawn grey).
+    class: &'static str,
+    /// The full theme name, for the tooltip (the label may be cut).
+    name: String,
     value: String,
     interval: String,
     whisker: Option<Whisker>,
@@ -156,7 +163,9 @@ fn driver_svg(bars: &[DriverBar]) -> DriverSvg {
         .flatten()
         .map(f64::abs)
         .fold(0.5, f64::max);
-    let (label_w, bar_w, row_h) = (190.0, 560.0, 24.0);
+    // The label column holds a 30-letter theme name; longer ones are cut with the full name
+    // in a tooltip.
+    let (label_w, bar_w, row_h) = (230.0, 560.0, 24.0);
     let width = label_w + bar_w + 70.0;
     let height = row_h * bars.len() as f64 + 30.0;
     let zero = label_w + bar_w / 2.0;
@@ -190,14 +199,22 @@ fn driver_svg(bars: &[DriverBar]) -> DriverSvg {
                 _ => None,
             };
             BarView {
-                label: b.label.clone(),
+                label: super::chart::fit_label(&b.label, label_w - 12.0),
+                name: b.label.clone(),
+                class: if b.significant { "bar" } else { "bar ns" },
                 label_x: label_w - 8.0,
                 text_y: y + 15.0,
                 x: format!("{x:.1}"),
                 rect_y: format!("{:.1}", y + 3.0),
                 len: format!("{len:.1}"),
                 height: row_h - 8.0,
-                colour: if v < 0.0 { "#d64545" } else { "#2f9e5b" },
+                colour: if !b.significant {
+                    GREY
+                } else if v < 0.0 {
+                    "#d64545"
+                } else {
+                    "#2f9e5b"
+                },
                 value: fmt_signed(Some(v), 1),
                 interval: match (b.low, b.high) {
                     (Some(l), Some(h)) => format!(
@@ -240,13 +257,20 @@ pub fn driver_chart(bars: &[DriverBar]) -> String {
 /// A point of the priority quadrant, laid out.
 struct Point {
     name: String,
+    group: String,
+    colour: &'static str,
     cx: String,
     cy: String,
     r: String,
     share: String,
     rate: String,
+    /// The label (the theme's name, or its number in the key) and where it goes.
+    label: String,
     label_x: String,
     label_y: String,
+    /// Drawn inside the circle (a key number that found no room outside).
+    centred: bool,
+    leader: Option<(String, String, String, String)>,
 }
 
 struct Tick {
@@ -255,91 +279,349 @@ struct Tick {
     text: String,
 }
 
-/// The priority quadrant: volume (share of comments) against the detractor rate of mentioners.
+/// One entry of a chart legend: a colour swatch and its text, laid out.
+struct LegendItem {
+    x: String,
+    text_x: String,
+    colour: &'static str,
+    text: String,
+}
+
+/// Colours of the theme groups (Okabe-Ito, readable with the common colour-vision deficiencies).
+fn group_colour(g: crate::taxonomy::Group) -> &'static str {
+    use crate::taxonomy::Group;
+    match g {
+        Group::Agent => "#0072b2",
+        Group::Process => "#e69f00",
+        Group::Outcome => "#009e73",
+        Group::Channel => "#cc79a7",
+        Group::Product => "#d55e00",
+    }
+}
+
+/// Lay out a legend in one row from `x0`, each swatch 10 px with its text after it.
+fn legend(items: &[(&'static str, String)], x0: f64) -> Vec<LegendItem> {
+    let mut x = x0;
+    items
+        .iter()
+        .map(|(colour, text)| {
+            let item = LegendItem {
+                x: format!("{x:.1}"),
+                text_x: format!("{:.1}", x + 14.0),
+                colour,
+                text: text.clone(),
+            };
+            x += 14.0 + super::chart::text_width(text) + 14.0;
+            item
+        })
+        .collect()
+}
+
+/// The priority quadrant: volume (share of comments) against the detractor rate of mentioners,
+/// coloured by theme group. Axis ticks are round ([`super::chart::nice_ticks`]); labels are
+/// placed by [`super::chart::place_labels_around`], never overlapping or leaving the plot,
+/// and a theme whose name finds no room is numbered and named in `key`.
 struct QuadrantSvg {
     w: f64,
     h: f64,
-    pad: f64,
+    left: f64,
+    top: f64,
     inner_w: f64,
     inner_h: f64,
     right: f64,
     overall_y: String,
-    overall_label_x: f64,
+    overall_label_x: String,
     overall_label_y: String,
     x_title_x: f64,
     x_title_y: f64,
     y_title_y: f64,
     y_ticks: Vec<Tick>,
     x_ticks: Vec<Tick>,
+    /// Grid lines: (x1, y1, x2, y2).
+    grid: Vec<(String, String, String, String)>,
     points: Vec<Point>,
+    legend: Vec<LegendItem>,
+    legend_y: f64,
+    /// (number, theme name) of the themes labelled by number.
+    key: Vec<(usize, String)>,
 }
 
 fn quadrant_svg(themes: &[&ThemeStat], overall_detractor_rate: f64) -> Option<QuadrantSvg> {
-    let pts: Vec<(&str, f64, f64, u64)> = themes
+    use super::chart::{decimals_of, nice_ticks, place_labels_around, text_width, Dot, Rect};
+    let mut pts: Vec<(&ThemeStat, f64, f64)> = themes
         .iter()
-        .filter_map(|t| {
-            Some((
-                t.name.as_str(),
-                t.share_of_comments?,
-                t.detractor_rate_with?,
-                t.mentions,
-            ))
-        })
+        .filter_map(|t| Some((*t, t.share_of_comments?, t.detractor_rate_with?)))
         .collect();
     if pts.is_empty() {
         return None;
     }
-    let (w, h, pad) = (640.0, 380.0, 48.0);
-    let max_x = pts.iter().map(|p| p.1).fold(0.05, f64::max) * 1.1;
-    let px = |x: f64| pad + x / max_x * (w - 2.0 * pad);
-    let py = |y: f64| h - pad - y * (h - 2.0 * pad);
+    // Labels are placed most-mentioned first (ties by id), so the big themes keep their names.
+    pts.sort_by(|a, b| b.0.mentions.cmp(&a.0.mentions).then(a.0.id.cmp(&b.0.id)));
+    let (w, h, left, top, right_pad, bottom_pad) = (760.0, 460.0, 64.0, 40.0, 16.0, 52.0);
+    let (inner_w, inner_h) = (w - left - right_pad, h - top - bottom_pad);
+    let bottom = top + inner_h;
+    let max_share = pts.iter().map(|p| p.1).fold(0.01, f64::max);
+    let xt = nice_ticks(0.0, max_share, 6);
+    let yt = nice_ticks(0.0, 1.0, 5);
+    let x_max = *xt.last().unwrap_or(&1.0);
+    let px = |x: f64| left + x / x_max * inner_w;
+    let py = |y: f64| bottom - y * inner_h;
+    let pct_decimals = |t: &[f64]| match t {
+        [a, b, ..] => decimals_of((b - a) * 100.0),
+        _ => 0,
+    };
+    let (xd, yd) = (pct_decimals(&xt[..]), pct_decimals(&yt[..]));
+    let area = Rect {
+        x: left + 2.0,
+        y: top + 2.0,
+        w: inner_w - 4.0,
+        h: inner_h - 4.0,
+    };
+    let dots: Vec<Dot> = pts
+        .iter()
+        .map(|(t, x, y)| Dot {
+            cx: px(*x),
+            cy: py(*y),
+            r: 4.0 + (t.mentions as f64).sqrt().min(14.0),
+        })
+        .collect();
+    let overall_text = "overall detractor rate";
+    let ow = text_width(overall_text);
+    let overall_box = Rect {
+        x: left + inner_w - 4.0 - ow,
+        y: py(overall_detractor_rate) - 4.0 - super::chart::LABEL_H + 3.5,
+        w: ow,
+        h: super::chart::LABEL_H,
+    };
+    let names: Vec<Option<f64>> = pts.iter().map(|p| Some(text_width(&p.0.name))).collect();
+    let first = place_labels_around(&dots, &names, area, &[overall_box]);
+    // Themes whose name found no room: numbered, the number placed like a label where it fits.
+    let mut key = Vec::new();
+    let mut numbers: Vec<Option<f64>> = vec![None; pts.len()];
+    for (i, p) in first.iter().enumerate() {
+        if p.is_none() {
+            key.push((key.len() + 1, pts[i].0.name.clone()));
+            numbers[i] = Some(text_width(&key.len().to_string()));
+        }
+    }
+    let mut taken: Vec<Rect> = first.iter().flatten().map(|p| p.rect).collect();
+    taken.push(overall_box);
+    let second = place_labels_around(&dots, &numbers, area, &taken);
+    let mut number = 0;
+    let points = pts
+        .iter()
+        .zip(&dots)
+        .zip(first.iter().zip(&second))
+        .map(|(((t, x, y), d), (a, b))| {
+            let (label, placed) = match a {
+                Some(p) => (t.name.clone(), Some(p)),
+                None => {
+                    number += 1;
+                    (number.to_string(), b.as_ref())
+                }
+            };
+            let (label_x, label_y, centred, leader) = match placed {
+                Some(p) => (
+                    p.rect.x,
+                    p.rect.y + super::chart::LABEL_H - 3.5,
+                    false,
+                    p.leader.map(|(a, b, c, d)| {
+                        (
+                            format!("{a:.1}"),
+                            format!("{b:.1}"),
+                            format!("{c:.1}"),
+                            format!("{d:.1}"),
+                        )
+                    }),
+                ),
+                None => (d.cx, d.cy + 4.0, true, None),
+            };
+            Point {
+                name: t.name.clone(),
+                group: t.group.to_string(),
+                colour: group_colour(t.group),
+                cx: format!("{:.1}", d.cx),
+                cy: format!("{:.1}", d.cy),
+                r: format!("{:.1}", d.r),
+                share: fmt_pct(Some(*x), 1),
+                rate: fmt_pct(Some(*y), 0),
+                label,
+                label_x: format!("{label_x:.1}"),
+                label_y: format!("{label_y:.1}"),
+                centred,
+                leader,
+            }
+        })
+        .collect();
+    let mut groups: Vec<crate::taxonomy::Group> = pts.iter().map(|p| p.0.group).collect();
+    groups.sort_by_key(|g| g.to_string());
+    groups.dedup();
+    let legend_items: Vec<(&'static str, String)> = groups
+        .iter()
+        .map(|g| (group_colour(*g), g.to_string()))
+        .collect();
+    let mut grid = Vec::new();
+    for x in &xt {
+        grid.push((
+            format!("{:.1}", px(*x)),
+            format!("{top:.1}"),
+            format!("{:.1}", px(*x)),
+            format!("{bottom:.1}"),
+        ));
+    }
+    for y in &yt {
+        grid.push((
+            format!("{left:.1}"),
+            format!("{:.1}", py(*y)),
+            format!("{:.1}", left + inner_w),
+            format!("{:.1}", py(*y)),
+        ));
+    }
     Some(QuadrantSvg {
         w,
         h,
-        pad,
-        inner_w: w - 2.0 * pad,
-        inner_h: h - 2.0 * pad,
-        right: w - pad,
+        left,
+        top,
+        inner_w,
+        inner_h,
+        right: left + inner_w,
         overall_y: format!("{:.1}", py(overall_detractor_rate)),
-        overall_label_x: w - pad - 4.0,
-        overall_label_y: format!("{:.1}", py(overall_detractor_rate) - 4.0),
-        x_title_x: w / 2.0,
-        x_title_y: h - 12.0,
-        y_title_y: h / 2.0,
-        y_ticks: [0.0, 0.25, 0.5, 0.75, 1.0]
-            .into_iter()
-            .map(|tick| Tick {
-                x: format!("{}", pad - 4.0),
-                y: format!("{:.1}", py(tick) + 4.0),
-                text: fmt_pct(Some(tick), 0),
-            })
-            .collect(),
-        x_ticks: (0..=4)
-            .map(|tick| {
-                let x = max_x * tick as f64 / 4.0;
-                Tick {
-                    x: format!("{:.1}", px(x)),
-                    y: format!("{}", h - pad + 16.0),
-                    text: fmt_pct(Some(x), 0),
-                }
-            })
-            .collect(),
-        points: pts
+        overall_label_x: format!("{:.1}", overall_box.x),
+        overall_label_y: format!("{:.1}", overall_box.y + super::chart::LABEL_H - 3.5),
+        x_title_x: left + inner_w / 2.0,
+        x_title_y: h - 10.0,
+        y_title_y: top + inner_h / 2.0,
+        y_ticks: yt
             .iter()
-            .map(|(name, x, y, n)| {
-                let r = 4.0 + (*n as f64).sqrt().min(14.0);
-                Point {
-                    name: name.to_string(),
-                    cx: format!("{:.1}", px(*x)),
-                    cy: format!("{:.1}", py(*y)),
-                    r: format!("{r:.1}"),
-                    share: fmt_pct(Some(*x), 1),
-                    rate: fmt_pct(Some(*y), 0),
-                    label_x: format!("{:.1}", px(*x) + r + 2.0),
-                    label_y: format!("{:.1}", py(*y) + 4.0),
-                }
+            .map(|tick| Tick {
+                x: format!("{}", left - 6.0),
+                y: format!("{:.1}", py(*tick) + 4.0),
+                text: fmt_pct(Some(*tick), yd),
             })
             .collect(),
+        x_ticks: xt
+            .iter()
+            .map(|tick| Tick {
+                x: format!("{:.1}", px(*tick)),
+                y: format!("{}", bottom + 16.0),
+                text: fmt_pct(Some(*tick), xd),
+            })
+            .collect(),
+        grid,
+        points,
+        legend: legend(&legend_items, left),
+        legend_y: 20.0,
+        key,
+    })
+}
+
+/// One segment of a topic-by-sentiment bar, laid out.
+struct StackSeg {
+    x: String,
+    len: String,
+    colour: &'static str,
+    /// The count, when the segment is wide enough to hold it.
+    text: Option<String>,
+    text_x: String,
+    title: String,
+}
+
+struct StackRow {
+    label: String,
+    name: String,
+    y: String,
+    text_y: String,
+    segs: Vec<StackSeg>,
+    total: String,
+}
+
+/// The topic-by-sentiment chart: per theme a 100 % stacked bar of its mentions by polarity.
+struct StackSvg {
+    w: f64,
+    h: f64,
+    bar_h: f64,
+    label_x: f64,
+    total_x: f64,
+    legend: Vec<LegendItem>,
+    legend_y: f64,
+    rows: Vec<StackRow>,
+}
+
+/// Colours of the polarities in the topic-by-sentiment chart.
+fn sentiment_colour(s: crate::tagger::Sentiment) -> &'static str {
+    use crate::tagger::Sentiment;
+    match s {
+        Sentiment::Negative => "#d64545",
+        Sentiment::Neutral => "#aab1bd",
+        Sentiment::Mixed => "#e0a526",
+        Sentiment::Positive => "#2f9e5b",
+    }
+}
+
+fn stack_svg(rows: &[crate::report::TopicSentiment]) -> Option<StackSvg> {
+    use crate::report::TOPIC_SENTIMENTS;
+    if rows.is_empty() {
+        return None;
+    }
+    let (label_w, bar_w, row_h, top) = (230.0, 480.0, 22.0, 34.0);
+    let w = label_w + bar_w + 90.0;
+    let h = top + row_h * rows.len() as f64 + 6.0;
+    let legend_items: Vec<(&'static str, String)> = TOPIC_SENTIMENTS
+        .iter()
+        .map(|s| (sentiment_colour(*s), s.as_str().to_string()))
+        .collect();
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let y = top + i as f64 * row_h;
+            let mut x = label_w;
+            let segs = TOPIC_SENTIMENTS
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| t.counts[*k] > 0)
+                .map(|(k, s)| {
+                    let share = t.share(k).unwrap_or(0.0);
+                    let len = share * bar_w;
+                    let count = t.counts[k].to_string();
+                    let seg = StackSeg {
+                        x: format!("{x:.1}"),
+                        len: format!("{len:.1}"),
+                        colour: sentiment_colour(*s),
+                        text: (len >= super::chart::text_width(&count) + 6.0).then_some(count),
+                        text_x: format!("{:.1}", x + len / 2.0),
+                        title: format!(
+                            "{}: {} of {} mentions {} ({})",
+                            t.name,
+                            t.counts[k],
+                            t.mentions,
+                            s.as_str(),
+                            fmt_pct(Some(share), 0)
+                        ),
+                    };
+                    x += len;
+                    seg
+                })
+                .collect();
+            StackRow {
+                label: super::chart::fit_label(&t.name, label_w - 12.0),
+                name: t.name.clone(),
+                y: format!("{:.1}", y + 3.0),
+                text_y: format!("{:.1}", y + 15.0),
+                segs,
+                total: format!("n = {}", t.mentions),
+            }
+        })
+        .collect();
+    Some(StackSvg {
+        w,
+        h,
+        bar_h: row_h - 6.0,
+        label_x: label_w - 8.0,
+        total_x: label_w + bar_w + 8.0,
+        legend: legend(&legend_items, label_w),
+        legend_y: 14.0,
+        rows,
     })
 }
 
@@ -431,6 +713,8 @@ struct HeatCellView {
 
 struct HeatRowView<'a> {
     value: &'a str,
+    /// The value cut to fit its column (the full value in the cell's title).
+    short: String,
     comments: u64,
     cells: Vec<HeatCellView>,
 }
@@ -458,6 +742,7 @@ fn heatmap_view(h: &Heatmap) -> HeatmapView<'_> {
             .iter()
             .map(|r| HeatRowView {
                 value: &r.value,
+                short: super::chart::fit_label(&r.value, 150.0),
                 comments: r.comments,
                 cells: r
                     .cells
@@ -545,6 +830,8 @@ struct Page<'a> {
     model_order: Vec<&'a crate::stats::ThemeDriver>,
     driver: Option<DriverSvg>,
     quadrant: Option<QuadrantSvg>,
+    /// The topic-by-sentiment chart.
+    topic: Option<StackSvg>,
     heatmaps: Vec<HeatmapView<'a>>,
     segments: Vec<SegmentTable<'a>>,
     filters: Vec<Filter<'a>>,
@@ -644,6 +931,7 @@ pub fn render(r: &Report) -> String {
             &ranked,
             st.overall.detractors as f64 / st.overall.n.max(1) as f64,
         ),
+        topic: stack_svg(&r.topic_sentiment),
         heatmaps: r.heatmaps.iter().map(heatmap_view).collect(),
         segments: st
             .segments
@@ -659,15 +947,21 @@ pub fn render(r: &Report) -> String {
                         drivers: v
                             .top_drivers
                             .iter()
-                            .map(|d| format!("{} ({})", d.id, fmt_signed(Some(d.impact_points), 1)))
+                            .map(|d| {
+                                format!(
+                                    "{} ({})",
+                                    r.theme_name(&d.id),
+                                    fmt_signed(Some(d.impact_points), 1)
+                                )
+                            })
                             .collect::<Vec<_>>()
                             .join(", "),
                         over: v
                             .over_represented
                             .iter()
                             .map(|x| match x.ratio {
-                                Some(q) => format!("{} (×{q:.1})", x.id),
-                                None => format!("{} (only here)", x.id),
+                                Some(q) => format!("{} (×{q:.1})", r.theme_name(&x.id)),
+                                None => format!("{} (only here)", r.theme_name(&x.id)),
                             })
                             .collect::<Vec<_>>()
                             .join(", "),
@@ -731,12 +1025,20 @@ fn kpi_explanation() -> &'static str {
     super::kpi_drivers_report::EXPLANATION
 }
 
-/// "none" or the ids joined.
-fn id_list(ids: &[String]) -> String {
+/// "none" or the themes' names joined (the ids are the change's keys; people read names).
+fn id_list(ch: &Change, ids: &[String]) -> String {
     if ids.is_empty() {
         "none".to_string()
     } else {
-        ids.join(", ")
+        ids.iter()
+            .map(|id| {
+                ch.themes
+                    .iter()
+                    .find(|t| &t.id == id)
+                    .map_or(id.as_str(), |t| t.name.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -784,12 +1086,14 @@ mod tests {
                 value: -4.0,
                 low: Some(-6.0),
                 high: Some(-2.0),
+                significant: true,
             },
             DriverBar {
                 label: "Staff".into(),
                 value: 3.0,
                 low: None,
                 high: None,
+                significant: true,
             },
         ];
         let svg = driver_chart(&bars);
@@ -797,5 +1101,66 @@ mod tests {
         assert_eq!(svg.matches(r#"class="ci""#).count(), 1);
         assert!(svg.contains("Wait &lt;time&gt;") && !svg.contains("<time>"));
         assert!(svg.contains("95% interval -6.0 to -2.0"));
+    }
+
+    /// A bar built from a driver-model theme, through the report model's own rule.
+    fn model_bar(name: &str, value: f64, low: f64, high: f64) -> DriverBar {
+        let stats = crate::stats::ThemeDriver {
+            id: name.to_lowercase(),
+            name: name.into(),
+            group: crate::taxonomy::Group::Process,
+            mentions: 40,
+            mentions_negative: 40,
+            mentions_positive: 0,
+            mentions_other: 0,
+            effect_negative_points: Some(value),
+            effect_positive_points: None,
+            effect_other_points: None,
+            detractor_effect_negative_points: None,
+            impact_points: value,
+            ci95_low: low,
+            ci95_high: high,
+            // As stats::drivers decides it.
+            distinguishable: low > 0.0 || high < 0.0,
+            importance_share: 0.0,
+            r2_contribution: 0.0,
+            caution: None,
+        };
+        DriverBar {
+            label: name.into(),
+            value,
+            low: Some(low),
+            high: Some(high),
+            significant: crate::report::bar_is_significant(crate::report::BarSource::Model(&stats)),
+        }
+    }
+
+    #[test]
+    fn bars_whose_interval_crosses_zero_are_grey_and_the_others_are_not() {
+        let svg = driver_chart(&[
+            model_bar("Billing", -3.6, -7.3, -0.8),
+            model_bar("Transfers", -0.3, -0.9, 0.1),
+            model_bar("Resolution", 2.9, 0.7, 4.6),
+        ]);
+        let rect_of = |name: &str| {
+            let i = svg.find(&format!("<title>{name}: ")).unwrap();
+            let start = svg[..i].rfind("<rect").unwrap();
+            svg[start..i].to_string()
+        };
+        assert!(rect_of("Transfers").contains(r#"class="bar ns""#));
+        assert!(rect_of("Transfers").contains(GREY));
+        for name in ["Billing", "Resolution"] {
+            let r = rect_of(name);
+            assert!(r.contains(r#"class="bar""#) && !r.contains(GREY), "{r}");
+        }
+        assert_eq!(svg.matches(r#"class="bar ns""#).count(), 1);
+    }
+
+    #[test]
+    fn long_driver_labels_are_cut_with_the_full_name_in_the_title() {
+        let long = "Personalisation and context of every single call we made";
+        let svg = driver_chart(&[model_bar(long, -1.0, -2.0, -0.5)]);
+        assert!(svg.contains(&format!("<title>{long}</title>")));
+        assert!(svg.contains('…'));
     }
 }

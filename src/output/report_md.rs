@@ -105,18 +105,19 @@ fn agent_section(o: &mut String, company: &DriverModel, agent: &DriverModel) {
     }
 }
 
-fn segment_row(v: &SegmentStat, with_agent: bool) -> String {
+fn segment_row(r: &Report, v: &SegmentStat, with_agent: bool) -> String {
+    let name = |id: &str| md_escape(r.theme_name(id));
     let drivers: Vec<String> = v
         .top_drivers
         .iter()
-        .map(|d| format!("{} ({})", d.id, fmt_signed(Some(d.impact_points), 1)))
+        .map(|d| format!("{} ({})", name(&d.id), fmt_signed(Some(d.impact_points), 1)))
         .collect();
     let over: Vec<String> = v
         .over_represented
         .iter()
         .map(|x| match x.ratio {
-            Some(r) => format!("{} (x{r:.1})", x.id),
-            None => format!("{} (only here)", x.id),
+            Some(q) => format!("{} (x{q:.1})", name(&x.id)),
+            None => format!("{} (only here)", name(&x.id)),
         })
         .collect();
     let c = v.caution.as_deref();
@@ -149,6 +150,85 @@ fn segment_row(v: &SegmentStat, with_agent: bool) -> String {
             .collect::<Vec<_>>()
             .join("; ")
     )
+}
+
+/// "Sentiment by theme": every mentioned theme's mentions by polarity, count and share.
+fn topic_sentiment_section(o: &mut String, r: &Report) {
+    if r.topic_sentiment.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n## Sentiment by theme\n");
+    let _ = writeln!(
+        o,
+        "Each theme's mentions by sentiment (the theme's own polarity in the comment, as in `tagged.csv`), most mentioned first: count and share of the theme's mentions.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| Theme | Mentions | Negative | Neutral | Mixed | Positive |\n|---|--:|--:|--:|--:|--:|"
+    );
+    for t in &r.topic_sentiment {
+        let cells: Vec<String> = (0..crate::report::TOPIC_SENTIMENTS.len())
+            .map(|i| format!("{} ({})", t.counts[i], fmt_pct(t.share(i), 0)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            md_escape(&t.name),
+            t.mentions,
+            cells.join(" | ")
+        );
+    }
+}
+
+/// "Themes by segment": the heatmaps' numbers, one table per segment column (share of the
+/// value's comments mentioning the theme, and the count), capped like report.html's.
+fn heatmap_sections(o: &mut String, r: &Report) {
+    for h in &r.heatmaps {
+        if h.themes.is_empty() || h.rows.is_empty() {
+            continue;
+        }
+        let col = md_escape(&h.column);
+        let _ = writeln!(o, "\n## Themes by {col}\n");
+        let _ = writeln!(
+            o,
+            "Share of each {col}'s comments that mention the theme (mentions in brackets); the {} values with most comments and the {} most-mentioned themes.\n",
+            h.rows.len(),
+            h.themes.len()
+        );
+        let names: Vec<String> = h.themes.iter().map(|(_, n)| md_escape(n)).collect();
+        let _ = writeln!(o, "| {col} | Comments | {} |", names.join(" | "));
+        let _ = writeln!(o, "|---|--:|{}", "--:|".repeat(names.len()));
+        for row in &h.rows {
+            let cells: Vec<String> = row
+                .cells
+                .iter()
+                .map(|c| match c.share {
+                    Some(s) if c.mentions > 0 => {
+                        format!("{} ({})", fmt_pct(Some(s), 0), c.mentions)
+                    }
+                    _ => "·".to_string(),
+                })
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                md_escape(&row.value),
+                row.comments,
+                cells.join(" | ")
+            );
+        }
+        if h.omitted > 0 {
+            let _ = writeln!(
+                o,
+                "\n{} further values with fewer comments are not shown.",
+                h.omitted
+            );
+        }
+        if !h.omitted_themes.is_empty() {
+            let names: Vec<String> = h.omitted_themes.iter().map(|n| md_escape(n)).collect();
+            let _ = writeln!(o, "\nThemes not shown: {}.", names.join(", "));
+        }
+    }
 }
 
 /// The headline's sentence naming the top causes of detractors (theme names, a short masked
@@ -285,11 +365,11 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
-    let silent: Vec<&str> = st
+    let silent: Vec<String> = st
         .themes
         .iter()
         .filter(|t| t.mentions == 0)
-        .map(|t| t.id.as_str())
+        .map(|t| md_escape(&t.name))
         .collect();
     if !silent.is_empty() {
         let _ = writeln!(o, "\nNot mentioned: {}.", silent.join(", "));
@@ -300,7 +380,7 @@ pub fn render(r: &Report) -> String {
         .filter_map(|t| {
             t.caution
                 .as_ref()
-                .map(|c| format!("{} ({})", t.id, md_escape(c)))
+                .map(|c| format!("{} ({})", md_escape(&t.name), md_escape(c)))
         })
         .collect();
     if !few.is_empty() {
@@ -327,6 +407,8 @@ pub fn render(r: &Report) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     let _ = writeln!(o, "- Languages: {}.", langs.join(", "));
+    topic_sentiment_section(&mut o, r);
+    heatmap_sections(&mut o, r);
 
     for (col, values) in &st.segments {
         let with_agent = values.iter().any(|v| v.agent_nps.is_some());
@@ -353,7 +435,7 @@ pub fn render(r: &Report) -> String {
             if with_agent { "--:|--:|" } else { "" }
         );
         for v in values {
-            let _ = writeln!(o, "{}", segment_row(v, with_agent));
+            let _ = writeln!(o, "{}", segment_row(r, v, with_agent));
         }
     }
 

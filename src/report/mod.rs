@@ -36,6 +36,7 @@ use crate::stats::{
     Accumulator, DriverModel, MismatchExample, Reservoir, Statistics, ThemeDriver, ThemeStat,
     Verbatim,
 };
+use crate::tagger::Sentiment;
 use crate::taxonomy::{Group, Taxonomy};
 
 pub use coaching::{CoachingCollector, CoachingPacks};
@@ -55,6 +56,27 @@ pub struct DriverBar {
     pub value: f64,
     pub low: Option<f64>,
     pub high: Option<f64>,
+    /// Distinguishable from noise by [`bar_is_significant`]; drawn grey when false.
+    pub significant: bool,
+}
+
+/// Whether a driver-chart bar stands out from noise, by the rule the report's text uses for
+/// it: with the driver model, its 95 % bootstrap interval excludes 0
+/// ([`ThemeDriver::distinguishable`], decided once in `stats::drivers` and also behind the
+/// driver-model table's "not distinguishable from noise" note); without a model, the theme
+/// table's ✔ (q < 0.05, [`ThemeStat::significant`]).
+pub fn bar_is_significant(bar: BarSource<'_>) -> bool {
+    match bar {
+        BarSource::Model(t) => t.distinguishable,
+        BarSource::LeaveOneOut(t) => t.significant,
+    }
+}
+
+/// What a driver-chart bar is drawn from.
+#[derive(Debug, Clone, Copy)]
+pub enum BarSource<'a> {
+    Model(&'a ThemeDriver),
+    LeaveOneOut(&'a ThemeStat),
 }
 
 /// The driver chart: its bars, most damaging first, and the sentence explaining them.
@@ -94,14 +116,75 @@ pub struct HeatRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Heatmap {
     pub column: String,
-    /// (theme id, theme name), only themes mentioned at least once.
+    /// (theme id, theme name): the [`HEATMAP_MAX_COLUMNS`] themes mentioned most often overall,
+    /// most mentioned first (ties in taxonomy order); never a theme without mentions.
     pub themes: Vec<(String, String)>,
     pub rows: Vec<HeatRow>,
     /// Values left out (the table keeps the [`HEATMAP_MAX_ROWS`] values with most comments).
     pub omitted: usize,
+    /// Names of the mentioned themes left out (the table keeps the [`HEATMAP_MAX_COLUMNS`]
+    /// most-mentioned).
+    pub omitted_themes: Vec<String>,
 }
 
 pub const HEATMAP_MAX_ROWS: usize = 30;
+
+/// The most theme columns a heatmap shows (the most-mentioned themes), so that the table fits a
+/// 1160 px page without scrolling sideways; the others are named under it.
+pub const HEATMAP_MAX_COLUMNS: usize = 10;
+
+/// The driver chart's sentence on grey bars, with the driver model and without.
+pub const GREY_MODEL: &str =
+    "grey bars: the 95 % interval includes 0, not distinguishable from noise.";
+pub const GREY_LOO: &str = "grey bars: q ≥ 0.05, not distinguishable from noise.";
+
+/// The polarities of the topic-by-sentiment view, in the order shown.
+pub const TOPIC_SENTIMENTS: [Sentiment; 4] = [
+    Sentiment::Negative,
+    Sentiment::Neutral,
+    Sentiment::Mixed,
+    Sentiment::Positive,
+];
+
+/// One theme of the topic-by-sentiment view: its mentions by polarity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicSentiment {
+    pub id: String,
+    pub name: String,
+    pub group: Group,
+    pub mentions: u64,
+    /// Mentions that are negative, neutral, mixed and positive ([`TOPIC_SENTIMENTS`] order).
+    pub counts: [u64; 4],
+}
+
+impl TopicSentiment {
+    /// Share of the theme's mentions with the `i`-th polarity of [`TOPIC_SENTIMENTS`].
+    pub fn share(&self, i: usize) -> Option<f64> {
+        (self.mentions > 0).then(|| self.counts[i] as f64 / self.mentions as f64)
+    }
+}
+
+/// The topic-by-sentiment rows from the statistics: themes with mentions, most mentioned first
+/// (ties in taxonomy order), names from the taxonomy.
+pub fn topic_sentiment(st: &Statistics, taxonomy: &Taxonomy) -> Vec<TopicSentiment> {
+    let mut v: Vec<TopicSentiment> = st
+        .theme_sentiment
+        .iter()
+        .filter(|t| t.mentions > 0)
+        .map(|t| {
+            let theme = taxonomy.themes.iter().find(|x| x.id == t.id);
+            TopicSentiment {
+                id: t.id.clone(),
+                name: theme.map_or_else(|| t.id.clone(), |x| x.name.clone()),
+                group: theme.map_or(Group::Process, |x| x.group),
+                mentions: t.mentions,
+                counts: [t.negative, t.neutral, t.mixed, t.positive],
+            }
+        })
+        .collect();
+    v.sort_by_key(|t| std::cmp::Reverse(t.mentions));
+    v
+}
 
 /// The longest a headline verbatim may be, in characters (longer ones are cut with "…").
 pub const HEADLINE_VERBATIM_CHARS: usize = 120;
@@ -187,6 +270,8 @@ pub struct Report {
     pub mismatches: Vec<Verbatim>,
     /// Theme x segment tables, one per segment column.
     pub heatmaps: Vec<Heatmap>,
+    /// Topic by sentiment: each mentioned theme's mentions by polarity.
+    pub topic_sentiment: Vec<TopicSentiment>,
     /// The driver model's impacts with intervals, or the leave-one-out impacts without a model.
     pub driver_chart: DriverChart,
     pub previous: Option<PreviousRun>,
@@ -274,9 +359,10 @@ impl Report {
                         value: t.impact_points.unwrap_or(0.0),
                         low: None,
                         high: None,
+                        significant: bar_is_significant(BarSource::LeaveOneOut(t)),
                     })
                     .collect(),
-                note: "Leave-one-out impact: how many NPS points the score would change without the theme's mentioners. Red bars pull NPS down.".to_string(),
+                note: format!("Leave-one-out impact: how many NPS points the score would change without the theme's mentioners. Red bars pull NPS down, green bars lift it; {GREY_LOO}"),
             },
         };
         let previous = summary.change.as_ref().map(|c| PreviousRun {
@@ -298,6 +384,7 @@ impl Report {
         Report {
             mismatches: mismatch_verbatims(&summary.statistics.mismatch_examples),
             heatmaps: heatmaps(acc, taxonomy),
+            topic_sentiment: topic_sentiment(&summary.statistics, taxonomy),
             driver_chart,
             previous,
             kpi: summary.statistics.kpi.clone(),
@@ -316,6 +403,15 @@ impl Report {
         self.verbatims.get(i)
     }
 
+    /// The display name of the theme `id` (the id itself when the taxonomy lacks it): what
+    /// people read wherever the statistics hold an id.
+    pub fn theme_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.themes
+            .iter()
+            .find(|t| t.id == id)
+            .map_or(id, |t| t.name.as_str())
+    }
+
     /// Suggested new themes (masked).
     pub fn discovered(&self) -> &[DiscoveredTheme] {
         &self.summary.discovered_themes
@@ -332,10 +428,11 @@ pub fn driver_bars(st: &Statistics, m: &DriverModel) -> DriverChart {
             value: t.impact_points,
             low: Some(t.ci95_low),
             high: Some(t.ci95_high),
+            significant: bar_is_significant(BarSource::Model(t)),
         })
         .collect();
     let note = format!(
-        "Themes in the order of leave-one-out impact (the report's one ranking); bars show the driver model's impact: all themes fitted at once (ridge regression of each commented response's NPS value on its negative, positive and other theme mentions, lambda {}), impact = effect x frequency in points of the headline NPS, with 95 % bootstrap intervals ({} replicates, seed {}). A whisker crossing 0 means not distinguishable from noise.",
+        "Themes in the order of leave-one-out impact (the report's one ranking); bars show the driver model's impact: all themes fitted at once (ridge regression of each commented response's NPS value on its negative, positive and other theme mentions, lambda {}), impact = effect x frequency in points of the headline NPS, with 95 % bootstrap intervals ({} replicates, seed {}). Red bars pull NPS down, green bars lift it; {GREY_MODEL}",
         m.ridge_lambda, m.bootstrap_replicates, m.seed
     );
     DriverChart { bars, note }
@@ -367,9 +464,18 @@ pub fn mismatch_verbatims(items: &[MismatchExample]) -> Vec<Verbatim> {
 
 /// Heatmaps of every segment column from the accumulated counts.
 pub fn heatmaps(acc: &Accumulator, taxonomy: &Taxonomy) -> Vec<Heatmap> {
-    let mentioned: Vec<usize> = (0..taxonomy.themes.len())
-        .filter(|i| acc.themes.get(*i).is_some_and(|t| t.mentioners.n() > 0))
+    let n_of = |i: usize| acc.themes.get(i).map_or(0, |t| t.mentioners.n());
+    // The most-mentioned themes first (ties in taxonomy order), at most HEATMAP_MAX_COLUMNS.
+    let mut mentioned: Vec<usize> = (0..taxonomy.themes.len())
+        .filter(|i| n_of(*i) > 0)
         .collect();
+    mentioned.sort_by(|a, b| n_of(*b).cmp(&n_of(*a)).then(a.cmp(b)));
+    let omitted_themes: Vec<String> = mentioned
+        .iter()
+        .skip(HEATMAP_MAX_COLUMNS)
+        .map(|&i| taxonomy.themes[i].name.clone())
+        .collect();
+    mentioned.truncate(HEATMAP_MAX_COLUMNS);
     acc.segments
         .iter()
         .map(|(col, values)| {
@@ -410,6 +516,7 @@ pub fn heatmaps(acc: &Accumulator, taxonomy: &Taxonomy) -> Vec<Heatmap> {
                     .collect(),
                 rows,
                 omitted,
+                omitted_themes: omitted_themes.clone(),
             }
         })
         .collect()

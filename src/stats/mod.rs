@@ -35,6 +35,10 @@ pub struct ThemeCounts {
     pub positive: NpsCounts,
     /// Neutral or mixed mentions.
     pub other: NpsCounts,
+    /// The mixed ones among `other` (the rest of `other` is neutral), for the topic-by-sentiment
+    /// view.
+    #[serde(default)]
+    pub mixed: u64,
 }
 
 impl ThemeCounts {
@@ -43,6 +47,7 @@ impl ThemeCounts {
         self.negative.merge(&o.negative);
         self.positive.merge(&o.positive);
         self.other.merge(&o.other);
+        self.mixed += o.mixed;
     }
 }
 
@@ -200,7 +205,11 @@ impl Accumulator {
             match tag.polarity {
                 Sentiment::Negative => tc.negative.add(cat),
                 Sentiment::Positive => tc.positive.add(cat),
-                _ => tc.other.add(cat),
+                Sentiment::Mixed => {
+                    tc.other.add(cat);
+                    tc.mixed += 1;
+                }
+                Sentiment::Neutral => tc.other.add(cat),
             }
             if let Some(text) = f.text {
                 self.verbatims[tag.theme].offer(Verbatim::new(f, cat, t, tag, text));
@@ -397,6 +406,19 @@ impl Accumulator {
                 .map(|s| (*s, self.sentiment.get(s).copied().unwrap_or(0)))
                 .collect(),
             languages: self.languages.clone(),
+            theme_sentiment: taxonomy
+                .themes
+                .iter()
+                .zip(&self.themes)
+                .map(|(theme, tc)| ThemeSentiment {
+                    id: theme.id.clone(),
+                    mentions: tc.mentioners.n(),
+                    negative: tc.negative.n(),
+                    neutral: tc.other.n() - tc.mixed,
+                    mixed: tc.mixed,
+                    positive: tc.positive.n(),
+                })
+                .collect(),
             themes,
             segments,
             kpi: kpi::KpiStats::default(),
@@ -627,6 +649,18 @@ pub struct ThemeStat {
     pub caution: Option<String>,
 }
 
+/// One theme's mentions by the polarity of the mention (the theme's own sentiment in the
+/// comment, as tagged in `tagged.csv`); the four counts add up to `mentions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeSentiment {
+    pub id: String,
+    pub mentions: u64,
+    pub negative: u64,
+    pub neutral: u64,
+    pub mixed: u64,
+    pub positive: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Driver {
     pub id: String,
@@ -687,6 +721,10 @@ pub struct Statistics {
     pub sentiment: BTreeMap<Sentiment, u64>,
     pub languages: BTreeMap<String, u64>,
     pub themes: Vec<ThemeStat>,
+    /// Topic by sentiment: every theme's mentions (taxonomy order) by the polarity of the
+    /// mention. Absent in summaries written before it.
+    #[serde(default)]
+    pub theme_sentiment: Vec<ThemeSentiment>,
     pub segments: BTreeMap<String, Vec<SegmentStat>>,
     /// CSAT, CES and FCR with their intervals, when the export has the columns.
     #[serde(default, skip_serializing_if = "kpi::KpiStats::is_empty")]
