@@ -343,21 +343,22 @@ fn report_filters_sorts_renders_and_stays_offline() {
     assert_eq!(r["wait_restored"], r["wait_all"], "not restored: {r}");
     let notes = r["note_de"].as_array().unwrap();
     assert!(
-        notes.iter().any(|n| n
-            .as_str()
-            .unwrap()
-            .contains("3 of 11 responses")
-            && n.as_str().unwrap().contains("driver model")),
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("3 of 11 responses")
+                && n.as_str().unwrap().contains("driver model")),
         "{r}"
     );
     let fc = &r["filtered_chart"];
-    assert!(fc["h"].as_f64().unwrap() > 40.0 && fc["bars"].as_u64().unwrap() >= 1, "{r}");
     assert!(
-        fc["labels"]
-            .as_array()
+        fc["h"].as_f64().unwrap() > 40.0 && fc["bars"].as_u64().unwrap() >= 1,
+        "{r}"
+    );
+    assert!(
+        fc["labels"].as_array().unwrap().iter().any(|l| l
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|l| l.as_str().unwrap().starts_with("Wait time: -66.7 pts, 2 mentions")),
+            .starts_with("Wait time: -66.7 pts, 2 mentions")),
         "{r}"
     );
     assert_eq!(r["driver_chart_hidden"], true, "{r}");
@@ -481,7 +482,11 @@ fn summary_view_prints_on_one_page() {
             .arg(url)
             .output()
             .expect("start chromium");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let bytes = std::fs::read(&pdf).expect("a PDF was written");
         assert!(bytes.starts_with(b"%PDF"));
         let text = String::from_utf8_lossy(&bytes);

@@ -78,7 +78,13 @@ pub fn data_block(r: &Report) -> String {
                     Sentiment::Neutral => 2,
                     Sentiment::Mixed => 3,
                 });
-                json!([x.score, x.language.map_or(-1, i64::from), sent, segs, x.themes])
+                json!([
+                    x.score,
+                    x.language.map_or(-1, i64::from),
+                    sent,
+                    segs,
+                    x.themes
+                ])
             })
             .collect()
     } else {
@@ -677,7 +683,8 @@ pub fn render(r: &Report) -> String {
     // (their choice still recomputes the theme table and chart).
     for f in &mut filters {
         if f.key == "lang" {
-            f.values.extend(r.responses.languages.iter().map(String::as_str));
+            f.values
+                .extend(r.responses.languages.iter().map(String::as_str));
         } else if let Some((_, vals)) = r
             .responses
             .columns
@@ -865,7 +872,10 @@ mod tests {
     fn data_block_json_cannot_close_its_script_element() {
         let v = serde_json::json!({"cols": [["team", ["</script><script>alert(1)</script>", "a&b", "x\u{2028}y"]]]});
         let out = json_for_script(&v.to_string());
-        assert!(!out.contains('<') && !out.contains('>') && !out.contains('&'), "{out}");
+        assert!(
+            !out.contains('<') && !out.contains('>') && !out.contains('&'),
+            "{out}"
+        );
         assert!(!out.contains('\u{2028}'));
         let back: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(back, v);

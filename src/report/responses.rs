@@ -170,15 +170,28 @@ mod tests {
     #[test]
     fn logs_indices_and_theme_polarity() {
         let mut log = ResponseLog::with_cap(10);
-        let seg = |a: &str, b: &str| vec![("team".to_string(), a.to_string()), ("channel".to_string(), b.to_string())];
+        let seg = |a: &str, b: &str| {
+            vec![
+                ("team".to_string(), a.to_string()),
+                ("channel".to_string(), b.to_string()),
+            ]
+        };
         let t = tagging(&[(0, Sentiment::Negative), (3, Sentiment::Positive)]);
         log.add(2, Some("de"), Some(&t), &seg("A", "phone"));
         log.add(9, None, None, &seg("B", "phone"));
-        log.add(7, Some("en"), Some(&tagging(&[(1, Sentiment::Neutral)])), &seg("A", "chat"));
+        log.add(
+            7,
+            Some("en"),
+            Some(&tagging(&[(1, Sentiment::Neutral)])),
+            &seg("A", "chat"),
+        );
         assert!(log.complete());
         assert_eq!(log.total, 3);
         assert_eq!(log.languages, ["de", "en"]);
-        assert_eq!(log.columns[0], ("team".to_string(), vec!["A".to_string(), "B".to_string()]));
+        assert_eq!(
+            log.columns[0],
+            ("team".to_string(), vec!["A".to_string(), "B".to_string()])
+        );
         assert_eq!(log.rows[0].themes, [1, 14]);
         assert_eq!(log.rows[1].language, None);
         assert_eq!(log.rows[1].segments, [Some(1), Some(0)]);
