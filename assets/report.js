@@ -1,17 +1,100 @@
 (function(){"use strict";
-var d=document,A=Array.prototype;d.documentElement.classList.add("js");
+// report.html's only script (allowed by its hash). It never turns data into markup: it toggles
+// `hidden`, reorders rows, and writes numbers and labels through textContent.
+var d=document,A=Array.prototype,root=d.documentElement;root.classList.add("js");
 function key(td){if(!td)return"";var v=td.getAttribute("data-v");if(v!==null&&v!==""&&!isNaN(+v))return +v;if(td.classList.contains("n"))return -Infinity;return td.textContent.trim().toLowerCase();}
-A.forEach.call(d.querySelectorAll("table.sortable"),function(t){var hs=t.tHead.rows[0].cells;A.forEach.call(hs,function(th,i){th.tabIndex=0;
+// Sorting: a click, Enter or Space on a header of a sortable table.
+A.forEach.call(d.querySelectorAll("table.sortable"),function(t){if(!t.tHead)return;var hs=t.tHead.rows[0].cells;A.forEach.call(hs,function(th,i){th.tabIndex=0;
 function go(){var asc=th.getAttribute("aria-sort")!=="ascending";A.forEach.call(hs,function(h){h.removeAttribute("aria-sort");});th.setAttribute("aria-sort",asc?"ascending":"descending");
 var b=t.tBodies[0],r=A.slice.call(b.rows);r.sort(function(x,y){var p=key(x.cells[i]),q=key(y.cells[i]),c=(typeof p==="number"&&typeof q==="number")?(p<q?-1:p>q?1:0):String(p).localeCompare(String(q));return asc?c:-c;});r.forEach(function(row){b.appendChild(row);});}
 th.addEventListener("click",go);th.addEventListener("keydown",function(e){if(e.key==="Enter"||e.key===" "){e.preventDefault();go();}});});});
-var sels=d.querySelectorAll("select[data-filter]"),status=d.getElementById("status");
-function apply(){var f=[];A.forEach.call(sels,function(s){if(s.value!=="")f.push([s.getAttribute("data-filter"),s.value]);});var shown=0,total=0;
-A.forEach.call(d.querySelectorAll(".filterable"),function(el){var ok=f.every(function(p){return el.getAttribute("data-f-"+p[0])===p[1];});el.hidden=!ok;if(el.tagName==="TR"){total++;if(ok)shown++;}});
-if(status)status.textContent=shown+" of "+total+" responses shown"+(f.length?" (filtered)":"");}
+// Chart details by keyboard: every bar and point with a <title> takes the focus and is named by it.
+A.forEach.call(d.querySelectorAll("svg.chart title"),function(ti){var p=ti.parentNode;if(p&&p.tagName!=="svg"){p.setAttribute("tabindex","0");p.setAttribute("role","img");p.setAttribute("aria-label",ti.textContent);}});
+
+// The per-response data block (see src/report/responses.rs): null when missing or unreadable.
+var D=null;try{var el=d.getElementById("npsight-data");if(el)D=JSON.parse(el.textContent);}catch(e){D=null;}
+var full=!!(D&&D.complete&&D.rows);
+function num(x,k){var s=x.toFixed(k);return /^-?[0.]*$/.test(s)?s.replace("-",""):s;}
+function signed(x,k){if(x===null)return"–";var s=num(x,k);return x>0&&/[1-9]/.test(s)?"+"+s:s;}
+function pct(x,k){return x===null?"–":num(100*x,k)+"%";}
+function opt(x,k){return x===null?"–":num(x,k);}
+function C(){return {p:0,d:0,n:0};}
+function add(c,s){c.n++;if(s>=9)c.p++;else if(s<=6)c.d++;}
+function minus(a,b){return {p:a.p-b.p,d:a.d-b.d,n:a.n-b.n};}
+function nps(c){return c.n>0?100*(c.p-c.d)/c.n:null;}
+function drate(c){return c.n>0?c.d/c.n:null;}
+function loo(all,g){if(g.n===0)return 0;var a=nps(all),b=nps(minus(all,g));return a===null||b===null?null:a-b;}
+// The theme table's figures for the responses matching every filter (the same definitions as
+// src/stats: leave-one-out impact = NPS(all) - NPS(all without the mentioners)).
+function compute(f){var nt=D.themes.length,all=C(),com=C(),m=[],neg=[],pos=[],i,want=[];
+for(i=0;i<nt;i++){m.push(C());neg.push(C());pos.push(C());}
+f.forEach(function(p){if(p[0]==="lang")want.push([-1,D.langs.indexOf(p[1])]);else{var c=+p[0],col=D.cols[c];want.push([c,col?col[1].indexOf(p[1]):-1]);}});
+D.rows.forEach(function(r){for(var k=0;k<want.length;k++){var w=want[k],v=w[0]<0?r[1]:r[3][w[0]];if(w[1]<0||v!==w[1])return;}
+add(all,r[0]);if(r[1]<0)return;add(com,r[0]);var seen={};
+r[4].forEach(function(x){var t=x>>2,pl=x&3;if(!seen[t]){seen[t]=1;add(m[t],r[0]);}if(pl===1)add(neg[t],r[0]);else if(pl===2)add(pos[t],r[0]);});});
+var out={};D.themes.forEach(function(th,t){var rest=minus(com,m[t]),w=drate(m[t]),wo=drate(rest);
+out[th[0]]={name:th[1],mentions:m[t].n,share:com.n>0?m[t].n/com.n:null,npsm:nps(m[t]),dw:w,dwo:wo,lift:(w!==null&&wo!==null&&wo>0)?w/wo:null,impact:loo(all,m[t]),ineg:loo(all,neg[t]),ipos:loo(all,pos[t])};});
+return {n:all.n,themes:out};}
+
+var sels=d.querySelectorAll("select[data-filter]"),status=d.getElementById("status"),search=d.getElementById("search");
+var table=d.getElementById("theme-table"),saved=null,notes=[],chart=null;
+function note(where,before){var p=d.createElement("p");p.className="filter-note";p.hidden=true;p.setAttribute("role","status");if(before)where.insertBefore(p,before);else where.appendChild(p);notes.push(p);}
+var themes=d.getElementById("themes"),drivers=d.getElementById("drivers");
+if(themes&&table)note(themes,table.parentNode);if(drivers)note(drivers,drivers.querySelector("svg,p+p"));
+function say(text){notes.forEach(function(p){p.textContent=text;p.hidden=!text;});var c=d.querySelector("#theme-table .filter-caption");if(c)c.textContent=text?" (filtered)":"";}
+// Theme table: the recomputable columns (Mentions ... Positive mentions) and the whole-file ones.
+var COLS=[["mentions",0,null],["share",1,pct],["npsm",1,signed],["dw",0,pct],["dwo",0,pct],["lift",2,opt],["impact",1,signed],["ineg",1,signed],["ipos",1,signed]];
+function restore(){if(!saved)return;A.forEach.call(table.tBodies[0].rows,function(tr){var s=saved[tr.getAttribute("data-theme")];if(!s)return;A.forEach.call(tr.cells,function(td,i){if(s[i]){td.textContent=s[i][0];if(s[i][1]===null)td.removeAttribute("data-v");else td.setAttribute("data-v",s[i][1]);td.classList.remove("whole");td.removeAttribute("title");}});});}
+function fill(res){if(!saved){saved={};A.forEach.call(table.tBodies[0].rows,function(tr){saved[tr.getAttribute("data-theme")]=A.map.call(tr.cells,function(td){return [td.textContent,td.getAttribute("data-v")];});});}
+A.forEach.call(table.tBodies[0].rows,function(tr){var t=res.themes[tr.getAttribute("data-theme")];if(!t)return;
+COLS.forEach(function(c,k){var td=tr.cells[2+k],v=t[c[0]];if(!td)return;td.textContent=c[2]?c[2](v,c[1]):String(v);if(v===null)td.removeAttribute("data-v");else td.setAttribute("data-v",String(v));});
+for(var i=2+COLS.length;i<tr.cells.length;i++){tr.cells[i].classList.add("whole");tr.cells[i].title="for the whole file, not recomputed for the filter";}});}
+// The filtered theme chart: leave-one-out impact of the filtered responses, most damaging first.
+var NS="http://www.w3.org/2000/svg";
+function sv(tag,at,parent){var e=d.createElementNS(NS,tag);for(var k in at)e.setAttribute(k,at[k]);if(parent)parent.appendChild(e);return e;}
+function draw(res,label){if(chart){chart.parentNode.removeChild(chart);chart=null;}if(!res||!drivers)return;
+var list=Object.keys(res.themes).map(function(id){return res.themes[id];}).filter(function(t){return t.mentions>0&&t.impact!==null;});
+list.sort(function(a,b){return a.impact-b.impact||b.mentions-a.mentions;});list=list.slice(0,15);
+var W=760,L=280,R=60,bh=22,H=34+list.length*bh,max=0.5;list.forEach(function(t){max=Math.max(max,Math.abs(t.impact));});
+var neg=list.some(function(t){return t.impact<0;}),pos=list.some(function(t){return t.impact>0;}),span=W-L-R,zero=L+(neg&&pos?span/2:neg?span:0),sc=(neg&&pos?span/2:span)/max;
+var s=sv("svg",{"class":"chart","id":"filtered-chart",role:"group",viewBox:"0 0 "+W+" "+H,width:"100%"});s.style.maxWidth=W+"px";
+var ti=sv("text",{x:4,y:16},s);ti.textContent="Filtered ("+label+"): leave-one-out impact in NPS points, "+res.n+" responses";
+if(!list.length){var e=sv("text",{x:4,y:34},s);e.textContent="No theme is mentioned in the filtered responses.";}
+list.forEach(function(t,i){var y=28+i*bh,len=Math.abs(t.impact)*sc,x=t.impact<0?zero-len:zero;
+var lb=sv("text",{x:220,y:y+15,"text-anchor":"end"},s);lb.textContent=t.name;
+var r=sv("rect",{x:x,y:y+3,width:Math.max(len,1),height:bh-7,fill:t.impact<0?"#c23b3b":"#2f7d4f",tabindex:"0",role:"img"},s);
+var txt=t.name+": "+signed(t.impact,1)+" pts, "+t.mentions+" mentions, NPS of mentioners "+signed(t.npsm,1);r.setAttribute("aria-label",txt);sv("title",{},r).textContent=txt;
+var v=sv("text",{x:t.impact<0?x-4:x+len+4,y:y+15,"text-anchor":t.impact<0?"end":"start"},s);v.textContent=signed(t.impact,1);});
+sv("line",{x1:zero,x2:zero,y1:24,y2:H-4,stroke:"#5b6475"},s);
+var orig=d.getElementById("driver-chart");if(orig)orig.parentNode.insertBefore(s,orig.nextSibling);else drivers.appendChild(s);chart=s;}
+function showOrig(on){var o=d.getElementById("driver-chart");if(o)o.style.display=on?"":"none";}
+
+function words(){return search?search.value.toLocaleLowerCase().split(/\s+/).filter(function(w){return w;}):[];}
+function apply(){var f=[],labels=[];A.forEach.call(sels,function(s){if(s.value!==""){f.push([s.getAttribute("data-filter"),s.value]);var l=s.parentNode.firstChild;labels.push((l&&l.nodeType===3?l.textContent.trim():s.getAttribute("data-filter"))+" "+s.value);}});
+var ws=words(),shown=0,total=0,hits=0;
+A.forEach.call(d.querySelectorAll(".filterable"),function(el){var ok=f.every(function(p){return el.getAttribute("data-f-"+p[0])===p[1];});
+if(ok&&ws.length){var tx=(el.querySelector(".text")||el).textContent.toLocaleLowerCase();ok=ws.every(function(w){return tx.indexOf(w)>=0;});}
+el.hidden=!ok;if(el.tagName==="TR"){total++;if(ok)shown++;}else if(ok)hits++;});
+if(status)status.textContent=shown+" of "+total+" responses shown"+(ws.length?", "+hits+" drill-down comments match the search":"")+(f.length||ws.length?" (filtered)":"");
+if(!f.length){restore();draw(null);showOrig(true);say("");return;}
+if(!full){say("This file has "+(D?D.n:"more")+" responses, more than the "+(D?D.cap:"")+" this page carries for recomputing: the filters narrow the verbatims only; every table and chart is for the whole file.");return;}
+var res=compute(f),label=labels.join(", ");
+if(table)fill(res);draw(res,label);showOrig(false);
+say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart are recomputed for them; q (significance), the driver model and the other charts are for the whole file.");}
 A.forEach.call(sels,function(s){s.addEventListener("change",apply);});
+if(search){search.addEventListener("input",apply);search.addEventListener("keydown",function(e){if(e.key==="Escape"){search.value="";apply();}});}
 var h=location.hash;if(h.indexOf("#filter:")===0){h.slice(8).split("&").forEach(function(kv){var i=kv.indexOf("=");if(i<1)return;var k=decodeURIComponent(kv.slice(0,i)),v=decodeURIComponent(kv.slice(i+1));
+if(k==="q"&&search){search.value=v;return;}
 A.forEach.call(sels,function(s){if(s.getAttribute("data-filter")===k&&A.some.call(s.options,function(o){return o.value===v;}))s.value=v;});});}
 apply();
+
+// The one-page summary view (#summary or the button): headline, KPIs, top drivers and the driver chart.
+var nav=d.querySelector("nav");
+function summary(on){root.classList.toggle("summary-view",on);if(btn)btn.textContent=on?"Full report":"One-page summary";}
+var btn=null;if(nav){btn=d.createElement("button");btn.type="button";btn.id="summary-toggle";btn.className="navbtn";nav.appendChild(btn);
+btn.addEventListener("click",function(){var on=!root.classList.contains("summary-view");summary(on);try{history.replaceState(null,"",on?"#summary":location.pathname+location.search);}catch(e){}});
+var pb=d.createElement("button");pb.type="button";pb.className="navbtn";pb.textContent="Print";pb.addEventListener("click",function(){window.print();});nav.appendChild(pb);}
+summary(location.hash==="#summary");
+window.addEventListener("hashchange",function(){summary(location.hash==="#summary");});
 window.addEventListener("beforeprint",function(){A.forEach.call(d.querySelectorAll("details"),function(x){x.open=true;});});
 })();

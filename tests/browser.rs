@@ -81,6 +81,7 @@ fn dump_dom(chrome: &Path, url: &str, netlog: &Path) -> String {
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--log-net-log={}", netlog.display()))
+        .arg("--window-size=1280,900")
         .args(["--virtual-time-budget=5000", "--dump-dom", url])
         .output()
         .expect("start chromium");
@@ -131,9 +132,63 @@ var th=d.querySelectorAll("#responses thead th")[1];th.click();
 r.scores_sorted=visible().map(function(t){return +t.cells[1].getAttribute("data-v");});
 th.click();r.scores_desc=visible().map(function(t){return +t.cells[1].getAttribute("data-v");});
 r.status=d.getElementById("status").textContent;
+function cells(id){var tr=d.querySelector('#theme-table tr[data-theme="'+id+'"]');return tr?[].map.call(tr.cells,function(c){return c.textContent;}):null;}
+r.wait_all=cells("wait_time");sel.value="de";sel.dispatchEvent(new Event("change"));r.wait_de=cells("wait_time");r.billing_de=cells("billing");
+r.note_de=[].map.call(d.querySelectorAll(".filter-note"),function(p){return p.hidden?"":p.textContent;});
+var fc=d.getElementById("filtered-chart");r.filtered_chart=fc?{h:fc.getBoundingClientRect().height,bars:fc.querySelectorAll("rect[tabindex]").length,labels:[].map.call(fc.querySelectorAll("rect"),function(x){return x.getAttribute("aria-label");})}:null;
+r.driver_chart_hidden=d.getElementById("driver-chart")?getComputedStyle(d.getElementById("driver-chart")).display==="none":null;
+var q=d.getElementById("search");q.value="RECHNUNG";q.dispatchEvent(new Event("input"));r.search_de=visible().map(function(t){return t.cells[0].textContent;});r.status_search=d.getElementById("status").textContent;
+sel.value="";sel.dispatchEvent(new Event("change"));r.wait_restored=cells("wait_time");
+q.value="hold";q.dispatchEvent(new Event("input"));r.search_hold=visible().map(function(t){return t.querySelector(".text").textContent;});
+r.drill_hold=[].filter.call(d.querySelectorAll("#drilldown li"),function(x){return !x.hidden;}).map(function(x){return x.querySelector(".text").textContent;});
+q.value="";q.dispatchEvent(new Event("input"));r.after_clear=visible().length;
+r.no_caption=[].filter.call(d.querySelectorAll("table"),function(t){return !t.caption||!t.caption.textContent.trim();}).length;r.tables=d.querySelectorAll("table").length;
+r.chart_focus=[].filter.call(d.querySelectorAll("svg.chart rect,svg.chart circle"),function(x){return x.querySelector("title");}).map(function(x){return x.tabIndex===0&&!!x.getAttribute("aria-label");});
+function rgb(s){var m=s.match(/[\d.]+/g);if(!m)return null;return [+m[0],+m[1],+m[2],m.length>3?+m[3]:1];}
+function over(f,b){return [0,1,2].map(function(i){return f[i]*f[3]+b[i]*(1-f[3]);}).concat([1]);}
+function bg(el){var st=[];for(var e=el;e&&e.nodeType===1;e=e.parentNode){var c=rgb(getComputedStyle(e).backgroundColor);if(c&&c[3]>0)st.push(c);if(c&&c[3]>=1)break;}var b=[255,255,255,1];for(var i=st.length-1;i>=0;i--)b=over(st[i],b);return b;}
+function lum(c){var v=c.slice(0,3).map(function(x){x/=255;return x<=0.03928?x/12.92:Math.pow((x+0.055)/1.055,2.4);});return 0.2126*v[0]+0.7152*v[1]+0.0722*v[2];}
+r.low_contrast=[];r.contrast_checked=0;[].forEach.call(d.querySelectorAll("body *"),function(el){
+if(![].some.call(el.childNodes,function(n){return n.nodeType===3&&n.textContent.trim();}))return;var b0=el.getBoundingClientRect();if(b0.width===0||b0.height===0)return;
+var cs=getComputedStyle(el),svg=el instanceof SVGElement,fg=rgb(svg?cs.fill:cs.color);if(!fg)return;var back=bg(svg?el.ownerSVGElement.parentNode:el);fg=over(fg,back);
+var a=lum(fg),b=lum(back),ratio=(Math.max(a,b)+0.05)/(Math.min(a,b)+0.05),px=parseFloat(cs.fontSize),large=px>=24||(px>=18.66&&+cs.fontWeight>=700);r.contrast_checked++;
+if(ratio<(large?3:4.5))r.low_contrast.push(el.tagName+"."+el.getAttribute("class")+" "+ratio.toFixed(2)+" "+el.textContent.slice(0,30));});
+r.sw=d.scrollingElement.scrollWidth;r.cw=d.scrollingElement.clientWidth;r.vw=window.innerWidth;
+d.getElementById("summary-toggle").click();r.summary={themes:getComputedStyle(d.getElementById("themes")).display,responses:getComputedStyle(d.getElementById("responses-section")).display,headline:getComputedStyle(d.getElementById("headline")).display,drivers:getComputedStyle(d.getElementById("drivers")).display,hash:location.hash};
 r.resources=performance.getEntriesByType("resource").map(function(e){return e.name;});
 r.violations=window.__v;
-var pre=d.createElement("pre");pre.id="probe-result";pre.textContent=JSON.stringify(r);d.body.appendChild(pre);},0);});"##;
+var pre=d.createElement("pre");pre.id="probe-result";pre.textContent=JSON.stringify(r);d.body.appendChild(pre);if(window.parent!==window)window.parent.postMessage(JSON.stringify(r),"*");},0);});"##;
+
+/// Run the probe on a copy of the report (`html`); its JSON result. With `phone`, the copy is
+/// shown in a 390 x 844 px frame of a plain page (headless Chromium's windows are at least 500 px
+/// wide), and the probe posts its result to that page.
+fn probe(chrome: &Path, w: &Workdir, html: &str, phone: bool, netlog: &str) -> serde_json::Value {
+    let csp_at = html.find("script-src ").expect("script-src in the CSP") + "script-src ".len();
+    let mut probed = html.to_string();
+    probed.insert_str(csp_at, &format!("{} ", csp_hash(PROBE)));
+    let head_end = probed.find("<title>").unwrap();
+    probed.insert_str(head_end, &format!("<script>{PROBE}</script>"));
+    let probe_path = w.write("out/probe.html", probed);
+    let url = if phone {
+        let page = w.write(
+            "out/phone.html",
+            r#"<!DOCTYPE html><html><body style="margin:0"><iframe src="probe.html" style="width:390px;height:844px;border:0"></iframe><script>addEventListener("message",function(e){var p=document.createElement("pre");p.id="probe-result";p.textContent=e.data;document.body.appendChild(p);});</script></body></html>"#,
+        );
+        file_url(&page)
+    } else {
+        file_url(&probe_path)
+    };
+    let dom = dump_dom(chrome, &url, &w.path(netlog));
+    let at = dom.find(r#"<pre id="probe-result">"#).expect("probe ran")
+        + r#"<pre id="probe-result">"#.len();
+    let json = &dom[at..at + dom[at..].find("</pre>").unwrap()];
+    let json = json
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
 
 fn analyze(w: &Workdir) -> PathBuf {
     w.write("export.csv", EXPORT);
@@ -211,23 +266,7 @@ fn report_filters_sorts_renders_and_stays_offline() {
     no_page_requests_in(&w.path("net1.json"));
 
     // A copy with the probe.
-    let csp_at = html.find("script-src ").expect("script-src in the CSP") + "script-src ".len();
-    let mut probed = html.clone();
-    probed.insert_str(csp_at, &format!("{} ", csp_hash(PROBE)));
-    let head_end = probed.find("<title>").unwrap();
-    probed.insert_str(head_end, &format!("<script>{PROBE}</script>"));
-    let probe_path = w.write("out/probe.html", probed);
-    let dom = dump_dom(&chrome, &file_url(&probe_path), &w.path("net2.json"));
-    let at = dom.find(r#"<pre id="probe-result">"#).expect("probe ran")
-        + r#"<pre id="probe-result">"#.len();
-    let json = &dom[at..at + dom[at..].find("</pre>").unwrap()];
-    let json = json
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    let r: serde_json::Value =
-        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let r = probe(&chrome, &w, &html, false, "net2.json");
 
     assert_eq!(r["pwned"], 0, "a script from the data ran: {r}");
     assert_eq!(r["title"], "NPS root-cause report");
@@ -288,5 +327,183 @@ fn report_filters_sorts_renders_and_stays_offline() {
     );
     assert!(desc.windows(2).all(|p| p[0] >= p[1]), "{desc:?}");
     assert_eq!(asc.len() as u64, before);
+
+    // Filtering to German recomputes the theme table for the three German responses (rows 6, 7,
+    // 9: scores 3, 8, 1). Wait time is named in rows 6 and 9, both detractors: 2 mentions, 2 of 3
+    // comments, NPS of mentioners -100, detractors 100% with and 0% without, leave-one-out
+    // impact NPS(-66.7) - NPS(row 7 alone: 0) = -66.7.
+    let cell = |k: &str, i: usize| r[k][i].as_str().unwrap_or_default().to_string();
+    assert_eq!(cell("wait_de", 0), "Wait time", "{r}");
+    assert_eq!(
+        (2..=8).map(|i| cell("wait_de", i)).collect::<Vec<_>>(),
+        ["2", "66.7%", "-100.0", "100%", "0%", "–", "-66.7"],
+        "{r}"
+    );
+    assert_ne!(r["wait_all"][2], r["wait_de"][2], "not recomputed: {r}");
+    assert_eq!(r["wait_restored"], r["wait_all"], "not restored: {r}");
+    let notes = r["note_de"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("3 of 11 responses")
+                && n.as_str().unwrap().contains("driver model")),
+        "{r}"
+    );
+    let fc = &r["filtered_chart"];
+    assert!(
+        fc["h"].as_f64().unwrap() > 40.0 && fc["bars"].as_u64().unwrap() >= 1,
+        "{r}"
+    );
+    assert!(
+        fc["labels"].as_array().unwrap().iter().any(|l| l
+            .as_str()
+            .unwrap()
+            .starts_with("Wait time: -66.7 pts, 2 mentions")),
+        "{r}"
+    );
+    assert_eq!(r["driver_chart_hidden"], true, "{r}");
+
+    // The search, combined with the language filter, then alone.
+    assert_eq!(r["search_de"], serde_json::json!(["9"]), "{r}");
+    assert!(
+        r["status_search"].as_str().unwrap().starts_with("1 of "),
+        "{r}"
+    );
+    let hold = r["search_hold"].as_array().unwrap();
+    assert!(
+        !hold.is_empty() && (hold.len() as u64) < before,
+        "search did not narrow: {r}"
+    );
+    assert!(hold
+        .iter()
+        .all(|t| t.as_str().unwrap().to_lowercase().contains("hold")));
+    let drill_hold = r["drill_hold"].as_array().unwrap();
+    assert!(drill_hold
+        .iter()
+        .all(|t| t.as_str().unwrap().to_lowercase().contains("hold")));
+    assert_eq!(r["after_clear"].as_u64().unwrap(), before);
+
+    // Every table has a caption; every chart detail takes the keyboard focus with a name.
+    assert!(r["tables"].as_u64().unwrap() >= 5);
+    assert_eq!(r["no_caption"], 0, "tables without a caption: {r}");
+    let focus = r["chart_focus"].as_array().unwrap();
+    assert!(!focus.is_empty() && focus.iter().all(|x| x == true), "{r}");
+    // The one-page summary view shows the headline and the drivers only.
+    assert_eq!(r["summary"]["headline"], "block", "{r}");
+    assert_eq!(r["summary"]["drivers"], "block", "{r}");
+    assert_eq!(r["summary"]["themes"], "none", "{r}");
+    assert_eq!(r["summary"]["responses"], "none", "{r}");
+    assert_eq!(r["summary"]["hash"], "#summary", "{r}");
     no_page_requests_in(&w.path("net2.json"));
+
+    // Above the cap the data block holds no rows: the filters narrow the verbatims only, say
+    // so, and leave the theme table as written.
+    assert!(html.contains(r#""complete":true"#));
+    let capped = html.replace(r#""complete":true"#, r#""complete":false"#);
+    let r = probe(&chrome, &w, &capped, false, "net3.json");
+    assert_eq!(r["wait_de"], r["wait_all"], "{r}");
+    assert!(r["after"].as_u64().unwrap() < r["before"].as_u64().unwrap());
+    assert!(
+        r["note_de"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("narrow the verbatims only")),
+        "{r}"
+    );
+    assert!(r["filtered_chart"].is_null(), "{r}");
+}
+
+/// At a phone's 390 px the page does not scroll sideways, and every visible text meets WCAG AA
+/// contrast (4.5:1, 3:1 for large text) against its composited background, computed from the
+/// browser's own computed styles.
+#[test]
+fn report_fits_a_phone_and_meets_aa_contrast() {
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
+    let w = Workdir::new();
+    let report = analyze(&w);
+    let html = std::fs::read_to_string(&report).unwrap();
+    for phone in [true, false] {
+        let r = probe(&chrome, &w, &html, phone, "net-phone.json");
+        assert_eq!(
+            r["violations"].as_array().unwrap().len(),
+            0,
+            "CSP violations: {r}"
+        );
+        if phone {
+            assert_eq!(r["vw"], 390, "viewport {r}");
+            assert!(
+                r["sw"].as_u64().unwrap() <= r["cw"].as_u64().unwrap(),
+                "the page scrolls sideways at 390 px: scrollWidth {} > clientWidth {}",
+                r["sw"],
+                r["cw"]
+            );
+        }
+        assert!(r["contrast_checked"].as_u64().unwrap() > 100, "{r}");
+        assert_eq!(
+            r["low_contrast"].as_array().unwrap().len(),
+            0,
+            "text below WCAG AA (phone: {phone}): {}",
+            r["low_contrast"]
+        );
+    }
+}
+
+/// The one-page summary view prints to a single PDF page, the full report to several; the
+/// print stylesheet unclips tables and drops the sort arrows (checked as rules: headless
+/// Chromium has no print-media switch for `--dump-dom`).
+#[test]
+fn summary_view_prints_on_one_page() {
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
+    let w = Workdir::new();
+    let report = analyze(&w);
+    let pages = |url: String, name: &str| -> usize {
+        let profile = tempfile::tempdir().unwrap();
+        let pdf = w.path(name);
+        let out = Command::new(&chrome)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--no-pdf-header-footer",
+                "--virtual-time-budget=3000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(url)
+            .output()
+            .expect("start chromium");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&pdf).expect("a PDF was written");
+        assert!(bytes.starts_with(b"%PDF"));
+        let text = String::from_utf8_lossy(&bytes);
+        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+    };
+    let summary = pages(format!("{}#summary", file_url(&report)), "summary.pdf");
+    let full = pages(file_url(&report), "full.pdf");
+    assert_eq!(summary, 1, "the summary view printed on {summary} pages");
+    assert!(full > 1, "the full report printed on {full} page(s)");
+    let css = std::fs::read_to_string(report).unwrap();
+    let print = &css[css.find("@media print{").expect("a print stylesheet")..];
+    for rule in [
+        ".scroll{overflow:visible!important}",
+        "th[aria-sort]:after{content:none!important}",
+        "break-inside:avoid",
+        "h2,h3,h4,caption{break-after:avoid}",
+    ] {
+        assert!(print.contains(rule), "print rule {rule} missing");
+    }
 }

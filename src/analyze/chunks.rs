@@ -19,6 +19,7 @@ use crate::input::RawRecord;
 use crate::lexicon::SentimentLexicon;
 use crate::output::{csvsafe, rejected_csv, tagged_csv, tagged_jsonl};
 use crate::progress::Progress;
+use crate::report::responses::ResponseLog;
 use crate::report::CoachingCollector;
 use crate::stats::{Accumulator, RowFacts};
 use crate::tagger::{prepare_with, Classifier, Prepared, Tagging};
@@ -36,6 +37,8 @@ pub(super) struct Tagged {
     pub acc: Accumulator,
     pub coaching: Option<CoachingCollector>,
     pub discovery: Discovery,
+    /// The per-response facts of report.html's filters (see `report::responses`).
+    pub responses: ResponseLog,
     /// Optional fields (agent score, CSAT...) that could not be read, by role.
     pub unreadable: BTreeMap<String, u64>,
     pub rejected_by_reason: BTreeMap<String, u64>,
@@ -95,6 +98,7 @@ pub(super) fn tag_all(
             )
         }),
         discovery: Discovery::default(),
+        responses: ResponseLog::default(),
         unreadable: BTreeMap::new(),
         rejected_by_reason: BTreeMap::new(),
         rows_in: 0,
@@ -221,6 +225,12 @@ pub(super) fn tag_all(
                     tagging,
                 };
                 writeln!(jsonl, "{}", tagged_jsonl::line(&line, taxonomy, masking))?;
+                out.responses.add(
+                    a.score,
+                    prepared.map(|p| p.language.code.as_str()),
+                    tagging,
+                    &a.segments,
+                );
                 if let (Some(p), Some(t)) = (prepared, tagging) {
                     if crate::discover::is_candidate(t) {
                         // Masked before clustering: the suggested themes' terms are shown in

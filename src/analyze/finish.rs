@@ -122,6 +122,7 @@ pub(super) fn finish(
             taxonomy,
             acc,
             discovery: &tagged.discovery,
+            responses: &tagged.responses,
             coaching: tagged.coaching.as_ref(),
         },
         masking,

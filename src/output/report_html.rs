@@ -6,7 +6,10 @@
 //! `assets/report.js`, included at build time; nothing is fetched. The Content Security Policy
 //! is `default-src 'none'` with the page's own script allowed by its SHA-256 hash only, so even a
 //! comment that slipped past escaping could neither run a script nor make a request. The script
-//! never turns data into markup (it only toggles `hidden` and reorders existing rows).
+//! never turns data into markup: it toggles `hidden`, reorders existing rows, and writes the
+//! filtered figures and the filtered chart's SVG elements through `textContent` and attributes.
+//! The per-response data it filters on is a JSON block ([`data_block`]) that the browser does
+//! not execute; the design and its cap are described in [`crate::report::responses`].
 //!
 //! This module only lays out: chart geometry (the SVG coordinates of [`driver_chart`] and the
 //! priority quadrant), heat colours and the per-response merge of the drill-down's verbatims.
@@ -32,8 +35,94 @@ pub const CSS: &str = include_str!("../../assets/report.css");
 /// The page's only script. Sorting: a click (or Enter) on a header of a `sortable` table sorts
 /// by that column (numbers by `data-v`). Filtering: the selects above the responses table hide
 /// every `.filterable` element (responses and drill-down verbatims) whose `data-f-*` attribute
-/// differs; `#filter:lang=de&0=Team%20A` in the address pre-selects filters.
+/// differs, and, from the data block ([`data_block`]), recompute the theme table's counts and
+/// draw the filtered theme chart; the search box narrows the same verbatims by their words;
+/// `#filter:lang=de&0=Team%20A` in the address pre-selects filters, `#summary` opens the
+/// one-page summary view.
 pub const SCRIPT: &str = include_str!("../../assets/report.js");
+
+/// The per-response data block's JSON (see [`crate::report::responses`]), for a
+/// `<script type="application/json">` element: the browser does not execute it, so the content
+/// policy allows it without a hash. `<`, `>`, `&` and the two JavaScript line separators are
+/// written as `\u` escapes, so no value can close the element. Layout:
+/// `{"v":1,"n":responses,"cap":cap,"complete":bool,"themes":[[id,name],...],
+/// "cols":[[column,[values...]],...],"langs":[...],"rows":[[score,lang,sentiment,[value per
+/// column],[theme*4+polarity,...]],...]}`, columns in the order of the filters' keys (`0`,
+/// `1`, ...), -1 for none, sentiment 0 positive, 1 negative, 2 neutral, 3 mixed, polarity 0
+/// other, 1 negative, 2 positive. Above the cap `rows` is empty and `complete` false.
+pub fn data_block(r: &Report) -> String {
+    use crate::tagger::Sentiment;
+    use serde_json::{json, Value};
+    let log = &r.responses;
+    let columns = &r.summary.input.segment_columns;
+    // The log's column positions in the filters' order.
+    let at: Vec<Option<usize>> = columns
+        .iter()
+        .map(|c| log.columns.iter().position(|(x, _)| x == c))
+        .collect();
+    let complete = log.complete();
+    let rows: Vec<Value> = if complete {
+        log.rows
+            .iter()
+            .map(|x| {
+                let segs: Vec<i64> = at
+                    .iter()
+                    .map(|p| {
+                        p.and_then(|p| x.segments.get(p).copied().flatten())
+                            .map_or(-1, i64::from)
+                    })
+                    .collect();
+                let sent = x.sentiment.map_or(-1, |s| match s {
+                    Sentiment::Positive => 0,
+                    Sentiment::Negative => 1,
+                    Sentiment::Neutral => 2,
+                    Sentiment::Mixed => 3,
+                });
+                json!([
+                    x.score,
+                    x.language.map_or(-1, i64::from),
+                    sent,
+                    segs,
+                    x.themes
+                ])
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let v = json!({
+        "v": 1,
+        "n": log.total,
+        "cap": log.cap(),
+        "complete": complete,
+        "themes": r.themes.iter().map(|t| json!([t.id, t.name])).collect::<Vec<_>>(),
+        "cols": columns.iter().zip(&at).map(|(c, p)| {
+            let values: &[String] = p.map_or(&[], |p| &log.columns[p].1);
+            json!([c, values])
+        }).collect::<Vec<_>>(),
+        "langs": if complete { log.languages.clone() } else { Vec::new() },
+        "rows": rows,
+    });
+    json_for_script(&v.to_string())
+}
+
+/// JSON text made safe inside a `<script type="application/json">` element: `<`, `>`, `&` and
+/// U+2028/U+2029 as `\u` escapes (they can only occur inside JSON strings, where the escape
+/// means the same character).
+fn json_for_script(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for ch in json.chars() {
+        match ch {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// Escape for HTML text and attribute values (the template escapes by itself; this is for the
 /// few fragments laid out here, such as highlighted verbatims).
@@ -823,6 +912,8 @@ struct Page<'a> {
     csp: String,
     css: &'static str,
     script: &'static str,
+    /// The per-response data block's JSON ([`data_block`]), escaped for a script element.
+    data: String,
     sha: &'a str,
     /// The report's one ranking (leave-one-out impact).
     ranked: Vec<&'a ThemeStat>,
@@ -875,6 +966,21 @@ pub fn render(r: &Report) -> String {
         label: "language",
         values: merged.iter().map(|m| m.v.language.as_str()).collect(),
     });
+    // Every value of the data block can be chosen, also those without a representative verbatim
+    // (their choice still recomputes the theme table and chart).
+    for f in &mut filters {
+        if f.key == "lang" {
+            f.values
+                .extend(r.responses.languages.iter().map(String::as_str));
+        } else if let Some((_, vals)) = r
+            .responses
+            .columns
+            .iter()
+            .find(|(c, _)| Some(c) == f.key.parse::<usize>().ok().and_then(|i| columns.get(i)))
+        {
+            f.values.extend(vals.iter().map(String::as_str));
+        }
+    }
     let responses = merged
         .iter()
         .map(|m| ResponseView {
@@ -925,6 +1031,7 @@ pub fn render(r: &Report) -> String {
         csp: content_security_policy(),
         css: CSS,
         script: SCRIPT,
+        data: data_block(r),
         sha: &s.fingerprint.input_sha256[..16.min(s.fingerprint.input_sha256.len())],
         driver: (!r.driver_chart.bars.is_empty()).then(|| driver_svg(&r.driver_chart.bars)),
         quadrant: quadrant_svg(
@@ -1061,6 +1168,19 @@ mod tests {
         let mut out = String::new();
         HtmlEntities.write_escaped_str(&mut out, s).unwrap();
         assert_eq!(out, esc(s));
+    }
+
+    #[test]
+    fn data_block_json_cannot_close_its_script_element() {
+        let v = serde_json::json!({"cols": [["team", ["</script><script>alert(1)</script>", "a&b", "x\u{2028}y"]]]});
+        let out = json_for_script(&v.to_string());
+        assert!(
+            !out.contains('<') && !out.contains('>') && !out.contains('&'),
+            "{out}"
+        );
+        assert!(!out.contains('\u{2028}'));
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

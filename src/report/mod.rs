@@ -25,6 +25,7 @@
 
 pub mod coaching;
 pub mod kpi_drivers;
+pub mod responses;
 
 use crate::compare::ComparisonData;
 use crate::discover::{DiscoveredTheme, Discovery};
@@ -284,6 +285,9 @@ pub struct Report {
     pub headline: Headline,
     /// Per KPI outcome (low CSAT, high effort, unresolved), the themes significantly behind it.
     pub kpi_causes: Vec<kpi_drivers::KpiCauses>,
+    /// Every response's score, language, sentiment, segment values and themes, for report.html's
+    /// client-side filters; only the count above [`responses::MAX_RESPONSES`].
+    pub responses: responses::ResponseLog,
 }
 
 /// What a run leaves for its report besides the summary.
@@ -291,6 +295,7 @@ pub struct Sources<'a> {
     pub taxonomy: &'a Taxonomy,
     pub acc: &'a Accumulator,
     pub discovery: &'a Discovery,
+    pub responses: &'a responses::ResponseLog,
     pub coaching: Option<&'a CoachingCollector>,
 }
 
@@ -302,6 +307,7 @@ impl Report {
             taxonomy,
             acc,
             discovery,
+            responses,
             coaching,
         } = sources;
         summary.pii_masked = masking.masks();
@@ -393,6 +399,7 @@ impl Report {
             themes,
             coaching,
             headline,
+            responses: responses.clone(),
             summary,
         }
     }
