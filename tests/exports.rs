@@ -407,3 +407,131 @@ fn coaching_pack_shows_the_reports_q_value() {
         assert!(!pack.contains("(p ="), "{pack}");
     }
 }
+
+fn pack_path(kind: &str, value: &str) -> String {
+    format!(
+        "out/coaching/{kind}-{}.md",
+        npsight::output::filename::sanitize_file_stem(value)
+    )
+}
+
+/// Issue 16: an agent-controllable theme counted against the agent for the whole comment; it is
+/// now decided per clause: a complaint about the line or the queue is not the agent's, a rude
+/// agent is.
+#[test]
+fn coaching_pack_counts_only_complaints_about_the_agent() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,agent,score,comment\n\
+         1,Zoe,2,\"Couldn't get through at all yesterday, the line just said too many callers and hung up.\"\n\
+         2,Zoe,1,\"The agent was rude and kept interrupting me the whole call.\"\n",
+    );
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let zoe = w.read(&pack_path("agent", "Zoe"));
+    let can = &zoe[zoe.find("## What the agent can change").unwrap()
+        ..zoe.find("## What the process causes").unwrap()];
+    assert!(can.contains("| Agent attitude | 1 | 1 |"), "{zoe}");
+    assert!(
+        can.contains("Raised negatively about the process, not the agent")
+            && can.contains("Agent attitude (1)"),
+        "{zoe}"
+    );
+    let attitude = &zoe[zoe.find("### Agent attitude").unwrap()..];
+    let attitude = &attitude[..attitude[4..].find("### ").map_or(attitude.len(), |i| i + 4)];
+    assert!(attitude.contains("The **agent was**"), "{zoe}");
+    assert!(!attitude.contains("too many callers"), "{zoe}");
+}
+
+/// Issue 16: packs had no strengths, no agent-level score, and quoted colleagues by name.
+#[test]
+fn coaching_pack_strengths_agent_score_and_colleagues_masked() {
+    let w = Workdir::new();
+    w.write(
+        "in.csv",
+        "id,date,agent,team,score,agent_score,comment\n\
+         1,2026-10-26,Ann Lee,Billing,10,10,\"Ann was friendly and really helpful, she explained everything clearly.\"\n\
+         2,2026-10-27,Ann Lee,Billing,7,9,\"The agent was polite and patient with all my questions.\"\n\
+         3,2026-10-28,Ann Lee,Billing,1,2,\"The agent was rude and kept interrupting me the whole call.\"\n\
+         4,2026-10-29,Bob Stone,Billing,2,0,\"Bob was rude to me and hung up, nothing like Ann last week.\"\n\
+         5,2026-10-30,Bob Stone,Billing,9,,\"Thanks, all good.\"\n",
+    );
+    let r = w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ann = w.read(&pack_path("agent", "Ann Lee"));
+    let strengths = &ann[ann.find("## Strengths").expect("a strengths section")
+        ..ann.find("## What the agent can change").unwrap()];
+    assert!(
+        strengths.contains("Period: 2026-10-26 to 2026-10-30."),
+        "{ann}"
+    );
+    assert!(
+        strengths.contains("2 of 3 comments praise the agent"),
+        "{ann}"
+    );
+    // Promoters first; her own name stays in her own pack.
+    let promoter = strengths.find("- score 10").expect("the promoter quoted");
+    let passive = strengths.find("- score 7").expect("the passive quoted");
+    assert!(promoter < passive, "{strengths}");
+    assert!(
+        strengths.contains("Ann was **friendly**") || strengths.contains("Ann was"),
+        "{strengths}"
+    );
+    assert!(!strengths.contains("rude"), "{strengths}");
+    // The agent-level score beside the company score: Ann 1 promoter of 3 agent scores, 1
+    // detractor -> 0; the centre 2 promoters, 2 detractors of 4 -> 0; Ann's NPS 1 of 3 promoters,
+    // 1 detractor -> 0.
+    assert!(ann.contains("Agent-level score (NPS)"), "{ann}");
+    let ann_row = ann.lines().find(|l| l.starts_with("| Ann Lee |")).unwrap();
+    assert!(ann_row.ends_with("| +33.3 | 3 |"), "{ann_row}");
+    let centre = ann
+        .lines()
+        .find(|l| l.starts_with("| Whole centre |"))
+        .unwrap();
+    assert!(centre.ends_with("| 0.0 | 4 |"), "{centre}");
+    // Bob's pack: his name stays, his colleague's is masked.
+    let bob = w.read(&pack_path("agent", "Bob Stone"));
+    assert!(
+        bob.contains("Bob was **rude**") || bob.contains("Bob was rude"),
+        "{bob}"
+    );
+    assert!(bob.contains("nothing like \\[NAME\\] last week"), "{bob}");
+    // The team pack masks every agent.
+    let team = w.read(&pack_path("team", "Billing"));
+    assert!(!team.contains("Ann") && !team.contains("Bob"), "{team}");
+    assert!(team.contains("\\[NAME\\] was **rude**"), "{team}");
+    // Without an agent score column, no agent-level column.
+    let w2 = Workdir::new();
+    w2.write(
+        "in.csv",
+        "id,agent,score,comment\n1,Zoe,2,\"The agent was rude.\"\n",
+    );
+    let r = w2.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!w2.read(&pack_path("agent", "Zoe")).contains("Agent-level"));
+}

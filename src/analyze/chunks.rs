@@ -94,7 +94,7 @@ pub(super) fn tag_all(
                     .iter()
                     .map(|(k, i)| (k.clone(), layout.headers[*i].clone()))
                     .collect(),
-                n_themes,
+                taxonomy.themes.iter().map(|t| t.group).collect(),
             )
         }),
         discovery: Discovery::default(),
@@ -258,7 +258,14 @@ pub(super) fn tag_all(
                         })
                         .collect();
                     let values: Vec<&str> = values.iter().map(String::as_str).collect();
-                    c.add(a.record.row, a.score, &values, prepared, tagging);
+                    c.add(
+                        a.record.row,
+                        a.score,
+                        a.agent_score,
+                        &values,
+                        prepared,
+                        tagging,
+                    );
                 }
                 out.tagged += 1;
             }

@@ -11,6 +11,13 @@
 //! theme, up to five representative verbatims (negative mentions; themes mentioned with mixed
 //! feelings are named, never counted or quoted as raised negatively), masked in the model
 //! unless --keep-pii. Pure rendering, then the files join the run's transaction.
+//!
+//! Strengths come first, before what to change: the comments that praise the agent (best five
+//! quoted, promoters first), the unit's agent-level score beside the centre's where the export
+//! has an agent score column, and the period. Negative mentions of agent-controllable themes
+//! that the per-clause rule puts on the process (`report::coaching::target`) are named under
+//! the agent's table, never counted or quoted there. No trend: history entries hold the
+//! centre's figures only (README, Coaching packs).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -51,6 +58,7 @@ pub fn write(dir: &Path, tx: &mut Transaction, report: &Report) -> Result<Vec<Pa
         packs,
         &report.themes,
         &source,
+        report.headline.period.as_ref(),
         !report.summary.pii_masked,
     )
 }
@@ -67,6 +75,7 @@ fn write_packs(
     packs: &CoachingPacks,
     themes: &[ThemeInfo],
     input_file: &str,
+    period: Option<&(String, String)>,
     keep_pii: bool,
 ) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(dir)
@@ -101,6 +110,7 @@ fn write_packs(
             themes,
             keep_pii,
             input_file,
+            period,
         };
         for (ext, body) in [("md", pack.markdown()), ("csv", pack.csv()?)] {
             let path = dir.join(format!("{stem}.{ext}"));
@@ -151,6 +161,7 @@ struct PackView<'a> {
     themes: &'a [ThemeInfo],
     keep_pii: bool,
     input_file: &'a str,
+    period: Option<&'a (String, String)>,
 }
 
 struct ThemeLine<'a> {
@@ -210,6 +221,52 @@ impl PackView<'_> {
         )
     }
 
+    /// Agent-controllable themes raised negatively about something else (the wait, a refund,
+    /// the system) or with the agent cleared: named, never counted or quoted.
+    fn not_agent_note(&self) -> String {
+        let named: Vec<String> = self
+            .unit
+            .themes
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.not_agent > 0)
+            .map(|(i, t)| format!("{} ({})", md_escape(&self.themes[i].name), t.not_agent))
+            .collect();
+        if named.is_empty() {
+            return String::new();
+        }
+        format!(
+            "\nRaised negatively about the process, not the agent (the complaining clause is about the wait, the IVR, a refund, the system, the price or the product, or clears the agent), not counted above: {}.\n",
+            named.join(", ")
+        )
+    }
+
+    /// The strengths section: comments praising the agent, the best quoted.
+    fn strengths(&self, o: &mut String) {
+        let u = self.unit;
+        o.push_str("\n## Strengths\n\n");
+        if let Some((first, last)) = self.period {
+            let _ = writeln!(o, "Period: {} to {}.\n", md_escape(first), md_escape(last));
+        }
+        let _ = writeln!(
+            o,
+            "{} of {} comments praise the agent (attitude, knowledge, resolution or repeat contact, in a clause about the agent).",
+            u.praised, u.commented
+        );
+        if !u.strengths.is_empty() {
+            o.push_str("\nBest verbatims, promoters first:\n\n");
+            for e in &u.strengths {
+                let _ = writeln!(
+                    o,
+                    "- score {}, {}: {}",
+                    e.score,
+                    md_escape(&e.language),
+                    bold_spans(&e.text, &e.spans)
+                );
+            }
+        }
+    }
+
     fn markdown(&self) -> String {
         let u = self.unit;
         let c = self.centre;
@@ -228,12 +285,16 @@ impl PackView<'_> {
                 "Personal data masked."
             }
         );
-        o.push_str(
-            "## Score\n\n| | Responses | Comments | NPS | 95% CI |\n|---|---:|---:|---:|---|\n",
-        );
+        // The agent-level score (the export's agent score column, as an NPS) where there is one.
+        let agent_scores = c.agent_score.n() > 0;
+        o.push_str(if agent_scores {
+            "## Score\n\n| | Responses | Comments | NPS | 95% CI | Agent-level score (NPS) | Agent-level n |\n|---|---:|---:|---:|---|---:|---:|\n"
+        } else {
+            "## Score\n\n| | Responses | Comments | NPS | 95% CI |\n|---|---:|---:|---:|---|\n"
+        });
         for (name, x) in [(md_escape(self.value), u), ("Whole centre".to_string(), c)] {
             let ci = x.all.interval95();
-            let _ = writeln!(
+            let _ = write!(
                 o,
                 "| {name} | {} | {} | {} | {} to {} |",
                 x.all.n(),
@@ -242,6 +303,18 @@ impl PackView<'_> {
                 fmt_signed(ci.map(|v| v.0), 1),
                 fmt_signed(ci.map(|v| v.1), 1)
             );
+            if agent_scores {
+                let _ = write!(
+                    o,
+                    " {} | {} |",
+                    fmt_signed(x.agent_score.nps(), 1),
+                    x.agent_score.n()
+                );
+            }
+            o.push('\n');
+        }
+        if agent_scores {
+            o.push_str("\nNPS is the company score (likelihood to recommend the company); the agent-level score is the export's rating of the agent, read the same way (promoters 9-10 minus detractors 0-6).\n");
         }
         let verdict = verdict(self.versus_rest, self.column);
         let _ = writeln!(o, "\n{verdict}");
@@ -251,6 +324,7 @@ impl PackView<'_> {
                 "\nSmall n: fewer than {SMALL_N} responses; read the figures as indicative."
             );
         }
+        self.strengths(&mut o);
         let (mine, process) = self.themes();
         let table = |o: &mut String, lines: &[ThemeLine]| {
             if lines.is_empty() {
@@ -273,6 +347,7 @@ impl PackView<'_> {
         o.push_str("\n## What the agent can change\n\nAgent-controllable themes (attitude, knowledge, resolution, repeat contact) raised negatively.\n\n");
         table(&mut o, &mine);
         o.push_str(&self.mixed_note(true));
+        o.push_str(&self.not_agent_note());
         o.push_str("\n## What the process causes\n\nProcess, channel and product themes: not for coaching, listed so they are not blamed on the agent.\n\n");
         table(&mut o, &process);
         o.push_str(&self.mixed_note(false));
@@ -315,6 +390,8 @@ impl PackView<'_> {
             "nps_ci95_low",
             "nps_ci95_high",
             "centre_nps",
+            "agent_score_nps",
+            "centre_agent_score_nps",
             "theme",
             "theme_group",
             "agent_controllable",
@@ -322,6 +399,7 @@ impl PackView<'_> {
             "detractors_mentioning",
             "share_of_detractors",
             "centre_share_of_detractors",
+            "not_about_agent_mentions",
             "example_rank",
             "example_row",
             "example_score",
@@ -331,16 +409,32 @@ impl PackView<'_> {
         let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.2}"));
         let ci = self.unit.all.interval95();
         let (mine, process) = self.themes();
+        let unit_head = [
+            self.column.to_string(),
+            self.value.to_string(),
+            self.unit.all.n().to_string(),
+            f(self.unit.all.nps()),
+            f(ci.map(|v| v.0)),
+            f(ci.map(|v| v.1)),
+            f(self.centre.all.nps()),
+            f(self.unit.agent_score.nps()),
+            f(self.centre.agent_score.nps()),
+        ];
+        // Strengths: theme "strengths", group "strength", one row per verbatim praising the agent.
+        for (k, e) in self.unit.strengths.iter().enumerate() {
+            let mut r = unit_head.to_vec();
+            r.extend(["strengths", "strength", "true", "", "", "", "", ""].map(String::from));
+            r.push((k + 1).to_string());
+            r.push(e.row.to_string());
+            r.push(e.score.to_string());
+            r.push(e.language.clone());
+            r.push(e.text.clone());
+            w.write_record(&r)?;
+        }
         for l in mine.iter().chain(&process) {
             let theme = &self.themes[l.index];
-            let head = [
-                self.column.to_string(),
-                self.value.to_string(),
-                self.unit.all.n().to_string(),
-                f(self.unit.all.nps()),
-                f(ci.map(|v| v.0)),
-                f(ci.map(|v| v.1)),
-                f(self.centre.all.nps()),
+            let mut head = unit_head.to_vec();
+            head.extend([
                 theme.id.clone(),
                 theme.group.to_string(),
                 agent_controllable(theme.group).to_string(),
@@ -348,7 +442,8 @@ impl PackView<'_> {
                 l.t.detractors.to_string(),
                 f(l.share),
                 f(l.centre_share),
-            ];
+                l.t.not_agent.to_string(),
+            ]);
             if l.t.examples.is_empty() {
                 let mut r = head.to_vec();
                 r.extend(["", "", "", "", ""].map(String::from));

@@ -11,6 +11,20 @@
 //! best), a high classifier confidence and comes from a detractor; ties go to the earlier row.
 //! Rows are offered in input order from the single-threaded write loop, so packs are
 //! deterministic; memory is bounded by units x themes x 5 verbatims.
+//!
+//! A negative mention of an agent-controllable theme counts against the agent only when the
+//! clause carrying its evidence is a complaint about the agent, not about the wait, the IVR, a
+//! refund, the system or the price ([`target`], which documents the rule and its limits); the
+//! others are counted apart ([`ThemeUnit::not_agent`]) and named, never quoted, in the pack.
+//!
+//! Strengths: per unit, up to five comments whose positive mention of an agent-controllable
+//! theme sits in a clause about the agent (same rule), promoters first, then by clarity; the
+//! number of such comments; and the unit's agent-level score (the export's agent score column,
+//! read as an NPS) beside the centre's. In every pack, the names of the file's other agents
+//! (the agent column's values, full or first name) are masked as `[NAME]` in the verbatims
+//! unless --keep-pii; an agent's own name stays in the agent's own pack.
+
+pub mod target;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +33,7 @@ use crate::pii::Masking;
 use crate::stats::{Category, NpsCounts, Statistics};
 use crate::tagger::{Prepared, Sentiment, Tagging};
 use crate::taxonomy::Group;
+use target::Judge;
 
 /// Verbatims kept per theme and unit.
 pub const EXAMPLES: usize = 5;
@@ -50,6 +65,10 @@ pub struct ThemeUnit {
     /// Mentions with praise and complaint about the theme at once: never counted or quoted as
     /// raised negatively (the praise may be the part about the agent), only named as mixed.
     pub mixed: u64,
+    /// Negative mentions of an agent-controllable theme whose clause is about something else
+    /// (the wait, a refund, the system ...) or clears the agent: not in `negative`, never
+    /// quoted, only named ([`target`]).
+    pub not_agent: u64,
     /// Up to [`EXAMPLES`] negative mentions, clearest first.
     pub examples: Vec<Example>,
 }
@@ -58,6 +77,13 @@ pub struct ThemeUnit {
 pub struct Unit {
     pub all: NpsCounts,
     pub commented: u64,
+    /// The export's agent-level score (0-10, read as an NPS), where the row has one.
+    pub agent_score: NpsCounts,
+    /// Comments praising the agent: a positive mention of an agent-controllable theme in a
+    /// clause about the agent.
+    pub praised: u64,
+    /// Up to [`EXAMPLES`] of those comments, promoters first, then clearest.
+    pub strengths: Vec<Example>,
     /// Per theme, in taxonomy order.
     pub themes: Vec<ThemeUnit>,
 }
@@ -77,7 +103,8 @@ pub struct CoachingCollector {
     columns: Vec<(String, String)>,
     centre: Unit,
     units: BTreeMap<(usize, String), Unit>,
-    n_themes: usize,
+    /// Each theme's taxonomy group, in taxonomy order.
+    groups: Vec<Group>,
 }
 
 /// A unit against the rest of the centre, as the report's segment table has it: the same test
@@ -115,6 +142,37 @@ pub struct CoachingPacks {
     pub packs: Vec<Pack>,
 }
 
+/// Offer a verbatim to a list of at most [`EXAMPLES`], best rank first, ties to the earlier row.
+fn offer(
+    list: &mut Vec<Example>,
+    row: u64,
+    score: u8,
+    p: &Prepared,
+    spans: Vec<(usize, usize)>,
+    rank: f32,
+) {
+    let worse = |e: &Example| (e.rank, std::cmp::Reverse(e.row));
+    if list.len() >= EXAMPLES
+        && list
+            .iter()
+            .map(worse)
+            .min_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal))
+            .is_some_and(|w| w >= (rank, std::cmp::Reverse(row)))
+    {
+        return;
+    }
+    list.push(Example {
+        row,
+        score,
+        language: p.language.code.clone(),
+        text: p.text.clone(),
+        spans,
+        rank,
+    });
+    list.sort_by(|a, b| b.rank.total_cmp(&a.rank).then(a.row.cmp(&b.row)));
+    list.truncate(EXAMPLES);
+}
+
 fn clarity(text: &str, spans: usize, confidence: Option<f32>, cat: Category) -> f32 {
     let len = text.chars().count();
     let mut r = if spans > 0 { 1.0 } else { -1.0 };
@@ -132,12 +190,13 @@ fn clarity(text: &str, spans: usize, confidence: Option<f32>, cat: Category) -> 
 }
 
 impl CoachingCollector {
-    pub fn new(columns: Vec<(String, String)>, n_themes: usize) -> CoachingCollector {
+    /// `groups`: each theme's taxonomy group, in taxonomy order.
+    pub fn new(columns: Vec<(String, String)>, groups: Vec<Group>) -> CoachingCollector {
         CoachingCollector {
             columns,
-            centre: Unit::new(n_themes),
+            centre: Unit::new(groups.len()),
             units: BTreeMap::new(),
-            n_themes,
+            groups,
         }
     }
 
@@ -145,17 +204,30 @@ impl CoachingCollector {
         &self.columns
     }
 
-    /// One accepted row; `values[i]` is the row's value of `columns[i]`.
+    /// One accepted row; `values[i]` is the row's value of `columns[i]`; `agent_score` the
+    /// export's agent-level score of the row, where there is one.
     pub fn add(
         &mut self,
         row: u64,
         score: u8,
+        agent_score: Option<u8>,
         values: &[&str],
         prepared: Option<&Prepared>,
         tagging: Option<&Tagging>,
     ) {
         let cat = Category::of(score);
-        let n = self.n_themes;
+        let n = self.groups.len();
+        // Per tag: whether it counts (a negative mention against the agent, or a praise of the
+        // agent), decided once per row, whatever the unit.
+        let agent = self
+            .columns
+            .iter()
+            .position(|(kind, _)| kind == "agent")
+            .and_then(|i| values.get(i).copied());
+        let (counts, praise) = match (prepared, tagging) {
+            (Some(p), Some(t)) => self.decide(p, t, agent),
+            _ => (Vec::new(), Vec::new()),
+        };
         let mut targets: Vec<&mut Unit> = Vec::new();
         // Split borrows: the centre and the units.
         let CoachingCollector { centre, units, .. } = self;
@@ -176,11 +248,31 @@ impl CoachingCollector {
         }
         for (ti, u) in targets.into_iter().enumerate() {
             u.all.add(cat);
+            if let Some(a) = agent_score {
+                u.agent_score.add(Category::of(a));
+            }
             let (Some(p), Some(t)) = (prepared, tagging) else {
                 continue;
             };
             u.commented += 1;
-            for tag in &t.themes {
+            if !praise.is_empty() {
+                u.praised += 1;
+                if ti > 0 {
+                    let spans: Vec<(usize, usize)> = praise
+                        .iter()
+                        .flat_map(|i| t.themes[*i].evidence.iter().map(|e| (e.start, e.end)))
+                        .collect();
+                    let confidence = praise
+                        .iter()
+                        .filter_map(|i| t.themes[*i].confidence)
+                        .reduce(f32::max);
+                    // Promoters first, then clarity.
+                    let rank = clarity(&p.text, spans.len(), confidence, cat)
+                        + if cat == Category::Promoter { 10.0 } else { 0.0 };
+                    offer(&mut u.strengths, row, score, p, spans, rank);
+                }
+            }
+            for (k, tag) in t.themes.iter().enumerate() {
                 let tu = &mut u.themes[tag.theme];
                 match tag.polarity {
                     Sentiment::Positive => {
@@ -194,6 +286,10 @@ impl CoachingCollector {
                     Sentiment::Negative => {}
                     Sentiment::Neutral => continue,
                 }
+                if !counts.get(k).copied().unwrap_or(true) {
+                    tu.not_agent += 1;
+                    continue;
+                }
                 tu.negative += 1;
                 if cat == Category::Detractor {
                     tu.detractors += 1;
@@ -202,45 +298,72 @@ impl CoachingCollector {
                     continue; // the centre needs no verbatims
                 }
                 let rank = clarity(&p.text, tag.evidence.len(), tag.confidence, cat);
-                let worse = |e: &Example| (e.rank, std::cmp::Reverse(e.row));
-                if tu.examples.len() >= EXAMPLES
-                    && tu
-                        .examples
-                        .iter()
-                        .map(worse)
-                        .min_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal))
-                        .is_some_and(|w| w >= (rank, std::cmp::Reverse(row)))
-                {
-                    continue;
-                }
-                tu.examples.push(Example {
-                    row,
-                    score,
-                    language: p.language.code.clone(),
-                    text: p.text.clone(),
-                    spans: tag.evidence.iter().map(|e| (e.start, e.end)).collect(),
-                    rank,
-                });
-                tu.examples
-                    .sort_by(|a, b| b.rank.total_cmp(&a.rank).then(a.row.cmp(&b.row)));
-                tu.examples.truncate(EXAMPLES);
+                let spans = tag.evidence.iter().map(|e| (e.start, e.end)).collect();
+                offer(&mut tu.examples, row, score, p, spans, rank);
             }
         }
     }
 
-    /// The packs, examples masked unless `masking` keeps personal data.
+    /// Per tag of `t`: whether a negative mention counts against the agent (true for themes the
+    /// agent does not control: the rule is for agent-controllable themes only); and the tags
+    /// that praise the agent.
+    fn decide(&self, p: &Prepared, t: &Tagging, agent: Option<&str>) -> (Vec<bool>, Vec<usize>) {
+        let group = |tag: &crate::tagger::ThemeTag| self.groups.get(tag.theme).copied();
+        let controllable =
+            |tag: &crate::tagger::ThemeTag| group(tag).is_some_and(agent_controllable);
+        if !t.themes.iter().any(controllable) {
+            return (vec![true; t.themes.len()], Vec::new());
+        }
+        let judge = Judge::new(p, agent);
+        let mut counts = Vec::with_capacity(t.themes.len());
+        let mut praise = Vec::new();
+        for (k, tag) in t.themes.iter().enumerate() {
+            let outcome = group(tag) == Some(Group::Outcome);
+            counts.push(
+                !controllable(tag)
+                    || tag.polarity != Sentiment::Negative
+                    || judge.against_agent(tag, outcome),
+            );
+            if controllable(tag)
+                && tag.polarity == Sentiment::Positive
+                && judge.praises_agent(tag, outcome)
+            {
+                praise.push(k);
+            }
+        }
+        (counts, praise)
+    }
+
+    /// The packs, examples masked unless `masking` keeps personal data; other agents' names
+    /// masked in every pack's verbatims (see the module comment).
     pub fn finish(
         &self,
         _themes: &[ThemeInfo],
         statistics: &Statistics,
         masking: Masking,
     ) -> CoachingPacks {
-        let mask = |u: &Unit| {
+        // The file's agents, by the agent column's values.
+        let agents: Vec<&str> = self
+            .units
+            .keys()
+            .filter(|(ci, _)| self.columns[*ci].0 == "agent")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let mask = |u: &Unit, own: Option<&str>| {
             let mut u = u.clone();
-            for t in &mut u.themes {
-                for e in &mut t.examples {
-                    (e.text, e.spans) = masking.with_spans(&e.text, &e.spans);
-                }
+            let names = if masking.masks() {
+                colleague_names(&agents, own)
+            } else {
+                Vec::new()
+            };
+            let lists = u
+                .themes
+                .iter_mut()
+                .flat_map(|t| t.examples.iter_mut())
+                .chain(u.strengths.iter_mut());
+            for e in lists {
+                (e.text, e.spans) = masking.with_spans(&e.text, &e.spans);
+                (e.text, e.spans) = mask_names(&e.text, &e.spans, &names);
             }
             u
         };
@@ -251,12 +374,13 @@ impl CoachingCollector {
                 .units
                 .iter()
                 .map(|((ci, value), unit)| {
-                    let column = &self.columns[*ci].1;
+                    let (kind, column) = &self.columns[*ci];
+                    let own = (kind == "agent").then_some(value.as_str());
                     Pack {
-                        kind: self.columns[*ci].0.clone(),
+                        kind: kind.clone(),
                         column: column.clone(),
                         value: value.clone(),
-                        unit: mask(unit),
+                        unit: mask(unit, own),
                         versus_rest: statistics
                             .segments
                             .get(column)
@@ -273,9 +397,108 @@ impl CoachingCollector {
     }
 }
 
+/// The names to mask in a pack: every agent's full name and first name (three characters or
+/// more), but not the pack's own agent's (nor a colleague's name equal to it), longest first.
+fn colleague_names(agents: &[&str], own: Option<&str>) -> Vec<String> {
+    let first = |a: &str| a.split_whitespace().next().map(str::to_string);
+    let own_names: Vec<String> = own
+        .map(|o| {
+            [Some(o.to_string()), first(o)]
+                .into_iter()
+                .flatten()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut names: Vec<String> = agents
+        .iter()
+        .flat_map(|a| [Some(a.trim().to_string()), first(a)])
+        .flatten()
+        .filter(|n| n.chars().count() >= 3 && !own_names.iter().any(|o| o.eq_ignore_ascii_case(n)))
+        .collect();
+    names.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+    names.dedup();
+    names
+}
+
+/// `text` with each of `names` (as written; at word boundaries, anywhere for Chinese) replaced
+/// by `[NAME]`, and character spans moved; a span overlapping a name is dropped.
+pub fn mask_names(
+    text: &str,
+    spans: &[(usize, usize)],
+    names: &[String],
+) -> (String, Vec<(usize, usize)>) {
+    const PLACEHOLDER: &str = "[NAME]";
+    let mut chars: Vec<char> = text.chars().collect();
+    let mut spans = spans.to_vec();
+    let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
+    for name in names {
+        let n: Vec<char> = name.chars().collect();
+        if n.is_empty() {
+            continue;
+        }
+        let cjk = n.iter().any(|c| crate::text::tokens::is_cjk(*c));
+        let mut i = 0;
+        while i + n.len() <= chars.len() {
+            let hit = chars[i..i + n.len()] == n[..]
+                && (cjk
+                    || (!is_word(i.checked_sub(1).and_then(|j| chars.get(j)))
+                        && !is_word(chars.get(i + n.len()))));
+            if !hit {
+                i += 1;
+                continue;
+            }
+            let (a, b) = (i, i + n.len());
+            let p: Vec<char> = PLACEHOLDER.chars().collect();
+            let shift = p.len() as isize - n.len() as isize;
+            drop(chars.splice(a..b, p.iter().copied()));
+            spans = spans
+                .into_iter()
+                .filter(|(s, e)| !(*s < b && a < *e))
+                .map(|(s, e)| {
+                    if s >= b {
+                        ((s as isize + shift) as usize, (e as isize + shift) as usize)
+                    } else {
+                        (s, e)
+                    }
+                })
+                .collect();
+            i = a + p.len();
+        }
+    }
+    (chars.into_iter().collect(), spans)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colleagues_are_masked_and_the_own_name_stays() {
+        let agents = ["Anna Novak", "Jun Chen", "Bo", "王小明"];
+        let names = colleague_names(&agents, Some("Jun Chen"));
+        assert!(names.contains(&"Anna".to_string()) && names.contains(&"Anna Novak".to_string()));
+        assert!(!names.iter().any(|n| n.contains("Jun")));
+        let text =
+            "Anna Novak was rude, then Anna again; Jun was kind. 王小明也不错. Annabel fine.";
+        let (masked, spans) = mask_names(text, &[(15, 19), (60, 67)], &names);
+        assert_eq!(
+            masked,
+            "[NAME] was rude, then [NAME] again; Jun was kind. [NAME]也不错. Annabel fine."
+        );
+        // "rude" moved with the text, "Annabel" too.
+        let m: Vec<char> = masked.chars().collect();
+        let show = |(s, e): (usize, usize)| m[s..e].iter().collect::<String>();
+        assert_eq!(
+            spans.iter().map(|s| show(*s)).collect::<Vec<_>>(),
+            ["rude", "Annabel"]
+        );
+        // A span over a name is dropped.
+        assert!(mask_names("Anna was rude", &[(0, 4)], &names).1.is_empty());
+        // A team pack masks every agent.
+        assert!(colleague_names(&agents, None)
+            .iter()
+            .any(|n| n == "Jun Chen"));
+    }
 
     #[test]
     fn clearer_comments_rank_higher() {

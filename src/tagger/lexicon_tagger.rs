@@ -243,6 +243,13 @@ impl LexiconTagger {
     }
 }
 
+/// Each clause's score from the sentiment lexicon alone (negation and intensifiers applied, no
+/// theme phrases), positive for praise: the coaching packs' per-clause rule
+/// (`report::coaching::target`) reads it to tell "can't fault the agent" from a complaint.
+pub fn lexical_clause_scores(p: &Prepared) -> Vec<f32> {
+    score_clauses(p, p.lexical.clone())
+}
+
 /// Score each clause from its resolved lexicon matches.
 fn score_clauses(p: &Prepared, candidates: Vec<Match>) -> Vec<f32> {
     let resolved = resolve_longest(candidates);
