@@ -84,7 +84,7 @@ pub(super) fn tag_all(
         .filter_map(|(kind, role)| layout.map.get(role).map(|i| (kind.to_string(), i)))
         .collect();
     let mut out = Tagged {
-        acc: Accumulator::new(n_themes),
+        acc: Accumulator::new(n_themes).with_segment_cap(cfg.segment_cap),
         coaching: cfg.coaching.then(|| {
             CoachingCollector::new(
                 coach_cols
@@ -93,6 +93,7 @@ pub(super) fn tag_all(
                     .collect(),
                 n_themes,
             )
+            .with_limits(cfg.segment_cap, cfg.max_packs)
         }),
         discovery: Discovery::default(),
         unreadable: BTreeMap::new(),

@@ -10,7 +10,12 @@
 //! chosen for clarity: the comment has an evidence span, a readable length (40-220 characters
 //! best), a high classifier confidence and comes from a detractor; ties go to the earlier row.
 //! Rows are offered in input order from the single-threaded write loop, so packs are
-//! deterministic; memory is bounded by units x themes x 5 verbatims.
+//! deterministic; memory is bounded by units x themes x 5 verbatims, and units by the first
+//! [`crate::stats::MAX_TRACKED_SEGMENT_VALUES`] values of each column (the same values the
+//! report's segment table counts one by one; rows of later values count for the centre only).
+//! Packs are written for the [`MAX_PACKS`] units of a column with most responses (ties by
+//! value), so an export with 300,000 agents does not write 300,000 files; the index says how
+//! many units got no pack.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +27,9 @@ use crate::taxonomy::Group;
 
 /// Verbatims kept per theme and unit.
 pub const EXAMPLES: usize = 5;
+
+/// Packs written per team or agent column: the units with most responses.
+pub const MAX_PACKS: usize = 500;
 
 /// Whether a theme is something an agent can change through coaching.
 pub fn agent_controllable(g: Group) -> bool {
@@ -78,6 +86,12 @@ pub struct CoachingCollector {
     centre: Unit,
     units: BTreeMap<(usize, String), Unit>,
     n_themes: usize,
+    /// Units tracked per column, and their count.
+    cap: usize,
+    tracked: Vec<usize>,
+    /// Distinct values per column that were not tracked (first seen after `cap` others).
+    untracked: Vec<std::collections::HashSet<u64>>,
+    max_packs: usize,
 }
 
 /// A unit against the rest of the centre, as the report's segment table has it: the same test
@@ -113,6 +127,11 @@ pub struct CoachingPacks {
     pub columns: Vec<(String, String)>,
     pub centre: Unit,
     pub packs: Vec<Pack>,
+    /// Per column (as in `columns`), the units without a pack: beyond the [`MAX_PACKS`] with
+    /// most responses.
+    pub without_pack: Vec<u64>,
+    /// The most packs written per column.
+    pub max_packs: usize,
 }
 
 fn clarity(text: &str, spans: usize, confidence: Option<f32>, cat: Category) -> f32 {
@@ -133,12 +152,24 @@ fn clarity(text: &str, spans: usize, confidence: Option<f32>, cat: Category) -> 
 
 impl CoachingCollector {
     pub fn new(columns: Vec<(String, String)>, n_themes: usize) -> CoachingCollector {
+        let n = columns.len();
         CoachingCollector {
             columns,
             centre: Unit::new(n_themes),
             units: BTreeMap::new(),
             n_themes,
+            cap: crate::stats::MAX_TRACKED_SEGMENT_VALUES,
+            tracked: vec![0; n],
+            untracked: vec![Default::default(); n],
+            max_packs: MAX_PACKS,
         }
+    }
+
+    /// Track at most `cap` units per column and write at most `max_packs` packs per column.
+    pub fn with_limits(mut self, cap: usize, max_packs: usize) -> Self {
+        self.cap = cap;
+        self.max_packs = max_packs;
+        self
     }
 
     pub fn columns(&self) -> &[(String, String)] {
@@ -156,28 +187,42 @@ impl CoachingCollector {
     ) {
         let cat = Category::of(score);
         let n = self.n_themes;
-        let mut targets: Vec<&mut Unit> = Vec::new();
-        // Split borrows: the centre and the units.
-        let CoachingCollector { centre, units, .. } = self;
-        targets.push(centre);
-        let keys: Vec<(usize, String)> = values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(i, v)| (i, v.trim().to_string()))
-            .collect();
-        for k in &keys {
-            units.entry(k.clone()).or_insert_with(|| Unit::new(n));
-        }
-        for (k, u) in units.iter_mut() {
-            if keys.contains(k) {
-                targets.push(u);
+        Self::count(&mut self.centre, true, row, score, cat, prepared, tagging);
+        for (i, v) in values.iter().enumerate() {
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
             }
+            // One lookup per unit of the row (a scan of every unit per row was quadratic).
+            let key = (i, v.to_string());
+            if !self.units.contains_key(&key) {
+                if self.tracked[i] >= self.cap {
+                    if self.untracked[i].len() < crate::stats::MAX_SPILLED_DISTINCT {
+                        self.untracked[i].insert(crate::stats::value_hash(&key.1));
+                    }
+                    continue;
+                }
+                self.tracked[i] += 1;
+                self.units.insert(key.clone(), Unit::new(n));
+            }
+            let u = self.units.get_mut(&key).expect("inserted");
+            Self::count(u, false, row, score, cat, prepared, tagging);
         }
-        for (ti, u) in targets.into_iter().enumerate() {
+    }
+
+    fn count(
+        u: &mut Unit,
+        centre: bool,
+        row: u64,
+        score: u8,
+        cat: Category,
+        prepared: Option<&Prepared>,
+        tagging: Option<&Tagging>,
+    ) {
+        {
             u.all.add(cat);
             let (Some(p), Some(t)) = (prepared, tagging) else {
-                continue;
+                return;
             };
             u.commented += 1;
             for tag in &t.themes {
@@ -198,7 +243,7 @@ impl CoachingCollector {
                 if cat == Category::Detractor {
                     tu.detractors += 1;
                 }
-                if ti == 0 {
+                if centre {
                     continue; // the centre needs no verbatims
                 }
                 let rank = clarity(&p.text, tag.evidence.len(), tag.confidence, cat);
@@ -244,12 +289,34 @@ impl CoachingCollector {
             }
             u
         };
+        // The `max_packs` units of each column with most responses, ties by value.
+        let mut by_n: Vec<(&(usize, String), &Unit)> = self.units.iter().collect();
+        by_n.sort_by(|a, b| {
+            (a.0 .0, std::cmp::Reverse(a.1.all.n()), &a.0 .1).cmp(&(
+                b.0 .0,
+                std::cmp::Reverse(b.1.all.n()),
+                &b.0 .1,
+            ))
+        });
+        let mut without_pack: Vec<u64> = self.untracked.iter().map(|u| u.len() as u64).collect();
+        let mut kept = Vec::new();
+        let mut per_col = vec![0usize; self.columns.len()];
+        for (k, u) in by_n {
+            if per_col[k.0] < self.max_packs {
+                per_col[k.0] += 1;
+                kept.push((k, u));
+            } else {
+                without_pack[k.0] += 1;
+            }
+        }
+        kept.sort_by(|a, b| a.0.cmp(b.0));
         CoachingPacks {
             columns: self.columns.clone(),
             centre: self.centre.clone(),
-            packs: self
-                .units
-                .iter()
+            without_pack,
+            max_packs: self.max_packs,
+            packs: kept
+                .into_iter()
                 .map(|((ci, value), unit)| {
                     let column = &self.columns[*ci].1;
                     Pack {
