@@ -172,6 +172,13 @@ pub struct AnalyzeArgs {
     /// default); memory then stays flat however many rows the export has.
     #[arg(long)]
     pub allow_duplicate_ids: bool,
+    /// Distinct values per segment column counted one by one (default 20,000); values first
+    /// seen after them are counted in the column's "other" line. For tests.
+    #[arg(long, hide = true, value_name = "N")]
+    pub segment_cap: Option<usize>,
+    /// Coaching packs per team or agent column (default 500, the units with most responses).
+    #[arg(long, hide = true, value_name = "N")]
+    pub max_packs: Option<usize>,
     /// An earlier run's output folder: report the change since it (NPS, attribution, emerging themes).
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
@@ -511,6 +518,12 @@ impl AnalyzeArgs {
         cfg.quiet = self.quiet;
         cfg.keep_pii = self.keep_pii;
         cfg.allow_duplicate_ids = self.allow_duplicate_ids;
+        if let Some(n) = self.segment_cap {
+            cfg.segment_cap = n.max(1);
+        }
+        if let Some(n) = self.max_packs {
+            cfg.max_packs = n;
+        }
         cfg.previous = self.previous.clone();
         cfg.by_week = self.by_week;
         cfg.history = self.history.clone();
@@ -869,13 +882,19 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<ExitCode> {
     let classifier = args.model.classifier(&taxonomy, &lexicon)?;
     drop(load);
     let outcome = analyze(&cfg, &taxonomy, &lexicon, classifier.as_ref())?;
-    if let Some(f) = outcome.summary.input.format.encoding_fallback {
+    if let Some(f) = &outcome.summary.input.format.encoding_fallback {
+        let (was, bytes) = if f.read_as == "UTF-8" {
+            ("Windows-1252", "UTF-8 sequences")
+        } else {
+            ("UTF-8", "bytes that are not UTF-8")
+        };
         eprintln!(
-            "npsight: warning: {}: the file is UTF-8 but {} row(s) from row {} (line {}) on hold bytes that are not; they were read as Windows-1252 (check those rows)",
+            "npsight: warning: {}: the file is {was} but {} row(s) from row {} (line {}) on hold {bytes}; they were read as {} (check those rows)",
             cfg.input.path.display(),
             f.rows,
             f.first_row,
-            f.first_line
+            f.first_line,
+            f.read_as
         );
     }
     for w in &outcome.history_warnings {

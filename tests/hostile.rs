@@ -495,6 +495,7 @@ fn utf8_export_that_turns_into_windows_1252_after_the_sample_keeps_its_agents() 
     let f = &s["input"]["format"]["encoding_fallback"];
     assert_eq!(f["first_row"], first_1252, "{f}");
     assert_eq!(f["rows"], 5, "{f}");
+    assert_eq!(f["read_as"], "Windows-1252", "{f}");
     let (h, rows) = w.csv("out/tagged.csv");
     let agent = h.iter().position(|c| c == "agent").unwrap();
     assert!(
@@ -502,6 +503,51 @@ fn utf8_export_that_turns_into_windows_1252_after_the_sample_keeps_its_agents() 
         "one agent, no mojibake"
     );
     assert!(rows.last().unwrap()[h.iter().position(|c| c == "comment").unwrap()] == "Très lent");
+}
+
+#[test]
+fn windows_1252_export_that_turns_into_utf8_later_keeps_its_agents() {
+    // The reverse of the case above: sniffed as Windows-1252, then rows from a UTF-8 system;
+    // read as Windows-1252 throughout they gave a second agent "RenÃ©".
+    let w = Workdir::new();
+    let mut bytes = b"id,agent,score,comment\n".to_vec();
+    let mut row = 0;
+    while bytes.len() < 300 * 1024 {
+        row += 1;
+        bytes.extend(format!("{row},Ren").as_bytes());
+        bytes.extend(b"\xE9,9,Tr\xE8s bien merci \x80\n");
+    }
+    let first_utf8 = row + 1;
+    for _ in 0..5 {
+        row += 1;
+        bytes.extend(format!("{row},René,3,Très lent 50 €\n").as_bytes());
+    }
+    w.write("in.csv", &bytes);
+    let r = analyze(&w, "in.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("from row {first_utf8}")) && r.stderr.contains("read as UTF-8"),
+        "{}",
+        r.stderr
+    );
+    let s = w.summary("out");
+    assert_eq!(s["input"]["format"]["encoding"], "windows-1252");
+    let f = &s["input"]["format"]["encoding_fallback"];
+    assert_eq!(f["first_row"], first_utf8, "{f}");
+    assert_eq!(f["rows"], 5, "{f}");
+    assert_eq!(f["read_as"], "UTF-8", "{f}");
+    let (h, rows) = w.csv("out/tagged.csv");
+    let agent = h.iter().position(|c| c == "agent").unwrap();
+    assert!(
+        rows.iter().all(|r| r[agent] == "René"),
+        "one agent, no mojibake"
+    );
+    let comment = h.iter().position(|c| c == "comment").unwrap();
+    assert_eq!(rows.len(), row);
+    assert_eq!(rows[0][comment], "Très bien merci €");
+    assert_eq!(rows.last().unwrap()[comment], "Très lent 50 €");
+    let agents = s["statistics"]["segments"]["agent"].as_array().unwrap();
+    assert_eq!(agents.len(), 1, "{agents:?}");
 }
 
 #[test]
@@ -529,6 +575,36 @@ fn utf16_without_bom_is_read_for_chinese_and_russian_text() {
         assert_eq!(s["input"]["format"]["encoding"], enc);
         assert_eq!(s["counts"]["tagged"], 2);
     }
+}
+
+#[test]
+fn utf16_without_bom_with_long_chinese_comments_is_read_not_refused_as_binary() {
+    // Comments of hundreds of characters: too few line ends and delimiters for the density
+    // rule, so the file was sniffed as Windows-1252 and refused ("does not look like a text
+    // export").
+    let w = Workdir::new();
+    let mut zh = String::from("评分,评论\n");
+    for i in 0..40 {
+        let score = [9, 2][i % 2];
+        zh.push_str(&format!(
+            "{score},{}\n",
+            "客服态度很好但是等待时间太长了".repeat(30)
+        ));
+    }
+    w.write(
+        "zh.csv",
+        zh.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>(),
+    );
+    let r = analyze(&w, "zh.csv", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    assert_eq!(s["input"]["format"]["encoding"], "UTF-16LE");
+    assert_eq!(s["counts"]["tagged"], 40);
+    let (h, rows) = w.csv("out/tagged.csv");
+    let comment = h.iter().position(|c| c == "评论").unwrap();
+    assert!(rows[0][comment].starts_with("客服态度很好"));
 }
 
 #[test]
@@ -595,6 +671,61 @@ fn many_distinct_agents_are_summarised_as_top_values_plus_other() {
     assert_eq!(rows.len(), 455);
     assert_eq!(rows.last().unwrap()[col], "agent 0449");
     assert!(!w.read("out/report.html").contains("agent 0449"));
+}
+
+#[test]
+fn five_thousand_agents_stay_bounded_while_streaming_and_in_coaching_packs() {
+    // 300,000 agents made the per-agent counts grow with the file (684 MB) and wrote a pack
+    // per agent; here 5,000 with the caps set small by the hidden test flags.
+    let w = Workdir::new();
+    let mut csv = String::from("id,agent,score,comment\n");
+    let mut id = 0;
+    for _ in 0..5 {
+        id += 1;
+        csv.push_str(&format!("{id},Ann,2,on hold for ages\n"));
+    }
+    for a in 0..5000 {
+        id += 1;
+        csv.push_str(&format!("{id},agent {a:04},9,great\n"));
+    }
+    w.write("in.csv", csv);
+    let r = analyze(
+        &w,
+        "in.csv",
+        "out",
+        &["--segment-cap", "1000", "--max-packs", "50", "--coaching"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = w.summary("out");
+    let agents = s["statistics"]["segments"]["agent"].as_array().unwrap();
+    assert_eq!(agents.len(), 201, "200 values and one other line");
+    let ann = agents.iter().find(|a| a["value"] == "Ann").unwrap();
+    assert_eq!(ann["nps"]["n"], 5, "a tracked value is exact");
+    let other = agents.last().unwrap();
+    // 800 tracked values beyond the 200 largest, and 4,001 first seen after the 1,000 tracked.
+    assert_eq!(other["value"], "(other: 4801 values)");
+    assert_eq!(other["nps"]["n"], 5005 - 5 - 199);
+    assert_eq!(s["counts"]["tagged"], 5005);
+    let (h, rows) = w.csv("out/tagged.csv");
+    let col = h.iter().position(|c| c == "agent").unwrap();
+    assert_eq!(
+        rows.last().unwrap()[col],
+        "agent 4999",
+        "tagged.csv keeps every value"
+    );
+    // 50 packs (md and csv) and the index, which says how many agents got none.
+    let packs = std::fs::read_dir(w.path("out/coaching")).unwrap().count();
+    assert_eq!(packs, 101);
+    let index = w.read("out/coaching/index.md");
+    assert!(
+        index.contains("4951 more agent value(s)")
+            && index.contains("only the 50 with most responses"),
+        "{index}"
+    );
+    assert!(
+        index.contains("agent Ann"),
+        "the largest keeps its pack: {index}"
+    );
 }
 
 #[test]

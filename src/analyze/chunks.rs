@@ -87,7 +87,7 @@ pub(super) fn tag_all(
         .filter_map(|(kind, role)| layout.map.get(role).map(|i| (kind.to_string(), i)))
         .collect();
     let mut out = Tagged {
-        acc: Accumulator::new(n_themes),
+        acc: Accumulator::new(n_themes).with_segment_cap(cfg.segment_cap),
         coaching: cfg.coaching.then(|| {
             CoachingCollector::new(
                 coach_cols
@@ -96,6 +96,7 @@ pub(super) fn tag_all(
                     .collect(),
                 taxonomy.themes.iter().map(|t| t.group).collect(),
             )
+            .with_limits(cfg.segment_cap, cfg.max_packs)
         }),
         discovery: Discovery::default(),
         responses: ResponseLog::default(),

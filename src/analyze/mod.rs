@@ -42,6 +42,12 @@ pub struct AnalyzeConfig {
     /// Keep rows whose response id repeats an earlier row's instead of rejecting them
     /// (`duplicate_id`); the check is the one part of memory that grows with the row count.
     pub allow_duplicate_ids: bool,
+    /// Distinct values per segment column counted one by one while streaming (see
+    /// [`crate::stats::MAX_TRACKED_SEGMENT_VALUES`], the default); the rest go to "other".
+    pub segment_cap: usize,
+    /// Coaching packs written per team or agent column (see
+    /// [`crate::report::coaching::MAX_PACKS`], the default): the units with most responses.
+    pub max_packs: usize,
     /// Write coaching packs per team and per agent into `coaching/`.
     pub coaching: bool,
     /// Rows per classifier batch.
@@ -88,6 +94,8 @@ impl AnalyzeConfig {
             quiet: true,
             keep_pii: false,
             allow_duplicate_ids: false,
+            segment_cap: crate::stats::MAX_TRACKED_SEGMENT_VALUES,
+            max_packs: crate::report::coaching::MAX_PACKS,
             coaching: false,
             batch_size: 64,
             chunk_rows: 4096,

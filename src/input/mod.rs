@@ -75,8 +75,9 @@ pub struct Input {
     /// The SHA-256 of the input's bytes, computed as they stream past: ready once `records` is
     /// exhausted.
     pub digest: Digest,
-    /// Rows of a UTF-8 file with bytes that are not UTF-8, read as Windows-1252 (see
-    /// [`decode`]); filled as `records` is read.
+    /// Rows of a UTF-8 file with bytes that are not UTF-8, read as Windows-1252, or of a
+    /// Windows-1252 file with UTF-8 sequences, read as UTF-8 (see [`decode`]); filled as
+    /// `records` is read.
     pub decoding: DecodingNote,
     /// The question text of each column when the export has a row of them (Qualtrics), else
     /// empty.
@@ -121,22 +122,41 @@ fn find_header(
     Ok((found, headers, questions))
 }
 
-/// Where a UTF-8 export stopped being UTF-8.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Where an export stopped being in the encoding it was sniffed as: a UTF-8 file with bytes
+/// read as Windows-1252, or a Windows-1252 file with sequences read as UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EncodingFallback {
-    /// The first record with bytes read as Windows-1252, and its line.
+    /// The first record with bytes read in the other encoding, and its line.
     pub first_row: u64,
     pub first_line: u64,
     /// Records with such bytes.
     pub rows: u64,
+    /// The other encoding: "Windows-1252" (in a UTF-8 file) or "UTF-8" (in a Windows-1252
+    /// file). Summaries written before it existed only had the first.
+    #[serde(default = "windows_1252_name")]
+    pub read_as: String,
+}
+
+fn windows_1252_name() -> String {
+    "Windows-1252".into()
 }
 
 #[derive(Clone, Default)]
-pub struct DecodingNote(std::sync::Arc<std::sync::Mutex<Option<EncodingFallback>>>);
+pub struct DecodingNote {
+    read_as: &'static str,
+    found: std::sync::Arc<std::sync::Mutex<Option<EncodingFallback>>>,
+}
 
 impl DecodingNote {
+    fn new(read_as: &'static str) -> Self {
+        DecodingNote {
+            read_as,
+            found: Default::default(),
+        }
+    }
+
     fn note(&self, row: u64, line: u64) {
-        let mut n = self.0.lock().expect("not poisoned");
+        let mut n = self.found.lock().expect("not poisoned");
         match n.as_mut() {
             Some(f) => f.rows += 1,
             None => {
@@ -144,13 +164,14 @@ impl DecodingNote {
                     first_row: row,
                     first_line: line,
                     rows: 1,
+                    read_as: self.read_as.to_string(),
                 })
             }
         }
     }
 
     pub fn get(&self) -> Option<EncodingFallback> {
-        *self.0.lock().expect("not poisoned")
+        self.found.lock().expect("not poisoned").clone()
     }
 }
 
@@ -304,10 +325,15 @@ pub fn open(config: &InputConfig) -> Result<Input> {
         inner: std::io::Cursor::new(head).chain(source),
         digest: digest.clone(),
     };
-    // UTF-8 byte by byte, falling back to Windows-1252 where a byte is not UTF-8; the other
-    // encodings through encoding_rs.
-    let (decoded, fallbacks): (Box<dyn Read + Send>, quotes::Breaks) = if encoding == UTF_8 {
-        let (r, f) = decode::Utf8Or1252::new(hashed);
+    // UTF-8 byte by byte, falling back to Windows-1252 where a byte is not UTF-8; Windows-1252
+    // with valid UTF-8 sequences read as UTF-8; the other encodings through encoding_rs.
+    let primary = match encoding {
+        e if e == UTF_8 => Some(decode::Primary::Utf8),
+        e if e == WINDOWS_1252 => Some(decode::Primary::Windows1252),
+        _ => None,
+    };
+    let (decoded, fallbacks): (Box<dyn Read + Send>, quotes::Breaks) = if let Some(p) = primary {
+        let (r, f) = decode::Utf8Or1252::with_primary(hashed, p);
         (Box::new(r), f)
     } else {
         let r = DecodeReaderBytesBuilder::new()
@@ -316,7 +342,7 @@ pub fn open(config: &InputConfig) -> Result<Input> {
             .build(hashed);
         (Box::new(r), quotes::Breaks::default())
     };
-    let decoding = DecodingNote::default();
+    let decoding = DecodingNote::new(primary.map_or("", decode::Primary::other_name));
     let note = decoding.clone();
     let (watched, breaks) =
         quotes::QuoteWatch::new(BufReader::with_capacity(1 << 16, decoded), delimiter);
@@ -475,7 +501,13 @@ fn utf16_by_structure(head: &[u8]) -> Option<&'static Encoding> {
         le += usize::from(structural(pair[0]) && pair[1] == 0);
         be += usize::from(pair[0] == 0 && structural(pair[1]));
     }
-    let newline = |enc: &'static Encoding| {
+    // Dense enough for a CSV (a line end or delimiter at least every 64 characters), or, for
+    // long comments (Chinese or Russian text of hundreds of characters per line), lines that
+    // decode as CSV records: at least two whole lines, nine in ten of them with a delimiter. A
+    // UTF-8 or Windows-1252 file with a few NUL bytes decodes to no such lines (its line ends
+    // and delimiters are not followed by a NUL), so it is not taken for UTF-16.
+    let pairs = head.len() / 2;
+    let plausible = |enc: &'static Encoding, aligned: usize| {
         let (text, had_errors) = enc.decode_without_bom_handling(&head[..head.len() & !1]);
         // A cut surrogate pair at the sample's end is not an error of the text.
         let clean = !had_errors
@@ -483,14 +515,27 @@ fn utf16_by_structure(head: &[u8]) -> Option<&'static Encoding> {
                 .trim_end_matches('\u{FFFD}')
                 .chars()
                 .all(|c| c != '\u{FFFD}');
-        clean && text.contains('\n')
+        if !clean || !text.contains('\n') {
+            return false;
+        }
+        if aligned * 64 >= pairs {
+            return true;
+        }
+        if text.contains('\0') {
+            return false;
+        }
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        lines.pop(); // cut by the sample's end
+        let lines: Vec<&str> = lines.into_iter().filter(|l| !l.trim().is_empty()).collect();
+        let with_delimiter = lines
+            .iter()
+            .filter(|l| l.contains([',', ';', '\t', '|']))
+            .count();
+        lines.len() >= 2 && with_delimiter * 10 >= lines.len() * 9
     };
-    // Dense enough for a CSV (a line end or delimiter at least every 64 characters), so a
-    // UTF-8 file with a few NUL bytes is not taken for UTF-16.
-    let pairs = head.len() / 2;
-    if le >= 2 && le * 64 >= pairs && le > 4 * be && newline(UTF_16LE) {
+    if le >= 2 && le > 4 * be && plausible(UTF_16LE, le) {
         Some(UTF_16LE)
-    } else if be >= 2 && be * 64 >= pairs && be > 4 * le && newline(UTF_16BE) {
+    } else if be >= 2 && be > 4 * le && plausible(UTF_16BE, be) {
         Some(UTF_16BE)
     } else {
         None
@@ -937,6 +982,51 @@ mod tests {
         assert_eq!(sniff_encoding(&be), UTF_16BE);
         // A multi-byte character cut by the sample end is still UTF-8.
         assert_eq!(sniff_encoding(&"aé".as_bytes()[..2]), UTF_8);
+    }
+
+    #[test]
+    fn utf16_without_bom_with_long_chinese_or_russian_comments_is_not_refused() {
+        // Hundreds of characters per line and no ASCII in them: too few NUL bytes and line
+        // ends for the density rule, so the file was sniffed as Windows-1252 and refused as
+        // binary.
+        let zh = format!(
+            "评分,评论\n{}",
+            (0..30)
+                .map(|i| format!(
+                    "{},{}\n",
+                    i % 11,
+                    "客服态度很好但是等待时间太长了".repeat(30)
+                ))
+                .collect::<String>()
+        );
+        let ru = format!(
+            "Оценка;Комментарий\n{}",
+            (0..30)
+                .map(|i| format!(
+                    "{};{}\n",
+                    i % 11,
+                    "Оператор_был_вежлив_но_ждал_долго".repeat(15)
+                ))
+                .collect::<String>()
+        );
+        for text in [zh, ru] {
+            let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+            assert_eq!(sniff_encoding(&le), UTF_16LE);
+            assert_eq!(sniff_encoding(&be), UTF_16BE);
+            // The sniffed sample may cut the file anywhere.
+            assert_eq!(sniff_encoding(&le[..le.len() / 2 + 1]), UTF_16LE);
+        }
+        // UTF-8 with NUL bytes after its line ends is not taken for UTF-16: its lines do not
+        // decode as records.
+        let mut utf8 = Vec::new();
+        for i in 0..30 {
+            utf8.extend(
+                format!("{i},{}\n\0", "客服态度很好但是等待时间太长了".repeat(20)).as_bytes(),
+            );
+        }
+        assert_ne!(sniff_encoding(&utf8), UTF_16LE);
+        assert_ne!(sniff_encoding(&utf8), UTF_16BE);
     }
 
     #[test]

@@ -128,6 +128,17 @@ fn write_packs(
             unit.all.n()
         );
     }
+    for (i, (kind, column)) in packs.columns.iter().enumerate() {
+        let skipped = packs.without_pack.get(i).copied().unwrap_or(0);
+        if skipped > 0 {
+            let _ = writeln!(
+                index,
+                "\n{skipped} more {kind} value(s) of column {} have no pack: only the {} with most responses get one (their rows are in tagged.csv and in the report's segment table).",
+                md_escape(column),
+                packs.max_packs
+            );
+        }
+    }
     let path = dir.join("index.md");
     let mut f = AtomicFile::create(&path)?;
     f.write_all(index.as_bytes())?;

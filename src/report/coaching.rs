@@ -10,7 +10,12 @@
 //! chosen for clarity: the comment has an evidence span, a readable length (40-220 characters
 //! best), a high classifier confidence and comes from a detractor; ties go to the earlier row.
 //! Rows are offered in input order from the single-threaded write loop, so packs are
-//! deterministic; memory is bounded by units x themes x 5 verbatims.
+//! deterministic; memory is bounded by units x themes x 5 verbatims, and units by the first
+//! [`crate::stats::MAX_TRACKED_SEGMENT_VALUES`] values of each column (the same values the
+//! report's segment table counts one by one; rows of later values count for the centre only).
+//! Packs are written for the [`MAX_PACKS`] units of a column with most responses (ties by
+//! value), so an export with 300,000 agents does not write 300,000 files; the index says how
+//! many units got no pack.
 //!
 //! A negative mention of an agent-controllable theme counts against the agent only when the
 //! clause carrying its evidence is a complaint about the agent, not about the wait, the IVR, a
@@ -37,6 +42,9 @@ use target::Judge;
 
 /// Verbatims kept per theme and unit.
 pub const EXAMPLES: usize = 5;
+
+/// Packs written per team or agent column: the units with most responses.
+pub const MAX_PACKS: usize = 500;
 
 /// Whether a theme is something an agent can change through coaching.
 pub fn agent_controllable(g: Group) -> bool {
@@ -105,6 +113,12 @@ pub struct CoachingCollector {
     units: BTreeMap<(usize, String), Unit>,
     /// Each theme's taxonomy group, in taxonomy order.
     groups: Vec<Group>,
+    /// Units tracked per column, and their count.
+    cap: usize,
+    tracked: Vec<usize>,
+    /// Distinct values per column that were not tracked (first seen after `cap` others).
+    untracked: Vec<std::collections::HashSet<u64>>,
+    max_packs: usize,
 }
 
 /// A unit against the rest of the centre, as the report's segment table has it: the same test
@@ -140,6 +154,11 @@ pub struct CoachingPacks {
     pub columns: Vec<(String, String)>,
     pub centre: Unit,
     pub packs: Vec<Pack>,
+    /// Per column (as in `columns`), the units without a pack: beyond the [`MAX_PACKS`] with
+    /// most responses.
+    pub without_pack: Vec<u64>,
+    /// The most packs written per column.
+    pub max_packs: usize,
 }
 
 /// Offer a verbatim to a list of at most [`EXAMPLES`], best rank first, ties to the earlier row.
@@ -192,12 +211,24 @@ fn clarity(text: &str, spans: usize, confidence: Option<f32>, cat: Category) -> 
 impl CoachingCollector {
     /// `groups`: each theme's taxonomy group, in taxonomy order.
     pub fn new(columns: Vec<(String, String)>, groups: Vec<Group>) -> CoachingCollector {
+        let n = columns.len();
         CoachingCollector {
             columns,
             centre: Unit::new(groups.len()),
             units: BTreeMap::new(),
             groups,
+            cap: crate::stats::MAX_TRACKED_SEGMENT_VALUES,
+            tracked: vec![0; n],
+            untracked: vec![Default::default(); n],
+            max_packs: MAX_PACKS,
         }
+    }
+
+    /// Track at most `cap` units per column and write at most `max_packs` packs per column.
+    pub fn with_limits(mut self, cap: usize, max_packs: usize) -> Self {
+        self.cap = cap;
+        self.max_packs = max_packs;
+        self
     }
 
     pub fn columns(&self) -> &[(String, String)] {
@@ -228,36 +259,40 @@ impl CoachingCollector {
             (Some(p), Some(t)) => self.decide(p, t, agent),
             _ => (Vec::new(), Vec::new()),
         };
-        let mut targets: Vec<&mut Unit> = Vec::new();
-        // Split borrows: the centre and the units.
-        let CoachingCollector { centre, units, .. } = self;
-        targets.push(centre);
-        let keys: Vec<(usize, String)> = values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(i, v)| (i, v.trim().to_string()))
-            .collect();
-        for k in &keys {
-            units.entry(k.clone()).or_insert_with(|| Unit::new(n));
-        }
-        for (k, u) in units.iter_mut() {
-            if keys.contains(k) {
-                targets.push(u);
+        // The row's units: one lookup per value (a scan of every unit per row was quadratic);
+        // values first seen after `cap` others of their column are only counted as distinct.
+        let mut keys: Vec<(usize, String)> = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
             }
+            let key = (i, v.to_string());
+            if !self.units.contains_key(&key) {
+                if self.tracked[i] >= self.cap {
+                    if self.untracked[i].len() < crate::stats::MAX_SPILLED_DISTINCT {
+                        self.untracked[i].insert(crate::stats::value_hash(&key.1));
+                    }
+                    continue;
+                }
+                self.tracked[i] += 1;
+                self.units.insert(key.clone(), Unit::new(n));
+            }
+            keys.push(key);
         }
-        for (ti, u) in targets.into_iter().enumerate() {
+        let CoachingCollector { centre, units, .. } = self;
+        let visit = |u: &mut Unit, is_centre: bool| {
             u.all.add(cat);
             if let Some(a) = agent_score {
                 u.agent_score.add(Category::of(a));
             }
             let (Some(p), Some(t)) = (prepared, tagging) else {
-                continue;
+                return;
             };
             u.commented += 1;
             if !praise.is_empty() {
                 u.praised += 1;
-                if ti > 0 {
+                if !is_centre {
                     let spans: Vec<(usize, usize)> = praise
                         .iter()
                         .flat_map(|i| t.themes[*i].evidence.iter().map(|e| (e.start, e.end)))
@@ -294,12 +329,18 @@ impl CoachingCollector {
                 if cat == Category::Detractor {
                     tu.detractors += 1;
                 }
-                if ti == 0 {
+                if is_centre {
                     continue; // the centre needs no verbatims
                 }
                 let rank = clarity(&p.text, tag.evidence.len(), tag.confidence, cat);
                 let spans = tag.evidence.iter().map(|e| (e.start, e.end)).collect();
                 offer(&mut tu.examples, row, score, p, spans, rank);
+            }
+        };
+        visit(centre, true);
+        for k in &keys {
+            if let Some(u) = units.get_mut(k) {
+                visit(u, false);
             }
         }
     }
@@ -349,13 +390,25 @@ impl CoachingCollector {
             .filter(|(ci, _)| self.columns[*ci].0 == "agent")
             .map(|(_, v)| v.as_str())
             .collect();
+        let index = NameIndex::new(&if masking.masks() {
+            colleague_names(&agents, None)
+        } else {
+            Vec::new()
+        });
         let mask = |u: &Unit, own: Option<&str>| {
             let mut u = u.clone();
-            let names = if masking.masks() {
-                colleague_names(&agents, own)
-            } else {
-                Vec::new()
-            };
+            let own: Vec<String> = own
+                .map(|o| {
+                    let o = o.trim();
+                    [
+                        Some(o.to_string()),
+                        o.split_whitespace().next().map(str::to_string),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+                })
+                .unwrap_or_default();
             let lists = u
                 .themes
                 .iter_mut()
@@ -363,16 +416,38 @@ impl CoachingCollector {
                 .chain(u.strengths.iter_mut());
             for e in lists {
                 (e.text, e.spans) = masking.with_spans(&e.text, &e.spans);
-                (e.text, e.spans) = mask_names(&e.text, &e.spans, &names);
+                (e.text, e.spans) = mask_names_indexed(&e.text, &e.spans, &index, &own);
             }
             u
         };
+        // The `max_packs` units of each column with most responses, ties by value.
+        let mut by_n: Vec<(&(usize, String), &Unit)> = self.units.iter().collect();
+        by_n.sort_by(|a, b| {
+            (a.0 .0, std::cmp::Reverse(a.1.all.n()), &a.0 .1).cmp(&(
+                b.0 .0,
+                std::cmp::Reverse(b.1.all.n()),
+                &b.0 .1,
+            ))
+        });
+        let mut without_pack: Vec<u64> = self.untracked.iter().map(|u| u.len() as u64).collect();
+        let mut kept = Vec::new();
+        let mut per_col = vec![0usize; self.columns.len()];
+        for (k, u) in by_n {
+            if per_col[k.0] < self.max_packs {
+                per_col[k.0] += 1;
+                kept.push((k, u));
+            } else {
+                without_pack[k.0] += 1;
+            }
+        }
+        kept.sort_by(|a, b| a.0.cmp(b.0));
         CoachingPacks {
             columns: self.columns.clone(),
             centre: self.centre.clone(),
-            packs: self
-                .units
-                .iter()
+            without_pack,
+            max_packs: self.max_packs,
+            packs: kept
+                .into_iter()
                 .map(|((ci, value), unit)| {
                     let (kind, column) = &self.columns[*ci];
                     let own = (kind == "agent").then_some(value.as_str());
@@ -420,6 +495,29 @@ fn colleague_names(agents: &[&str], own: Option<&str>) -> Vec<String> {
     names
 }
 
+/// Names to mask, indexed by their first character so that masking a verbatim costs its length
+/// times the few names that start like each position, not the number of agents (20,000 tracked).
+pub struct NameIndex {
+    by_first: std::collections::HashMap<char, Vec<Vec<char>>>,
+}
+
+impl NameIndex {
+    /// `names` longest first (as [`colleague_names`] gives them).
+    pub fn new(names: &[String]) -> NameIndex {
+        let mut by_first: std::collections::HashMap<char, Vec<Vec<char>>> = Default::default();
+        for name in names {
+            let n: Vec<char> = name.chars().collect();
+            if let Some(c) = n.first() {
+                by_first.entry(*c).or_default().push(n);
+            }
+        }
+        for v in by_first.values_mut() {
+            v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        }
+        NameIndex { by_first }
+    }
+}
+
 /// `text` with each of `names` (as written; at word boundaries, anywhere for Chinese) replaced
 /// by `[NAME]`, and character spans moved; a span overlapping a name is dropped.
 pub fn mask_names(
@@ -427,45 +525,65 @@ pub fn mask_names(
     spans: &[(usize, usize)],
     names: &[String],
 ) -> (String, Vec<(usize, usize)>) {
+    mask_names_indexed(text, spans, &NameIndex::new(names), &[])
+}
+
+/// [`mask_names`] over an index built once per run; names equal (ignoring ASCII case) to one of
+/// `own` are left (an agent's own name in the agent's own pack). Left to right, the longest
+/// name at each position wins.
+pub fn mask_names_indexed(
+    text: &str,
+    spans: &[(usize, usize)],
+    index: &NameIndex,
+    own: &[String],
+) -> (String, Vec<(usize, usize)>) {
     const PLACEHOLDER: &str = "[NAME]";
-    let mut chars: Vec<char> = text.chars().collect();
-    let mut spans = spans.to_vec();
+    let chars: Vec<char> = text.chars().collect();
     let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
-    for name in names {
-        let n: Vec<char> = name.chars().collect();
-        if n.is_empty() {
-            continue;
-        }
-        let cjk = n.iter().any(|c| crate::text::tokens::is_cjk(*c));
-        let mut i = 0;
-        while i + n.len() <= chars.len() {
-            let hit = chars[i..i + n.len()] == n[..]
-                && (cjk
-                    || (!is_word(i.checked_sub(1).and_then(|j| chars.get(j)))
-                        && !is_word(chars.get(i + n.len()))));
-            if !hit {
-                i += 1;
-                continue;
+    let mut out: Vec<char> = Vec::with_capacity(chars.len());
+    // (start, end, shift) of each replacement, in the original's characters.
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let hit = index.by_first.get(&chars[i]).and_then(|cands| {
+            cands.iter().find(|n| {
+                i + n.len() <= chars.len()
+                    && chars[i..i + n.len()] == n[..]
+                    && (n.iter().any(|c| crate::text::tokens::is_cjk(*c))
+                        || (!is_word(i.checked_sub(1).and_then(|j| chars.get(j)))
+                            && !is_word(chars.get(i + n.len()))))
+                    && !own
+                        .iter()
+                        .any(|o| o.eq_ignore_ascii_case(&n.iter().collect::<String>()))
+            })
+        });
+        match hit {
+            Some(n) => {
+                cuts.push((i, i + n.len()));
+                out.extend(PLACEHOLDER.chars());
+                i += n.len();
             }
-            let (a, b) = (i, i + n.len());
-            let p: Vec<char> = PLACEHOLDER.chars().collect();
-            let shift = p.len() as isize - n.len() as isize;
-            drop(chars.splice(a..b, p.iter().copied()));
-            spans = spans
-                .into_iter()
-                .filter(|(s, e)| !(*s < b && a < *e))
-                .map(|(s, e)| {
-                    if s >= b {
-                        ((s as isize + shift) as usize, (e as isize + shift) as usize)
-                    } else {
-                        (s, e)
-                    }
-                })
-                .collect();
-            i = a + p.len();
+            None => {
+                out.push(chars[i]);
+                i += 1;
+            }
         }
     }
-    (chars.into_iter().collect(), spans)
+    let p = PLACEHOLDER.chars().count() as isize;
+    let moved = |x: usize| -> usize {
+        let shift: isize = cuts
+            .iter()
+            .filter(|(_, e)| *e <= x)
+            .map(|(a, b)| p - (*b - *a) as isize)
+            .sum();
+        (x as isize + shift) as usize
+    };
+    let spans = spans
+        .iter()
+        .filter(|(s, e)| !cuts.iter().any(|(a, b)| *s < *b && *a < *e))
+        .map(|(s, e)| (moved(*s), moved(*e)))
+        .collect();
+    (out.into_iter().collect(), spans)
 }
 
 #[cfg(test)]

@@ -63,6 +63,10 @@ pub struct SegmentCounts {
     pub paired_company: NpsCounts,
     /// CSAT, CES and FCR answers of the segment's rows.
     pub kpi: kpi::KpiCounts,
+    /// The first row with this value (the order values are tracked in, see
+    /// [`MAX_TRACKED_SEGMENT_VALUES`]).
+    #[serde(skip)]
+    pub first_row: u64,
 }
 
 impl SegmentCounts {
@@ -74,6 +78,13 @@ impl SegmentCounts {
     }
 
     fn merge(&mut self, c: &SegmentCounts) {
+        self.first_row = if self.all.n() == 0 {
+            c.first_row
+        } else if c.all.n() == 0 {
+            self.first_row
+        } else {
+            self.first_row.min(c.first_row)
+        };
         self.all.merge(&c.all);
         self.commented.merge(&c.commented);
         self.agent.merge(&c.agent);
@@ -90,6 +101,66 @@ impl SegmentCounts {
 /// (ties by value), and one line "(other: N values)" for the rest, so the reports stay
 /// readable and bounded. `tagged.csv` keeps every row's value.
 pub const MAX_SEGMENT_VALUES: usize = 200;
+
+/// Values of one segment column counted one by one while the rows stream past: the first this
+/// many distinct values of a column, in input order. Rows of a value first seen after that go
+/// straight into the column's "other" line ([`SegmentSpill`]), so memory during the pass is
+/// bounded by columns x this many values (about 1 KB each with the taxonomy's themes), not by
+/// the number of distinct values. Exactness: every value counted one by one has all its rows
+/// counted, so the statistics of the values shown are exact; the values shown are the
+/// [`MAX_SEGMENT_VALUES`] largest among the tracked ones, so when a column has more distinct
+/// values than this, a value first seen after them is in "other" even if it is large (an
+/// export sorted by agent with 300,000 agents; the report says how many values were spilled).
+/// 100 times [`MAX_SEGMENT_VALUES`].
+pub const MAX_TRACKED_SEGMENT_VALUES: usize = 20_000;
+
+/// Distinct spilled values counted exactly (by a 64-bit hash each, 16 bytes or so); beyond, the
+/// "other" line says "at least" this many.
+pub const MAX_SPILLED_DISTINCT: usize = 1_000_000;
+
+/// The rows of the values of one segment column that were first seen after
+/// [`MAX_TRACKED_SEGMENT_VALUES`] others: counted together, with the number of distinct values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegmentSpill {
+    pub counts: SegmentCounts,
+    /// 64-bit hashes of the spilled values, at most [`MAX_SPILLED_DISTINCT`].
+    pub values: std::collections::HashSet<u64>,
+    /// More distinct values were spilled than `values` holds.
+    pub saturated: bool,
+}
+
+impl SegmentSpill {
+    fn note(&mut self, value_hash: u64) {
+        if self.values.len() < MAX_SPILLED_DISTINCT {
+            self.values.insert(value_hash);
+        } else if !self.values.contains(&value_hash) {
+            self.saturated = true;
+        }
+    }
+
+    fn merge(&mut self, o: &SegmentSpill) {
+        if self.counts.themes.len() < o.counts.themes.len() {
+            self.counts
+                .themes
+                .resize(o.counts.themes.len(), NpsCounts::default());
+        }
+        self.counts.merge(&o.counts);
+        self.counts.first_row = 0;
+        for &h in &o.values {
+            self.note(h);
+        }
+        self.saturated |= o.saturated;
+    }
+}
+
+/// A value's 64-bit hash, the same in every run and thread.
+pub fn value_hash(v: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same in every run and thread.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
+}
 
 /// What the accumulator needs to know about one accepted row.
 pub struct RowFacts<'a> {
@@ -120,7 +191,15 @@ pub struct Accumulator {
     pub themes: Vec<ThemeCounts>,
     pub sentiment: BTreeMap<Sentiment, u64>,
     pub languages: BTreeMap<String, u64>,
+    /// Per segment column, its tracked values (see [`MAX_TRACKED_SEGMENT_VALUES`]).
     pub segments: BTreeMap<String, BTreeMap<String, SegmentCounts>>,
+    /// Per segment column, the rows of the values it does not track.
+    pub segment_spill: BTreeMap<String, SegmentSpill>,
+    /// Distinct values tracked per segment column: [`MAX_TRACKED_SEGMENT_VALUES`] for the run's
+    /// accumulator; unlimited for the accumulator of one batch of rows (bounded by the batch),
+    /// which is merged into the run's in input order. A batch must not spill on its own: a
+    /// value the run tracks could then lose rows to "other".
+    pub segment_cap: usize,
     pub verbatims: Vec<Reservoir>,
     /// Counts for comparing periods (runs, weeks); fed by the pipeline with the row's date.
     pub change: change::ChangeAccumulator,
@@ -136,8 +215,46 @@ impl Accumulator {
             themes: vec![ThemeCounts::default(); n_themes],
             verbatims: vec![Reservoir::default(); n_themes],
             change: change::ChangeAccumulator::new(n_themes),
+            segment_cap: usize::MAX,
             ..Default::default()
         }
+    }
+
+    /// Track at most `cap` distinct values per segment column (see
+    /// [`MAX_TRACKED_SEGMENT_VALUES`]); merge accumulators without a cap into it.
+    pub fn with_segment_cap(mut self, cap: usize) -> Self {
+        self.segment_cap = cap;
+        self
+    }
+
+    /// The tracked counts of `value` in `col`, or its column's spill when the column tracks
+    /// `cap` values already and not this one.
+    fn segment_counts<'a>(
+        segments: &'a mut BTreeMap<String, BTreeMap<String, SegmentCounts>>,
+        spill: &'a mut BTreeMap<String, SegmentSpill>,
+        cap: usize,
+        n_themes: usize,
+        col: &str,
+        value: &str,
+        row: u64,
+    ) -> &'a mut SegmentCounts {
+        let values = segments.entry(col.to_string()).or_default();
+        if values.len() >= cap && !values.contains_key(value) {
+            let sp = spill
+                .entry(col.to_string())
+                .or_insert_with(|| SegmentSpill {
+                    counts: SegmentCounts::new(n_themes),
+                    ..Default::default()
+                });
+            sp.note(value_hash(value));
+            return &mut sp.counts;
+        }
+        values
+            .entry(value.to_string())
+            .or_insert_with(|| SegmentCounts {
+                first_row: row,
+                ..SegmentCounts::new(n_themes)
+            })
     }
 
     pub fn add(&mut self, f: &RowFacts) {
@@ -150,15 +267,15 @@ impl Accumulator {
         }
         let n_themes = self.themes.len();
         for (col, value) in f.segments {
-            let seg = self
-                .segments
-                .entry(col.clone())
-                .or_default()
-                .entry(value.clone())
-                .or_insert_with(|| SegmentCounts {
-                    themes: vec![NpsCounts::default(); n_themes],
-                    ..Default::default()
-                });
+            let seg = Self::segment_counts(
+                &mut self.segments,
+                &mut self.segment_spill,
+                self.segment_cap,
+                n_themes,
+                col,
+                value,
+                f.row,
+            );
             seg.all.add(cat);
             if let Some(a) = agent_cat {
                 seg.agent.add(a);
@@ -229,6 +346,8 @@ impl Accumulator {
         for (col, value) in segments {
             if let Some(seg) = self.segments.get_mut(col).and_then(|s| s.get_mut(value)) {
                 seg.kpi.add(v);
+            } else if let Some(sp) = self.segment_spill.get_mut(col) {
+                sp.counts.kpi.add(v);
             }
         }
     }
@@ -307,16 +426,39 @@ impl Accumulator {
         for (k, v) in &o.languages {
             *self.languages.entry(k.clone()).or_default() += v;
         }
+        let n_themes = self.themes.len();
         for (col, values) in &o.segments {
             let mine = self.segments.entry(col.clone()).or_default();
+            // New values in the order they were first seen, so the values tracked are the
+            // first `segment_cap` of the input, as if it had been read in one pass.
+            let mut new: Vec<(&String, &SegmentCounts)> = Vec::new();
             for (value, c) in values {
                 match mine.get_mut(value) {
                     Some(m) => m.merge(c),
-                    None => {
-                        mine.insert(value.clone(), c.clone());
-                    }
+                    None => new.push((value, c)),
                 }
             }
+            new.sort_by_key(|(_, c)| c.first_row);
+            for (value, c) in new {
+                if mine.len() < self.segment_cap {
+                    mine.insert(value.clone(), c.clone());
+                } else {
+                    let sp =
+                        self.segment_spill
+                            .entry(col.clone())
+                            .or_insert_with(|| SegmentSpill {
+                                counts: SegmentCounts::new(n_themes),
+                                ..Default::default()
+                            });
+                    sp.counts.merge(c);
+                    // Spilled rows have no first row of their own (as when added one by one).
+                    sp.counts.first_row = 0;
+                    sp.note(value_hash(value));
+                }
+            }
+        }
+        for (col, sp) in &o.segment_spill {
+            self.segment_spill.entry(col.clone()).or_default().merge(sp);
         }
         for (a, b) in self.verbatims.iter_mut().zip(&o.verbatims) {
             a.merge(b);
@@ -331,7 +473,8 @@ impl Accumulator {
             .segments
             .iter()
             .map(|(col, values)| {
-                if values.len() <= MAX_SEGMENT_VALUES {
+                let spill = self.segment_spill.get(col);
+                if values.len() <= MAX_SEGMENT_VALUES && spill.is_none() {
                     let stats = values
                         .iter()
                         .map(|(v, c)| self.segment_stat(v, c, taxonomy))
@@ -340,7 +483,7 @@ impl Accumulator {
                 }
                 let mut by_n: Vec<(&String, &SegmentCounts)> = values.iter().collect();
                 by_n.sort_by(|a, b| b.1.all.n().cmp(&a.1.all.n()).then(a.0.cmp(b.0)));
-                let (top, rest) = by_n.split_at(MAX_SEGMENT_VALUES);
+                let (top, rest) = by_n.split_at(MAX_SEGMENT_VALUES.min(by_n.len()));
                 let mut top = top.to_vec();
                 top.sort_by(|a, b| a.0.cmp(b.0));
                 let mut stats: Vec<SegmentStat> = top
@@ -351,14 +494,34 @@ impl Accumulator {
                 for (_, c) in rest {
                     other.merge(c);
                 }
-                let mut o =
-                    self.segment_stat(&format!("(other: {} values)", rest.len()), &other, taxonomy);
+                let (spilled, at_least) = match spill {
+                    Some(sp) => {
+                        other.merge(&sp.counts);
+                        (sp.values.len(), sp.saturated)
+                    }
+                    None => (0, false),
+                };
+                let n_other = rest.len() + spilled;
+                let label = if at_least {
+                    format!("(other: at least {n_other} values)")
+                } else {
+                    format!("(other: {n_other} values)")
+                };
+                let mut o = self.segment_stat(&label, &other, taxonomy);
                 // A bag of values is not a segment to test.
                 o.p_value = None;
-                o.caution = Some(format!(
-                    "the {} values beyond the {MAX_SEGMENT_VALUES} largest, together",
-                    rest.len()
-                ));
+                o.caution = Some(if spilled > 0 {
+                    format!(
+                        "the values beyond the {MAX_SEGMENT_VALUES} largest, together; {}{spilled} of them first seen after the {} values counted one by one",
+                        if at_least { "at least " } else { "" },
+                        self.segment_cap
+                    )
+                } else {
+                    format!(
+                        "the {} values beyond the {MAX_SEGMENT_VALUES} largest, together",
+                        rest.len()
+                    )
+                });
                 stats.push(o);
                 (col.clone(), stats)
             })

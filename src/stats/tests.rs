@@ -381,3 +381,65 @@ fn mismatches_are_counted() {
         [1, 2]
     );
 }
+
+/// Rows of one segment column "agent": (value, score), rows numbered from 1.
+fn accumulate_agents(rows: &[(String, u8)], first_row: u64, cap: usize) -> Accumulator {
+    let mut acc = Accumulator::new(3).with_segment_cap(cap);
+    for (i, (agent, score)) in rows.iter().enumerate() {
+        let segments = vec![("agent".to_string(), agent.clone())];
+        acc.add(&RowFacts {
+            row: first_row + i as u64,
+            id: "",
+            score: *score,
+            agent_score: None,
+            tagging: None,
+            language: None,
+            text: None,
+            segments: &segments,
+        });
+    }
+    acc
+}
+
+#[test]
+fn five_thousand_agents_beyond_the_cap_spill_into_other_and_merge_like_one_pass() {
+    // 5,000 agents with one promoter each, a large agent first seen after all of them, and
+    // the first agent again at the end; 1,000 values tracked one by one.
+    let mut rows: Vec<(String, u8)> = (0..5000).map(|a| (format!("a{a:04}"), 9)).collect();
+    rows.extend((0..300).map(|_| ("late".to_string(), 0)));
+    rows.extend((0..10).map(|_| ("a0000".to_string(), 0)));
+    let whole = accumulate_agents(&rows, 1, 1000);
+    assert_eq!(
+        whole.segments["agent"].len(),
+        1000,
+        "bounded while streaming"
+    );
+    let spill = &whole.segment_spill["agent"];
+    assert_eq!(spill.values.len(), 4001);
+    assert_eq!(spill.counts.all.n(), 4000 + 300);
+    assert_eq!(spill.counts.all.detractors, 300);
+    // A tracked value keeps every one of its rows, the late ones included.
+    let a0 = &whole.segments["agent"]["a0000"];
+    assert_eq!((a0.all.n(), a0.all.detractors), (11, 10));
+    // Batches counted without a cap and merged in input order into the capped run give the
+    // same counts as one pass.
+    for batch in [1, 7, 700, 5310] {
+        let mut merged = Accumulator::new(3).with_segment_cap(1000);
+        for (i, part) in rows.chunks(batch).enumerate() {
+            merged.merge(&accumulate_agents(part, 1 + (i * batch) as u64, usize::MAX));
+        }
+        assert_eq!(merged, whole, "batches of {batch}");
+    }
+    let s = whole.finish(&taxonomy());
+    let agents = &s.segments["agent"];
+    assert_eq!(agents.len(), MAX_SEGMENT_VALUES + 1);
+    let other = agents.last().unwrap();
+    // 800 tracked values beyond the 200 largest, and the 4,001 spilled.
+    assert_eq!(other.value, "(other: 4801 values)");
+    assert_eq!(other.nps.n, 5310 - 11 - 199);
+    assert!(agents.iter().any(|a| a.value == "a0000" && a.nps.n == 11));
+    assert!(
+        !agents.iter().any(|a| a.value == "late"),
+        "first seen past the cap"
+    );
+}
