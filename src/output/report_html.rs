@@ -50,6 +50,29 @@ pub const SCRIPT: &str = include_str!("../../assets/report.js");
 /// column],[theme*4+polarity,...]],...]}`, columns in the order of the filters' keys (`0`,
 /// `1`, ...), -1 for none, sentiment 0 positive, 1 negative, 2 neutral, 3 mixed, polarity 0
 /// other, 1 negative, 2 positive. Above the cap `rows` is empty and `complete` false.
+/// Of a segment column's logged values (first-seen order), those the report's segment table
+/// shows, in the same order, and for each logged index its new index (None: not shown).
+fn shown_values(r: &Report, column: &str, logged: &[String]) -> (Vec<String>, Vec<Option<u32>>) {
+    let table = r.summary.statistics.segments.get(column);
+    let shown = |v: &str| {
+        table.is_none_or(|t| {
+            t.iter()
+                .any(|s| s.value == v && !s.value.starts_with("(other"))
+        })
+    };
+    let mut values = Vec::new();
+    let remap = logged
+        .iter()
+        .map(|v| {
+            shown(v).then(|| {
+                values.push(v.clone());
+                (values.len() - 1) as u32
+            })
+        })
+        .collect();
+    (values, remap)
+}
+
 pub fn data_block(r: &Report) -> String {
     use crate::tagger::Sentiment;
     use serde_json::{json, Value};
@@ -61,14 +84,24 @@ pub fn data_block(r: &Report) -> String {
         .map(|c| log.columns.iter().position(|(x, _)| x == c))
         .collect();
     let complete = log.complete();
+    // Per column: the log's value indices the report shows (its segment table's values, at most
+    // `stats::MAX_SEGMENT_VALUES`), renumbered; other values read as "no value" (-1), so the
+    // page lists no more values than the report does and stays small with 300,000 agents.
+    let shown_maps: Vec<(Vec<String>, Vec<Option<u32>>)> = columns
+        .iter()
+        .zip(&at)
+        .map(|(c, p)| shown_values(r, c, p.map_or(&[][..], |p| &log.columns[p].1[..])))
+        .collect();
     let rows: Vec<Value> = if complete {
         log.rows
             .iter()
             .map(|x| {
                 let segs: Vec<i64> = at
                     .iter()
-                    .map(|p| {
+                    .zip(&shown_maps)
+                    .map(|(p, (_, remap))| {
                         p.and_then(|p| x.segments.get(p).copied().flatten())
+                            .and_then(|i| remap.get(i as usize).copied().flatten())
                             .map_or(-1, i64::from)
                     })
                     .collect();
@@ -96,8 +129,7 @@ pub fn data_block(r: &Report) -> String {
         "cap": log.cap(),
         "complete": complete,
         "themes": r.themes.iter().map(|t| json!([t.id, t.name])).collect::<Vec<_>>(),
-        "cols": columns.iter().zip(&at).map(|(c, p)| {
-            let values: &[String] = p.map_or(&[], |p| &log.columns[p].1);
+        "cols": columns.iter().zip(&shown_maps).map(|(c, (values, _))| {
             json!([c, values])
         }).collect::<Vec<_>>(),
         "langs": if complete { log.languages.clone() } else { Vec::new() },
@@ -978,7 +1010,14 @@ pub fn render(r: &Report) -> String {
             .iter()
             .find(|(c, _)| Some(c) == f.key.parse::<usize>().ok().and_then(|i| columns.get(i)))
         {
-            f.values.extend(vals.iter().map(String::as_str));
+            let col = &columns[f.key.parse::<usize>().unwrap_or(0)];
+            let table = r.summary.statistics.segments.get(col);
+            f.values.extend(vals.iter().map(String::as_str).filter(|v| {
+                table.is_none_or(|t| {
+                    t.iter()
+                        .any(|s| s.value == *v && !s.value.starts_with("(other"))
+                })
+            }));
         }
     }
     let responses = merged
