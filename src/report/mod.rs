@@ -134,9 +134,7 @@ pub const HEATMAP_MAX_ROWS: usize = 30;
 /// 1160 px page without scrolling sideways; the others are named under it.
 pub const HEATMAP_MAX_COLUMNS: usize = 10;
 
-/// The driver chart's sentence on grey bars, with the driver model and without.
-pub const GREY_MODEL: &str =
-    "grey bars: the 95 % interval includes 0, not distinguishable from noise.";
+/// The driver chart's sentence on grey bars.
 pub const GREY_LOO: &str = "grey bars: q ≥ 0.05, not distinguishable from noise.";
 
 /// The polarities of the topic-by-sentiment view, in the order shown.
@@ -273,7 +271,7 @@ pub struct Report {
     pub heatmaps: Vec<Heatmap>,
     /// Topic by sentiment: each mentioned theme's mentions by polarity.
     pub topic_sentiment: Vec<TopicSentiment>,
-    /// The driver model's impacts with intervals, or the leave-one-out impacts without a model.
+    /// Leave-one-out impacts, grey where q >= 0.05.
     pub driver_chart: DriverChart,
     pub previous: Option<PreviousRun>,
     /// CSAT, CES and FCR for the headline, each None when the export has no such column (or no
@@ -354,22 +352,30 @@ impl Report {
                 })
                 .collect(),
         };
-        let driver_chart = match &st.drivers {
-            Some(m) => driver_bars(st, m),
-            None => DriverChart {
-                bars: st
-                    .themes_by_impact()
-                    .iter()
-                    .map(|t| DriverBar {
-                        label: t.name.clone(),
-                        value: t.impact_points.unwrap_or(0.0),
-                        low: None,
-                        high: None,
-                        significant: bar_is_significant(BarSource::LeaveOneOut(t)),
-                    })
-                    .collect(),
-                note: format!("Leave-one-out impact: how many NPS points the score would change without the theme's mentioners. Red bars pull NPS down, green bars lift it; {GREY_LOO}"),
-            },
+        // The one ranking, drawn: leave-one-out impact, grey by its q (the number the headline's
+        // causes are chosen by). The driver model's impacts are the theme table's last column
+        // and the driver-model section; drawing them here put a theme the headline did not name
+        // (not significant by q, but by the model's interval) first and red on the page.
+        let driver_chart = DriverChart {
+            bars: st
+                .themes_by_impact()
+                .iter()
+                .map(|t| DriverBar {
+                    label: t.name.clone(),
+                    value: t.impact_points.unwrap_or(0.0),
+                    low: None,
+                    high: None,
+                    significant: bar_is_significant(BarSource::LeaveOneOut(t)),
+                })
+                .collect(),
+            note: format!(
+                "Leave-one-out impact: how many NPS points the score would change without the theme's mentioners (the report's one ranking). Red bars pull NPS down, green bars lift it; {GREY_LOO}{}",
+                if st.drivers.is_some() {
+                    " The driver model's impact (all themes fitted at once) is the last column of the theme table and has its own section."
+                } else {
+                    ""
+                }
+            ),
         };
         let previous = summary.change.as_ref().map(|c| PreviousRun {
             label: format!("since {}", c.before_label),
@@ -423,26 +429,6 @@ impl Report {
     pub fn discovered(&self) -> &[DiscoveredTheme] {
         &self.summary.discovered_themes
     }
-}
-
-/// The driver model's bars (impact with bootstrap interval), in [`ranking`] order, and the
-/// sentence explaining them.
-pub fn driver_bars(st: &Statistics, m: &DriverModel) -> DriverChart {
-    let bars = model_in_ranking_order(st, m)
-        .into_iter()
-        .map(|t| DriverBar {
-            label: t.name.clone(),
-            value: t.impact_points,
-            low: Some(t.ci95_low),
-            high: Some(t.ci95_high),
-            significant: bar_is_significant(BarSource::Model(t)),
-        })
-        .collect();
-    let note = format!(
-        "Themes in the order of leave-one-out impact (the report's one ranking); bars show the driver model's impact: all themes fitted at once (ridge regression of each commented response's NPS value on its negative, positive and other theme mentions, lambda {}), impact = effect x frequency in points of the headline NPS, with 95 % bootstrap intervals ({} replicates, seed {}). Red bars pull NPS down, green bars lift it; {GREY_MODEL}",
-        m.ridge_lambda, m.bootstrap_replicates, m.seed
-    );
-    DriverChart { bars, note }
 }
 
 /// Mismatch examples as verbatims (the reason goes in front of the text).
