@@ -17,8 +17,9 @@
 //!    questions, the company). A clause that names neither is read in its sentence, then in the
 //!    whole comment: the first of those that names a target decides, and where it names only
 //!    process targets, or both kinds at once, the mention is not counted (in doubt, the pack does
-//!    not blame the agent). A comment that names no target at all is counted: "Condescending."
-//!    is about whoever the customer spoke to.
+//!    not blame the agent). A comment that names no target at all is counted for attitude and
+//!    knowledge ("Condescending." is about whoever the customer spoke to) but not for the
+//!    outcome themes: "still not fixed" is the agent's outcome only where the agent is named.
 //!
 //! For the outcome themes (resolution, repeat contact), the product and network ("internet",
 //! "router", "the fault", "网络" ...) are process targets too: a fault that comes back is not the
@@ -689,7 +690,10 @@ impl<'a> Judge<'a> {
                 return t.agent && !t.process;
             }
         }
-        true // no other target
+        // No target at all: "Condescending." is about whoever the customer spoke to, but "still
+        // not fixed" is not the agent's outcome unless the agent is named (real NPS answers:
+        // 3 of 17 such outcome verbatims were about the agent, README "Coaching packs").
+        !outcome
     }
 
     fn exonerates(&self, clause: Option<usize>) -> bool {
@@ -900,6 +904,37 @@ mod tests {
         let text = "Internet drops every evening. Fourth time I'm reporting it.";
         assert!(!judge(text, "Fourth time", None, true));
         assert!(judge(text, "Fourth time", None, false));
+    }
+
+    #[test]
+    fn an_outcome_without_anyone_named_is_not_the_agents() {
+        // No target at all: conduct is whoever the customer spoke to, an outcome is nobody's.
+        assert!(judge("Condescending.", "Condescending", None, false));
+        assert!(!judge(
+            "Still not fixed after three weeks.",
+            "not fixed",
+            None,
+            true
+        ));
+        assert!(!judge(
+            "Immer noch nicht gelöst.",
+            "nicht gelöst",
+            None,
+            true
+        ));
+        // Named, the outcome counts.
+        assert!(judge(
+            "The agent still has not fixed it after three weeks.",
+            "not fixed",
+            None,
+            true
+        ));
+        assert!(judge(
+            "Anna never solved it.",
+            "never solved",
+            Some("Anna Novak"),
+            true
+        ));
     }
 
     #[test]
