@@ -2,7 +2,20 @@
 
 mod common;
 
-use common::{Workdir, SMALL_EXPORT};
+use common::{Run, Workdir, SMALL_EXPORT};
+
+/// `analyze --encoder none in.csv --out out --coaching` in `w`.
+fn analyze_coaching(w: &Workdir) -> Run {
+    w.run(&[
+        "analyze",
+        "--encoder",
+        "none",
+        "in.csv",
+        "--out",
+        "out",
+        "--coaching",
+    ])
+}
 
 #[test]
 fn tagged_jsonl_has_one_object_per_accepted_row_with_spans_on_the_masked_text() {
@@ -115,15 +128,7 @@ fn coaching_export() -> String {
 fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
     let w = Workdir::new();
     w.write("in.csv", coaching_export());
-    let r = w.run(&[
-        "analyze",
-        "--encoder",
-        "none",
-        "in.csv",
-        "--out",
-        "out",
-        "--coaching",
-    ]);
+    let r = analyze_coaching(&w);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let mut names: Vec<String> = std::fs::read_dir(w.path("out/coaching"))
         .unwrap()
@@ -203,15 +208,7 @@ fn coaching_packs_per_team_and_agent_separate_what_the_agent_can_change() {
         .map(|l| format!("{l}\n"))
         .collect();
     w.write("in.csv", kept);
-    let r = w.run(&[
-        "analyze",
-        "--encoder",
-        "none",
-        "in.csv",
-        "--out",
-        "out",
-        "--coaching",
-    ]);
+    let r = analyze_coaching(&w);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!w
         .path(&format!("out/coaching/{}", pack("agent", "Bob", "md")))
@@ -332,15 +329,7 @@ fn coaching_pack_never_lists_praise_as_raised_negatively() {
          2,Zoe,2,\"Very polite agent. The wait was awful.\"\n\
          3,Zoe,9,\"The agent was rude at first, then really friendly and helpful.\"\n",
     );
-    let r = w.run(&[
-        "analyze",
-        "--encoder",
-        "none",
-        "in.csv",
-        "--out",
-        "out",
-        "--coaching",
-    ]);
+    let r = analyze_coaching(&w);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let name = format!(
         "out/coaching/agent-{}.md",
@@ -373,15 +362,7 @@ fn coaching_pack_shows_the_reports_q_value() {
         s.push_str(&format!("{i},{agent},{team},{score},Thanks\n"));
     }
     w.write("in.csv", s);
-    let r = w.run(&[
-        "analyze",
-        "--encoder",
-        "none",
-        "in.csv",
-        "--out",
-        "out",
-        "--coaching",
-    ]);
+    let r = analyze_coaching(&w);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let summary: serde_json::Value = serde_json::from_str(&w.read("out/summary.json")).unwrap();
     for (column, value) in [("agent", "Ann"), ("agent", "Bob"), ("team", "North")] {
@@ -427,15 +408,7 @@ fn coaching_pack_counts_only_complaints_about_the_agent() {
          1,Zoe,2,\"Couldn't get through at all yesterday, the line just said too many callers and hung up.\"\n\
          2,Zoe,1,\"The agent was rude and kept interrupting me the whole call.\"\n",
     );
-    let r = w.run(&[
-        "analyze",
-        "--encoder",
-        "none",
-        "in.csv",
-        "--out",
-        "out",
-        "--coaching",
-    ]);
+    let r = analyze_coaching(&w);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let zoe = w.read(&pack_path("agent", "Zoe"));
     let can = &zoe[zoe.find("## What the agent can change").unwrap()
@@ -465,15 +438,7 @@ fn coaching_pack_strengths_agent_score_and_colleagues_masked() {
          4,2026-10-29,Bob Stone,Billing,2,0,\"Bob was rude to me and hung up, nothing like Ann last week.\"\n\
          5,2026-10-30,Bob Stone,Billing,9,,\"Thanks, all good.\"\n",
     );
-    let r = w.run(&[
-        "analyze",
-        "--encoder",
-        "none",
-        "in.csv",
-        "--out",
-        "out",
-        "--coaching",
-    ]);
+    let r = analyze_coaching(&w);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let ann = w.read(&pack_path("agent", "Ann Lee"));
     let strengths = &ann[ann.find("## Strengths").expect("a strengths section")

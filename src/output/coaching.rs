@@ -213,16 +213,9 @@ impl PackView<'_> {
     /// Themes of one side (agent-controllable or not) mentioned with mixed feelings: named, never
     /// counted as raised negatively.
     fn mixed_note(&self, controllable: bool) -> String {
-        let mixed: Vec<String> = self
-            .unit
-            .themes
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| {
-                t.mixed > 0 && agent_controllable(self.themes[*i].group) == controllable
-            })
-            .map(|(i, t)| format!("{} ({})", md_escape(&self.themes[i].name), t.mixed))
-            .collect();
+        let mixed = self.named_counts(|i, t| {
+            (agent_controllable(self.themes[i].group) == controllable).then_some(t.mixed)
+        });
         if mixed.is_empty() {
             return String::new();
         }
@@ -232,17 +225,24 @@ impl PackView<'_> {
         )
     }
 
-    /// Agent-controllable themes raised negatively about something else (the wait, a refund,
-    /// the system) or with the agent cleared: named, never counted or quoted.
-    fn not_agent_note(&self) -> String {
-        let named: Vec<String> = self
-            .unit
+    /// "Name (n)" for each theme of the unit whose count (None: skipped) is above 0.
+    fn named_counts(
+        &self,
+        count: impl Fn(usize, &crate::report::coaching::ThemeUnit) -> Option<u64>,
+    ) -> Vec<String> {
+        self.unit
             .themes
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.not_agent > 0)
-            .map(|(i, t)| format!("{} ({})", md_escape(&self.themes[i].name), t.not_agent))
-            .collect();
+            .filter_map(|(i, t)| count(i, t).filter(|n| *n > 0).map(|n| (i, n)))
+            .map(|(i, n)| format!("{} ({})", md_escape(&self.themes[i].name), n))
+            .collect()
+    }
+
+    /// Agent-controllable themes raised negatively about something else (the wait, a refund,
+    /// the system) or with the agent cleared: named, never counted or quoted.
+    fn not_agent_note(&self) -> String {
+        let named = self.named_counts(|_, t| Some(t.not_agent));
         if named.is_empty() {
             return String::new();
         }
