@@ -4,9 +4,9 @@
 var d=document,A=Array.prototype,root=d.documentElement;root.classList.add("js");
 function key(td){if(!td)return"";var v=td.getAttribute("data-v");if(v!==null&&v!==""&&!isNaN(+v))return +v;if(td.classList.contains("n"))return -Infinity;return td.textContent.trim().toLowerCase();}
 // Sorting: a click, Enter or Space on a header of a sortable table.
+function sortRows(t,i,asc){var b=t.tBodies[0],r=A.slice.call(b.rows);r.sort(function(x,y){var p=key(x.cells[i]),q=key(y.cells[i]),c=(typeof p==="number"&&typeof q==="number")?(p<q?-1:p>q?1:0):String(p).localeCompare(String(q));return asc?c:-c;});r.forEach(function(row){b.appendChild(row);});}
 A.forEach.call(d.querySelectorAll("table.sortable"),function(t){if(!t.tHead)return;var hs=t.tHead.rows[0].cells;A.forEach.call(hs,function(th,i){th.tabIndex=0;
-function go(){var asc=th.getAttribute("aria-sort")!=="ascending";A.forEach.call(hs,function(h){h.removeAttribute("aria-sort");});th.setAttribute("aria-sort",asc?"ascending":"descending");
-var b=t.tBodies[0],r=A.slice.call(b.rows);r.sort(function(x,y){var p=key(x.cells[i]),q=key(y.cells[i]),c=(typeof p==="number"&&typeof q==="number")?(p<q?-1:p>q?1:0):String(p).localeCompare(String(q));return asc?c:-c;});r.forEach(function(row){b.appendChild(row);});}
+function go(){var asc=th.getAttribute("aria-sort")!=="ascending";A.forEach.call(hs,function(h){h.removeAttribute("aria-sort");});th.setAttribute("aria-sort",asc?"ascending":"descending");sortRows(t,i,asc);}
 th.addEventListener("click",go);th.addEventListener("keydown",function(e){if(e.key==="Enter"||e.key===" "){e.preventDefault();go();}});});});
 // Chart details by keyboard: every bar and point with a <title> takes the focus and is named by it.
 A.forEach.call(d.querySelectorAll("svg.chart title"),function(ti){var p=ti.parentNode;if(p&&p.tagName!=="svg"){p.setAttribute("tabindex","0");p.setAttribute("role","img");p.setAttribute("aria-label",ti.textContent);}});
@@ -41,14 +41,24 @@ var table=d.getElementById("theme-table"),saved=null,notes=[],chart=null;
 function note(where,before){var p=d.createElement("p");p.className="filter-note";p.hidden=true;p.setAttribute("role","status");if(before)where.insertBefore(p,before);else where.appendChild(p);notes.push(p);}
 var themes=d.getElementById("themes"),drivers=d.getElementById("drivers");
 if(themes&&table)note(themes,table.parentNode);if(drivers)note(drivers,drivers.querySelector("svg,p+p"));
+// The sections the filters do not recompute say so while a filter is on.
+var stale=[];["trend","driver-model","priority","topic-sentiment","heatmap","segments"].forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
+function mark(label){stale.forEach(function(x){x[0].classList.toggle("stale",!!label);x[1].hidden=!label;x[1].textContent=label?"For the whole file: this section is not recomputed for the filter ("+label+").":"";});}
 function say(text){notes.forEach(function(p){p.textContent=text;p.hidden=!text;});var c=d.querySelector("#theme-table .filter-caption");if(c)c.textContent=text?" (filtered)":"";}
 // Theme table: the recomputable columns (Mentions ... Positive mentions) and the whole-file ones.
 var COLS=[["mentions",0,null],["share",1,pct],["npsm",1,signed],["dw",0,pct],["dwo",0,pct],["lift",2,opt],["impact",1,signed],["ineg",1,signed],["ipos",1,signed]];
-function restore(){if(!saved)return;A.forEach.call(table.tBodies[0].rows,function(tr){var s=saved[tr.getAttribute("data-theme")];if(!s)return;A.forEach.call(tr.cells,function(td,i){if(s[i]){td.textContent=s[i][0];if(s[i][1]===null)td.removeAttribute("data-v");else td.setAttribute("data-v",s[i][1]);td.classList.remove("whole");td.removeAttribute("title");}});});}
-function fill(res){if(!saved){saved={};A.forEach.call(table.tBodies[0].rows,function(tr){saved[tr.getAttribute("data-theme")]=A.map.call(tr.cells,function(td){return [td.textContent,td.getAttribute("data-v")];});});}
+var order=null,FEW=30;
+function restore(){if(!saved)return;if(order)order.forEach(function(tr){table.tBodies[0].appendChild(tr);});A.forEach.call(table.tHead.rows[0].cells,function(h){h.removeAttribute("aria-sort");});
+A.forEach.call(table.tBodies[0].rows,function(tr){var s=saved[tr.getAttribute("data-theme")];if(!s)return;tr.classList.remove("few");if(tr.cells[2])tr.cells[2].removeAttribute("title");A.forEach.call(tr.cells,function(td,i){if(s[i]){td.textContent=s[i][0];if(s[i][1]===null)td.removeAttribute("data-v");else td.setAttribute("data-v",s[i][1]);td.classList.remove("whole");td.removeAttribute("title");}});});saved=null;order=null;}
+function fill(res){if(!order)order=A.slice.call(table.tBodies[0].rows);if(!saved){saved={};A.forEach.call(table.tBodies[0].rows,function(tr){saved[tr.getAttribute("data-theme")]=A.map.call(tr.cells,function(td){return [td.textContent,td.getAttribute("data-v")];});});}
 A.forEach.call(table.tBodies[0].rows,function(tr){var t=res.themes[tr.getAttribute("data-theme")];if(!t)return;
 COLS.forEach(function(c,k){var td=tr.cells[2+k],v=t[c[0]];if(!td)return;td.textContent=c[2]?c[2](v,c[1]):String(v);if(v===null)td.removeAttribute("data-v");else td.setAttribute("data-v",String(v));});
-for(var i=2+COLS.length;i<tr.cells.length;i++){tr.cells[i].classList.add("whole");tr.cells[i].title="for the whole file, not recomputed for the filter";}});}
+for(var i=2+COLS.length;i<tr.cells.length;i++){tr.cells[i].classList.add("whole");tr.cells[i].title="for the whole file, not recomputed for the filter";}
+var few=t.mentions<FEW;tr.classList.toggle("few",few);if(tr.cells[2]){if(few)tr.cells[2].title="fewer than "+FEW+" mentions in the filtered responses: indicative only";else tr.cells[2].removeAttribute("title");}});
+// Re-ranked for the filter: by the header the reader sorted on, else by impact, most damaging first.
+var hs=table.tHead.rows[0].cells,on=A.filter.call(hs,function(h){return h.hasAttribute("aria-sort");})[0];
+if(on)sortRows(table,A.indexOf.call(hs,on),on.getAttribute("aria-sort")==="ascending");else{var b=table.tBodies[0],r=A.slice.call(b.rows),v=function(tr,i){var x=tr.cells[i]&&tr.cells[i].getAttribute("data-v");return x===null||x===""||x===undefined?null:+x;};
+r.sort(function(x,y){var p=v(x,8),q=v(y,8);if(p===null&&q===null)return (v(y,2)||0)-(v(x,2)||0);if(p===null)return 1;if(q===null)return -1;return p-q||(v(y,2)||0)-(v(x,2)||0);});r.forEach(function(row){b.appendChild(row);});}}
 // The filtered theme chart: leave-one-out impact of the filtered responses, most damaging first.
 var NS="http://www.w3.org/2000/svg";
 function sv(tag,at,parent){var e=d.createElementNS(NS,tag);for(var k in at)e.setAttribute(k,at[k]);if(parent)parent.appendChild(e);return e;}
@@ -75,12 +85,12 @@ var ws=words(),shown=0,total=0,hits=0;
 A.forEach.call(d.querySelectorAll(".filterable"),function(el){var ok=f.every(function(p){return el.getAttribute("data-f-"+p[0])===p[1];});
 if(ok&&ws.length){var tx=(el.querySelector(".text")||el).textContent.toLocaleLowerCase();ok=ws.every(function(w){return tx.indexOf(w)>=0;});}
 el.hidden=!ok;if(el.tagName==="TR"){total++;if(ok)shown++;}else if(ok)hits++;});
-if(status)status.textContent=shown+" of "+total+" responses shown"+(ws.length?", "+hits+" drill-down comments match the search":"")+(f.length||ws.length?" (filtered)":"");
-if(!f.length){restore();draw(null);showOrig(true);say("");return;}
+if(status)status.textContent=shown+" of "+total+" responses shown"+(ws.length?", "+hits+" drill-down comments match the search (the search narrows the comments shown; tables and charts are not recomputed for it)":"")+(f.length||ws.length?" (filtered)":"");
+if(!f.length){restore();draw(null);showOrig(true);say("");mark("");return;}
 if(!full){say("This file has "+(D?D.n:"more")+" responses, more than the "+(D?D.cap:"")+" this page carries for recomputing: the filters narrow the verbatims only; every table and chart is for the whole file.");return;}
 var res=compute(f),label=labels.join(", ");
-if(table)fill(res);draw(res,label);showOrig(false);
-say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart are recomputed for them; q (significance), the driver model and the other charts are for the whole file.");}
+if(table)fill(res);draw(res,label);showOrig(false);mark(label);
+say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart are recomputed for them and the table re-ranked; themes with fewer than "+FEW+" mentions in the filter are in italics (indicative only). q (significance), the driver model and the other sections are for the whole file.");}
 A.forEach.call(sels,function(s){s.addEventListener("change",apply);});
 if(search){search.addEventListener("input",apply);search.addEventListener("keydown",function(e){if(e.key==="Escape"){search.value="";apply();}});}
 var h=location.hash;if(h.indexOf("#filter:")===0){h.slice(8).split("&").forEach(function(kv){var i=kv.indexOf("=");if(i<1)return;var k=decodeURIComponent(kv.slice(0,i)),v=decodeURIComponent(kv.slice(i+1));

@@ -133,12 +133,16 @@ r.scores_sorted=visible().map(function(t){return +t.cells[1].getAttribute("data-
 th.click();r.scores_desc=visible().map(function(t){return +t.cells[1].getAttribute("data-v");});
 r.status=d.getElementById("status").textContent;
 function cells(id){var tr=d.querySelector('#theme-table tr[data-theme="'+id+'"]');return tr?[].map.call(tr.cells,function(c){return c.textContent;}):null;}
-r.wait_all=cells("wait_time");sel.value="de";sel.dispatchEvent(new Event("change"));r.wait_de=cells("wait_time");r.billing_de=cells("billing");
+function ids(){return [].map.call(d.querySelectorAll("#theme-table tbody tr"),function(t){return t.getAttribute("data-theme");});}
+r.wait_all=cells("wait_time");r.ids_all=ids();sel.value="de";sel.dispatchEvent(new Event("change"));r.wait_de=cells("wait_time");r.billing_de=cells("billing");
+r.impact_order_de=[].map.call(d.querySelectorAll("#theme-table tbody tr"),function(t){var v=t.cells[8].getAttribute("data-v");return v===null||v===""?null:+v;});
+r.few_de=d.querySelectorAll("#theme-table tbody tr.few").length;r.theme_rows=d.querySelectorAll("#theme-table tbody tr").length;
+r.stale_de=[].map.call(d.querySelectorAll("section.stale"),function(x){return x.id;});
 r.note_de=[].map.call(d.querySelectorAll(".filter-note"),function(p){return p.hidden?"":p.textContent;});
 var fc=d.getElementById("filtered-chart");r.filtered_chart=fc?{h:fc.getBoundingClientRect().height,bars:fc.querySelectorAll("rect[tabindex]").length,labels:[].map.call(fc.querySelectorAll("rect"),function(x){return x.getAttribute("aria-label");})}:null;
 r.driver_chart_hidden=d.getElementById("driver-chart")?getComputedStyle(d.getElementById("driver-chart")).display==="none":null;
 var q=d.getElementById("search");q.value="RECHNUNG";q.dispatchEvent(new Event("input"));r.search_de=visible().map(function(t){return t.cells[0].textContent;});r.status_search=d.getElementById("status").textContent;
-sel.value="";sel.dispatchEvent(new Event("change"));r.wait_restored=cells("wait_time");
+sel.value="";sel.dispatchEvent(new Event("change"));r.wait_restored=cells("wait_time");r.ids_restored=ids();r.stale_after=d.querySelectorAll("section.stale").length;
 q.value="hold";q.dispatchEvent(new Event("input"));r.search_hold=visible().map(function(t){return t.querySelector(".text").textContent;});
 r.drill_hold=[].filter.call(d.querySelectorAll("#drilldown li"),function(x){return !x.hidden;}).map(function(x){return x.querySelector(".text").textContent;});
 q.value="";q.dispatchEvent(new Event("input"));r.after_clear=visible().length;
@@ -341,6 +345,43 @@ fn report_filters_sorts_renders_and_stays_offline() {
     );
     assert_ne!(r["wait_all"][2], r["wait_de"][2], "not recomputed: {r}");
     assert_eq!(r["wait_restored"], r["wait_all"], "not restored: {r}");
+    // The filtered table is re-ranked by the recomputed impact, most damaging first (themes
+    // without an impact last), and every theme, under 30 mentions in three responses, is marked
+    // indicative; clearing the filter restores the written order.
+    let order: Vec<Option<f64>> = r["impact_order_de"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64())
+        .collect();
+    let ranked: Vec<f64> = order.iter().map_while(|v| *v).collect();
+    assert!(
+        ranked.len() >= 2 && ranked.windows(2).all(|p| p[0] <= p[1]),
+        "{order:?}"
+    );
+    assert!(
+        order[ranked.len()..].iter().all(Option::is_none),
+        "{order:?}"
+    );
+    assert_eq!(r["few_de"], r["theme_rows"], "{r}");
+    assert_eq!(r["ids_restored"], r["ids_all"], "{r}");
+    assert_ne!(r["ids_all"], serde_json::Value::Null);
+    // The sections the filter does not recompute say so while it is on, and only then.
+    let stale: Vec<&str> = r["stale_de"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(
+        stale.contains(&"priority") && stale.contains(&"heatmap"),
+        "{r}"
+    );
+    assert!(r["note_de"].as_array().unwrap().iter().any(|n| n
+        .as_str()
+        .unwrap()
+        .starts_with("For the whole file: this section is not recomputed")));
+    assert_eq!(r["stale_after"], 0, "{r}");
     let notes = r["note_de"].as_array().unwrap();
     assert!(
         notes

@@ -388,3 +388,114 @@ fn the_history_is_not_the_output_folder_and_a_failed_run_leaves_it_as_it_was() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(w.read("history/2026-W44.json"), before);
 }
+
+/// The pack of `agent` in `out`'s coaching folder ("agent-anna....md"), or None.
+fn pack(w: &Workdir, out: &str, agent: &str) -> Option<String> {
+    let prefix = format!("agent-{}", agent.to_lowercase());
+    std::fs::read_dir(w.path(&format!("{out}/coaching")))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with(&prefix) && n.ends_with(".md"))
+        .map(|n| w.read(&format!("{out}/coaching/{n}")))
+}
+
+/// One week's export with an agent column: (agent, score) pairs on the week's first day.
+fn agent_export(day: &str, rows: &[(&str, u8)]) -> String {
+    let mut s = String::from("id,Date,Agent,Score,Comment\n");
+    for (i, (agent, score)) in rows.iter().enumerate() {
+        let comment = if *score >= 9 {
+            "friendly people"
+        } else {
+            "I had to wait"
+        };
+        s.push_str(&format!("{},{day},{agent},{score},{comment}\n", i + 1));
+    }
+    s
+}
+
+#[test]
+fn coaching_packs_show_the_units_trend_from_the_history() {
+    let w = Workdir::new();
+    // W44: Anna 3 promoters and 1 detractor (+50), Ben 1 and 3 (-50).
+    w.write(
+        "w44.csv",
+        agent_export(
+            W44[0],
+            &[
+                ("Anna", 10),
+                ("Anna", 9),
+                ("Anna", 10),
+                ("Anna", 2),
+                ("Ben", 10),
+                ("Ben", 0),
+                ("Ben", 3),
+                ("Ben", 1),
+            ],
+        ),
+    );
+    // W45: Anna 1 and 3 (-50); Cleo is new (+100); Ben is absent.
+    w.write(
+        "w45.csv",
+        agent_export(
+            W45[0],
+            &[
+                ("Anna", 10),
+                ("Anna", 0),
+                ("Anna", 4),
+                ("Anna", 5),
+                ("Cleo", 10),
+                ("Cleo", 9),
+            ],
+        ),
+    );
+    let hist = ["--history", "history", "--coaching"];
+    let r = analyze(&w, "w44.csv", "o44", &hist);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The entry stores the packs' units.
+    let e: Value = serde_json::from_str(&w.read("history/2026-W44.json")).unwrap();
+    assert_eq!(e["units"]["agent"]["Anna"]["promoters"], 3);
+    assert_eq!(e["units"]["agent"]["Anna"]["detractors"], 1);
+    assert_eq!(e["units"]["agent"]["Ben"]["detractors"], 3);
+    // One period in the history: no trend anywhere yet.
+    assert!(!pack(&w, "o44", "anna").unwrap().contains("## Trend"));
+
+    let r = analyze(&w, "w45.csv", "o45", &hist);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let anna = pack(&w, "o45", "anna").unwrap();
+    assert!(anna.contains("## Trend"), "{anna}");
+    assert!(
+        anna.contains(r"| 2026-W44 \(2026-10-26 to 2026-11-01\) | 4 | +50.0 |"),
+        "{anna}"
+    );
+    assert!(
+        anna.contains(r"| 2026-W45 \(2026-11-02 to 2026-11-08\) (this run) | 4 | -50.0 |"),
+        "{anna}"
+    );
+    assert!(
+        anna.find("## Trend").unwrap() < anna.find("## Strengths").unwrap(),
+        "the trend follows the score"
+    );
+    // Cleo has one period only: no trend; Ben has no pack this week.
+    assert!(!pack(&w, "o45", "cleo").unwrap().contains("## Trend"));
+    assert!(pack(&w, "o45", "ben").is_none());
+    // summary.json does not carry the units (they stay in the history folder).
+    assert!(!w.read("o45/summary.json").contains("\"units\""));
+
+    // A run without --coaching writes its entry without units, and a later pack's trend leaves
+    // that period out rather than inventing it.
+    w.write(
+        "w46.csv",
+        agent_export(W46[0], &[("Anna", 10), ("Anna", 10)]),
+    );
+    let r = analyze(&w, "w46.csv", "o46", &["--history", "history"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!w.read("history/2026-W46.json").contains("\"units\""));
+    w.write("w47.csv", agent_export(W47[0], &[("Anna", 9), ("Anna", 2)]));
+    let r = analyze(&w, "w47.csv", "o47", &hist);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let anna = pack(&w, "o47", "anna").unwrap();
+    assert!(anna.contains("2026-W44"), "{anna}");
+    assert!(anna.contains("2026-W45"), "{anna}");
+    assert!(!anna.contains("2026-W46"), "{anna}");
+    assert!(anna.contains("(this run) | 2 | 0.0 |"), "{anna}");
+}

@@ -50,7 +50,7 @@ pub(super) fn finish(
         .previous
         .as_ref()
         .map(|prev| compare::between_runs(prev, &comparison_data, ("previous run", "this run")));
-    let history = history_of_run(
+    let mut history = history_of_run(
         cfg,
         &comparison_data,
         acc,
@@ -127,6 +127,10 @@ pub(super) fn finish(
         },
         masking,
     );
+    // A run covering one period stores its packs' units for the packs' trend of later runs.
+    if let (Some(c), [entry], false) = (&report.coaching, &mut history.entries[..], cfg.by_week) {
+        entry.units = c.units();
+    }
     let files = &mut run.files;
     files.md.write_all(report_md::render(&report).as_bytes())?;
     files

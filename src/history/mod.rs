@@ -110,7 +110,15 @@ pub struct Entry {
     pub tool_version: String,
     pub input_file: String,
     pub model_id: String,
+    /// Per team and per agent (kind -> value -> counts): the units of the coaching packs, for
+    /// the trend in each pack. Written by a `--coaching` run that covers one period; empty (and
+    /// absent from the file) otherwise, and in entries written before it existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub units: Units,
 }
+
+/// Kind ("team" or "agent") -> unit value -> its promoters, passives and detractors.
+pub type Units = BTreeMap<String, BTreeMap<String, crate::stats::nps::NpsCounts>>;
 
 impl Entry {
     /// `ces_max`: the run's CES scale (5 or 7), so that a week without a 6 or 7 among its answers
@@ -151,6 +159,7 @@ impl Entry {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             input_file: data.input_file.clone(),
             model_id: data.model_id.clone(),
+            units: Units::new(),
         }
     }
 

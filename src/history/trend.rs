@@ -93,6 +93,11 @@ pub struct Trend {
     pub headline: TrendHeadline,
     /// Entries skipped, other taxonomies, overlapping periods.
     pub warnings: Vec<String>,
+    /// Each shown period's per-unit counts, in the order of `periods` (empty for this run's
+    /// periods, whose units come from the run itself): for the coaching packs' trend. Not in
+    /// summary.json.
+    #[serde(skip)]
+    pub units: Vec<super::Units>,
 }
 
 fn counts(s: &NpsStat) -> NpsCounts {
@@ -267,12 +272,23 @@ pub fn build(
         average_nps,
         later: all[hi + 1..].iter().map(|e| e.period.key.clone()).collect(),
     };
+    let units = window
+        .iter()
+        .map(|e| {
+            if run_keys.contains(&e.period.key.as_str()) {
+                super::Units::new()
+            } else {
+                e.units.clone()
+            }
+        })
+        .collect();
     Some(Trend {
         periods_in_history: all.len(),
         periods,
         themes,
         headline,
         warnings,
+        units,
     })
 }
 
@@ -312,6 +328,7 @@ mod tests {
             tool_version: "test".into(),
             input_file: "x.csv".into(),
             model_id: "none".into(),
+            units: Default::default(),
         }
     }
 

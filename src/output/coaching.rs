@@ -16,8 +16,9 @@
 //! quoted, promoters first), the unit's agent-level score beside the centre's where the export
 //! has an agent score column, and the period. Negative mentions of agent-controllable themes
 //! that the per-clause rule puts on the process (`report::coaching::target`) are named under
-//! the agent's table, never counted or quoted there. No trend: history entries hold the
-//! centre's figures only (README, Coaching packs).
+//! the agent's table, never counted or quoted there. With `--history`, the unit's NPS per
+//! period follows the score table, from the history entries of earlier `--coaching` runs
+//! ([`crate::report::coaching::CoachingPacks::add_trend`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -30,7 +31,9 @@ use super::atomic::{AtomicFile, Transaction};
 use super::filename::sanitize_file_stem;
 use super::markdown::md_escape;
 use super::{fmt_pct, fmt_signed};
-use crate::report::coaching::{agent_controllable, CoachingPacks, ThemeUnit, Unit, VersusRest};
+use crate::report::coaching::{
+    agent_controllable, CoachingPacks, ThemeUnit, Unit, UnitTrendPoint, VersusRest,
+};
 use crate::report::{Report, ThemeInfo};
 use crate::stats::SMALL_N;
 
@@ -111,6 +114,7 @@ fn write_packs(
             keep_pii,
             input_file,
             period,
+            trend: &p.trend,
         };
         for (ext, body) in [("md", pack.markdown()), ("csv", pack.csv()?)] {
             let path = dir.join(format!("{stem}.{ext}"));
@@ -173,6 +177,7 @@ struct PackView<'a> {
     keep_pii: bool,
     input_file: &'a str,
     period: Option<&'a (String, String)>,
+    trend: &'a [UnitTrendPoint],
 }
 
 struct ThemeLine<'a> {
@@ -250,6 +255,33 @@ impl PackView<'_> {
             "\nRaised negatively about the process, not the agent (the complaining clause is about the wait, the IVR, a refund, the system, the price or the product, or clears the agent), not counted above: {}.\n",
             named.join(", ")
         )
+    }
+
+    /// The unit's NPS per period of the history (`--history`), when two periods have it.
+    fn trend(&self, o: &mut String) {
+        if self.trend.is_empty() {
+            return;
+        }
+        o.push_str("\n## Trend\n\nThe unit's NPS in the periods of the report's trend that hold its figures (periods written without --coaching, or without this unit, are left out).\n\n| Period | Responses | NPS | 95% CI |\n|---|---:|---:|---|\n");
+        for p in self.trend {
+            let ci = p.counts.interval95();
+            let _ = writeln!(
+                o,
+                "| {}{} | {} | {} | {} to {} |",
+                md_escape(&p.period),
+                if p.this_run { " (this run)" } else { "" },
+                p.counts.n(),
+                fmt_signed(p.counts.nps(), 1),
+                fmt_signed(ci.map(|v| v.0), 1),
+                fmt_signed(ci.map(|v| v.1), 1)
+            );
+        }
+        if self.trend.iter().any(|p| p.counts.n() < SMALL_N) {
+            let _ = writeln!(
+                o,
+                "\nPeriods with fewer than {SMALL_N} responses move a lot by chance; read them as indicative."
+            );
+        }
     }
 
     /// The strengths section: comments praising the agent, the best quoted.
@@ -335,6 +367,7 @@ impl PackView<'_> {
                 "\nSmall n: fewer than {SMALL_N} responses; read the figures as indicative."
             );
         }
+        self.trend(&mut o);
         self.strengths(&mut o);
         let (mine, process) = self.themes();
         let table = |o: &mut String, lines: &[ThemeLine]| {

@@ -145,6 +145,19 @@ pub struct Pack {
     /// None when the column is not a segment column of the run (`--segment-columns`) or the
     /// value is folded into the report's "(other)" line.
     pub versus_rest: Option<VersusRest>,
+    /// The unit's NPS in the history's periods (see [`CoachingPacks::add_trend`]), in date
+    /// order; empty when fewer than two periods have its figures.
+    pub trend: Vec<UnitTrendPoint>,
+}
+
+/// One period of a pack's trend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitTrendPoint {
+    /// "2026-W44 (2026-10-26 to 2026-11-01)", or the dates.
+    pub period: String,
+    pub counts: NpsCounts,
+    /// This run's period (the unit's counts come from the run).
+    pub this_run: bool,
 }
 
 /// Every pack of a run, in the order of their columns and values.
@@ -465,10 +478,60 @@ impl CoachingCollector {
                                 q_value: s.q_value,
                                 significant: s.significant,
                             }),
+                        trend: Vec::new(),
                     }
                 })
                 .collect(),
         }
+    }
+}
+
+impl CoachingPacks {
+    /// Each pack's NPS in the periods of the report's trend: a stored period where its history
+    /// entry holds the unit (written by a `--coaching` run covering that one period), and this
+    /// run's period from the pack itself when the run covers one period (with `--by-week` and
+    /// several weeks the run has no per-week figures per unit, so its weeks are left out).
+    /// A pack keeps its trend only with two periods or more.
+    pub fn add_trend(&mut self, trend: &crate::history::Trend) {
+        let run_periods = trend.periods.iter().filter(|p| p.this_run).count();
+        for pack in &mut self.packs {
+            pack.trend = trend
+                .periods
+                .iter()
+                .zip(
+                    trend
+                        .units
+                        .iter()
+                        .chain(std::iter::repeat(&Default::default())),
+                )
+                .filter_map(|(p, units)| {
+                    let counts = if p.this_run {
+                        (run_periods == 1).then_some(pack.unit.all)?
+                    } else {
+                        *units.get(&pack.kind)?.get(&pack.value)?
+                    };
+                    Some(UnitTrendPoint {
+                        period: p.period.describe(),
+                        counts,
+                        this_run: p.this_run,
+                    })
+                })
+                .collect();
+            if pack.trend.len() < 2 {
+                pack.trend.clear();
+            }
+        }
+    }
+
+    /// The packs' units and counts, for the history entry of a run that covers one period.
+    pub fn units(&self) -> crate::history::Units {
+        let mut u = crate::history::Units::new();
+        for p in &self.packs {
+            u.entry(p.kind.clone())
+                .or_default()
+                .insert(p.value.clone(), p.unit.all);
+        }
+        u
     }
 }
 

@@ -392,7 +392,10 @@ impl Report {
                 group: t.group,
             })
             .collect();
-        let coaching = coaching.map(|c| c.finish(&themes, &summary.statistics, masking));
+        let mut coaching = coaching.map(|c| c.finish(&themes, &summary.statistics, masking));
+        if let (Some(c), Some(t)) = (coaching.as_mut(), summary.trend.as_ref()) {
+            c.add_trend(t);
+        }
         Report {
             mismatches: mismatch_verbatims(&summary.statistics.mismatch_examples),
             heatmaps: heatmaps(acc, taxonomy),
