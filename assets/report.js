@@ -26,10 +26,12 @@ function drate(c){return c.n>0?c.d/c.n:null;}
 function loo(all,g){if(g.n===0)return 0;var a=nps(all),b=nps(minus(all,g));return a===null||b===null?null:a-b;}
 // The theme table's figures for the responses matching every filter (the same definitions as
 // src/stats: leave-one-out impact = NPS(all) - NPS(all without the mentioners)).
-function compute(f){var nt=D.themes.length,all=C(),com=C(),m=[],neg=[],pos=[],i,want=[];
+// Whether a response matches every filter.
+function matcher(f){var want=[];f.forEach(function(p){if(p[0]==="lang")want.push([-1,D.langs.indexOf(p[1])]);else{var c=+p[0],col=D.cols[c];want.push([c,col?col[1].indexOf(p[1]):-1]);}});
+return function(r){for(var k=0;k<want.length;k++){var w=want[k],v=w[0]<0?r[1]:r[3][w[0]];if(w[1]<0||v!==w[1])return false;}return true;};}
+function compute(f){var nt=D.themes.length,all=C(),com=C(),m=[],neg=[],pos=[],i,ok=matcher(f);
 for(i=0;i<nt;i++){m.push(C());neg.push(C());pos.push(C());}
-f.forEach(function(p){if(p[0]==="lang")want.push([-1,D.langs.indexOf(p[1])]);else{var c=+p[0],col=D.cols[c];want.push([c,col?col[1].indexOf(p[1]):-1]);}});
-D.rows.forEach(function(r){for(var k=0;k<want.length;k++){var w=want[k],v=w[0]<0?r[1]:r[3][w[0]];if(w[1]<0||v!==w[1])return;}
+D.rows.forEach(function(r){if(!ok(r))return;
 add(all,r[0]);if(r[1]<0)return;add(com,r[0]);var seen={};
 r[4].forEach(function(x){var t=x>>2,pl=x&3;if(!seen[t]){seen[t]=1;add(m[t],r[0]);}if(pl===1)add(neg[t],r[0]);else if(pl===2)add(pos[t],r[0]);});});
 var out={};D.themes.forEach(function(th,t){var rest=minus(com,m[t]),w=drate(m[t]),wo=drate(rest);
@@ -41,8 +43,10 @@ var table=d.getElementById("theme-table"),saved=null,notes=[],chart=null;
 function note(where,before){var p=d.createElement("p");p.className="filter-note";p.hidden=true;p.setAttribute("role","status");if(before)where.insertBefore(p,before);else where.appendChild(p);notes.push(p);}
 var themes=d.getElementById("themes"),drivers=d.getElementById("drivers");
 if(themes&&table)note(themes,table.parentNode);if(drivers)note(drivers,drivers.querySelector("svg,p+p"));
-// The sections the filters do not recompute say so while a filter is on.
-var stale=[];["trend","driver-model","priority","topic-sentiment","heatmap","segments"].forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
+// The heatmaps the data block can recompute (see heatFill); the sections the filters do not
+// recompute say so while a filter is on.
+var heats=A.filter.call(d.querySelectorAll("table.heat[data-col]"),function(t){return D&&D.cols&&D.cols.some(function(c){return c[0]===t.getAttribute("data-col");});}),heatSaved=null;
+var stale=[];["trend","driver-model","priority","topic-sentiment","segments"].concat(heats.length?[]:["heatmap"]).forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
 function mark(label){stale.forEach(function(x){x[0].classList.toggle("stale",!!label);x[1].hidden=!label;x[1].textContent=label?"For the whole file: this section is not recomputed for the filter ("+label+").":"";});}
 function say(text){notes.forEach(function(p){p.textContent=text;p.hidden=!text;});var c=d.querySelector("#theme-table .filter-caption");if(c)c.textContent=text?" (filtered)":"";}
 // Theme table: the recomputable columns (Mentions ... Positive mentions) and the whole-file ones.
@@ -59,6 +63,21 @@ var few=t.mentions<FEW;tr.classList.toggle("few",few);if(tr.cells[2]){if(few)tr.
 var hs=table.tHead.rows[0].cells,on=A.filter.call(hs,function(h){return h.hasAttribute("aria-sort");})[0];
 if(on)sortRows(table,A.indexOf.call(hs,on),on.getAttribute("aria-sort")==="ascending");else{var b=table.tBodies[0],r=A.slice.call(b.rows),v=function(tr,i){var x=tr.cells[i]&&tr.cells[i].getAttribute("data-v");return x===null||x===""||x===undefined?null:+x;};
 r.sort(function(x,y){var p=v(x,8),q=v(y,8);if(p===null&&q===null)return (v(y,2)||0)-(v(x,2)||0);if(p===null)return 1;if(q===null)return -1;return p-q||(v(y,2)||0)-(v(x,2)||0);});r.forEach(function(row){b.appendChild(row);});}}
+// Heatmaps: each segment value's share of comments mentioning each theme, for the filtered
+// responses (the same definitions as report::heatmaps); values the data block lacks show "–".
+function heatCells(fn){heats.forEach(function(t){A.forEach.call(t.tBodies[0].rows,function(tr){A.forEach.call(tr.cells,function(td,i){if(i>0)fn(t,tr,td,i);});});});}
+function heatRestore(){if(!heatSaved)return;var k=0;heatCells(function(t,tr,td){var s=heatSaved[k++];td.textContent=s[0];if(s[1]===null)td.removeAttribute("data-v");else td.setAttribute("data-v",s[1]);td.style.background=s[2];td.title=s[3];td.className=s[4];});heatSaved=null;}
+function heatFill(f){if(!heatSaved){heatSaved=[];heatCells(function(t,tr,td){heatSaved.push([td.textContent,td.getAttribute("data-v"),td.style.background,td.title,td.className]);});}
+var ok=matcher(f);heats.forEach(function(t){var name=t.getAttribute("data-col"),ci=-1;D.cols.forEach(function(c,i){if(c[0]===name&&ci<0)ci=i;});var vals=D.cols[ci][1];
+var ths=A.slice.call(t.tHead.rows[0].cells,2),ids=ths.map(function(th){var id=th.getAttribute("data-theme");for(var j=0;j<D.themes.length;j++)if(D.themes[j][0]===id)return j;return -1;});
+var com={},men={};D.rows.forEach(function(r){if(!ok(r)||r[1]<0)return;var v=r[3][ci];if(v===null||v===undefined||v<0)return;com[v]=(com[v]||0)+1;var seen={};r[4].forEach(function(x){var th=x>>2;if(seen[th])return;seen[th]=1;var k=v+":"+th;if(!men[k])men[k]=C();add(men[k],r[0]);});});
+var rows=A.map.call(t.tBodies[0].rows,function(tr){return vals.indexOf(tr.getAttribute("data-value"));}),max=0;
+rows.forEach(function(v){ids.forEach(function(th){var c=men[v+":"+th];if(v>=0&&c&&com[v])max=Math.max(max,c.n/com[v]);});});
+A.forEach.call(t.tBodies[0].rows,function(tr,ri){var v=rows[ri],n=v>=0?(com[v]||0):null,c1=tr.cells[1];c1.textContent=n===null?"–":String(n);if(n===null)c1.removeAttribute("data-v");else c1.setAttribute("data-v",String(n));
+ids.forEach(function(th,j){var td=tr.cells[2+j],c=(v>=0&&th>=0)?men[v+":"+th]:null;if(!td)return;
+if(c&&n){var sh=c.n/n;td.className="h";td.setAttribute("data-v",String(sh));td.textContent=pct(sh,0);td.style.background="rgba(214,69,69,"+(0.08+0.72*(max>0?sh/max:0)).toFixed(2)+")";td.title=tr.getAttribute("data-value")+" · "+D.themes[th][1]+": "+c.n+" of "+n+" comments ("+pct(sh,1)+"), NPS of mentioners "+signed(nps(c),1)+" (filtered)";}
+else{td.className="h small";td.setAttribute("data-v","0");td.textContent=n===null?"–":"·";td.style.background="";td.title=n===null?"not in the filtered data":"";}});});});}
+
 // The filtered theme chart: leave-one-out impact of the filtered responses, most damaging first.
 var NS="http://www.w3.org/2000/svg";
 function sv(tag,at,parent){var e=d.createElementNS(NS,tag);for(var k in at)e.setAttribute(k,at[k]);if(parent)parent.appendChild(e);return e;}
@@ -68,16 +87,16 @@ list.sort(function(a,b){return a.impact-b.impact||b.mentions-a.mentions;});list=
 var W=760,L=280,R=60,bh=22,H=34+list.length*bh,max=0.5;list.forEach(function(t){max=Math.max(max,Math.abs(t.impact));});
 var neg=list.some(function(t){return t.impact<0;}),pos=list.some(function(t){return t.impact>0;}),span=W-L-R,zero=L+(neg&&pos?span/2:neg?span:0),sc=(neg&&pos?span/2:span)/max;
 var s=sv("svg",{"class":"chart","id":"filtered-chart",role:"group",viewBox:"0 0 "+W+" "+H,width:"100%"});s.style.maxWidth=W+"px";
-var ti=sv("text",{x:4,y:16},s);ti.textContent="Filtered ("+label+"): leave-one-out impact in NPS points, "+res.n+" responses";
+var ti=sv("text",{x:4,y:16},s);ti.textContent="Filtered ("+label+"): leave-one-out impact in NPS points, "+res.n+" responses; grey: fewer than "+FEW+" mentions";
 if(!list.length){var e=sv("text",{x:4,y:34},s);e.textContent="No theme is mentioned in the filtered responses.";}
 list.forEach(function(t,i){var y=28+i*bh,len=Math.abs(t.impact)*sc,x=t.impact<0?zero-len:zero;
 var lb=sv("text",{x:220,y:y+15,"text-anchor":"end"},s);lb.textContent=t.name;
-var r=sv("rect",{x:x,y:y+3,width:Math.max(len,1),height:bh-7,fill:t.impact<0?"#c23b3b":"#2f7d4f",tabindex:"0",role:"img"},s);
-var txt=t.name+": "+signed(t.impact,1)+" pts, "+t.mentions+" mentions, NPS of mentioners "+signed(t.npsm,1);r.setAttribute("aria-label",txt);sv("title",{},r).textContent=txt;
+var few=t.mentions<FEW,r=sv("rect",{x:x,y:y+3,width:Math.max(len,1),height:bh-7,fill:few?"#aab1bd":t.impact<0?"#c23b3b":"#2f7d4f",tabindex:"0",role:"img"},s);
+var txt=t.name+": "+signed(t.impact,1)+" pts, "+t.mentions+" mentions, NPS of mentioners "+signed(t.npsm,1)+(few?"; grey: fewer than "+FEW+" mentions, indicative only":"");r.setAttribute("aria-label",txt);sv("title",{},r).textContent=txt;
 var v=sv("text",{x:t.impact<0?x-4:x+len+4,y:y+15,"text-anchor":t.impact<0?"end":"start"},s);v.textContent=signed(t.impact,1);});
 sv("line",{x1:zero,x2:zero,y1:24,y2:H-4,stroke:"#5b6475"},s);
 var orig=d.getElementById("driver-chart");if(orig)orig.parentNode.insertBefore(s,orig.nextSibling);else drivers.appendChild(s);chart=s;}
-function showOrig(on){var o=d.getElementById("driver-chart");if(o)o.style.display=on?"":"none";}
+function showOrig(on){["driver-chart","driver-chart-narrow"].forEach(function(id){var o=d.getElementById(id);if(o)o.style.display=on?"":"none";});}
 
 function words(){return search?search.value.toLocaleLowerCase().split(/\s+/).filter(function(w){return w;}):[];}
 function apply(){var f=[],labels=[];A.forEach.call(sels,function(s){if(s.value!==""){f.push([s.getAttribute("data-filter"),s.value]);var l=s.parentNode.firstChild;labels.push((l&&l.nodeType===3?l.textContent.trim():s.getAttribute("data-filter"))+" "+s.value);}});
@@ -86,11 +105,11 @@ A.forEach.call(d.querySelectorAll(".filterable"),function(el){var ok=f.every(fun
 if(ok&&ws.length){var tx=(el.querySelector(".text")||el).textContent.toLocaleLowerCase();ok=ws.every(function(w){return tx.indexOf(w)>=0;});}
 el.hidden=!ok;if(el.tagName==="TR"){total++;if(ok)shown++;}else if(ok)hits++;});
 if(status)status.textContent=shown+" of "+total+" responses shown"+(ws.length?", "+hits+" drill-down comments match the search (the search narrows the comments shown; tables and charts are not recomputed for it)":"")+(f.length||ws.length?" (filtered)":"");
-if(!f.length){restore();draw(null);showOrig(true);say("");mark("");return;}
+if(!f.length){restore();heatRestore();draw(null);showOrig(true);say("");mark("");return;}
 if(!full){say("This file has "+(D?D.n:"more")+" responses, more than the "+(D?D.cap:"")+" this page carries for recomputing: the filters narrow the verbatims only; every table and chart is for the whole file.");return;}
 var res=compute(f),label=labels.join(", ");
-if(table)fill(res);draw(res,label);showOrig(false);mark(label);
-say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart are recomputed for them and the table re-ranked; themes with fewer than "+FEW+" mentions in the filter are in italics (indicative only). q (significance), the driver model and the other sections are for the whole file.");}
+if(table)fill(res);heatFill(f);draw(res,label);showOrig(false);mark(label);
+say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart"+(heats.length?", and the heatmaps' shares,":"")+" are recomputed for them and the table re-ranked; themes with fewer than "+FEW+" mentions in the filter are in italics (indicative only). q (significance), the driver model and the other sections are for the whole file.");}
 A.forEach.call(sels,function(s){s.addEventListener("change",apply);});
 if(search){search.addEventListener("input",apply);search.addEventListener("keydown",function(e){if(e.key==="Escape"){search.value="";apply();}});}
 var h=location.hash;if(h.indexOf("#filter:")===0){h.slice(8).split("&").forEach(function(kv){var i=kv.indexOf("=");if(i<1)return;var k=decodeURIComponent(kv.slice(0,i)),v=decodeURIComponent(kv.slice(i+1));

@@ -235,20 +235,24 @@ fn marked(v: &Verbatim) -> String {
     mark_spans(&v.text, &v.spans, esc, "<mark>", "</mark>")
 }
 
-/// The colour of a driver bar not distinguishable from noise.
+/// The colour of a driver bar not named as a cause (noise, or too few mentions).
 const GREY: &str = "#aab1bd";
 
 /// One bar of the driver chart, laid out.
 struct BarView {
     label: String,
     label_x: f64,
+    /// "end" (desktop: right-aligned left of the bars) or "start" (phone: above the bar).
+    label_anchor: &'static str,
+    label_y: f64,
+    /// The baseline of the value printed beside the bar.
     text_y: f64,
     x: String,
     rect_y: String,
     len: String,
     height: f64,
     colour: &'static str,
-    /// "bar", or "bar ns" for a bar not distinguishable from noise (drawn grey).
+    /// "bar", or "bar ns" for a bar not named as a cause (drawn grey).
     class: &'static str,
     /// The full theme name, for the tooltip (the label may be cut).
     name: String,
@@ -270,6 +274,8 @@ struct Whisker {
 /// The driver chart: a horizontal bar chart of signed effects in points, with interval
 /// whiskers where known.
 struct DriverSvg {
+    /// "driver-chart", or "driver-chart-narrow" for the phone layout (CSS shows one of them).
+    id: &'static str,
     width: f64,
     height: f64,
     zero: f64,
@@ -277,20 +283,43 @@ struct DriverSvg {
     bars: Vec<BarView>,
 }
 
+/// The desktop layout: the theme names in a column left of the bars.
 fn driver_svg(bars: &[DriverBar]) -> DriverSvg {
+    driver_svg_in(bars, false)
+}
+
+/// The phone layout: each theme's name on its own line above its bar, in a chart 400 units
+/// wide, so that a 390 px screen shows the text at about its set size (the desktop chart, 860
+/// wide, would shrink it to under half).
+fn driver_svg_narrow(bars: &[DriverBar]) -> DriverSvg {
+    driver_svg_in(bars, true)
+}
+
+fn driver_svg_in(bars: &[DriverBar], narrow: bool) -> DriverSvg {
     let max = bars
         .iter()
         .flat_map(|b| [Some(b.value), b.low, b.high])
         .flatten()
         .map(f64::abs)
         .fold(0.5, f64::max);
-    // The label column holds a 30-letter theme name; longer ones are cut with the full name
-    // in a tooltip.
-    let (label_w, bar_w, row_h) = (230.0, 560.0, 24.0);
-    let width = label_w + bar_w + 70.0;
+    // Desktop: the label column holds a 30-letter theme name; longer ones are cut with the
+    // full name in a tooltip. Phone: the label runs over the chart's width above the bar, and
+    // a narrow margin each side holds the values.
+    let (label_w, bar_w, row_h, right) = if narrow {
+        (44.0, 312.0, 38.0, 44.0)
+    } else {
+        (230.0, 560.0, 24.0, 70.0)
+    };
+    // The bar's top and height within its row.
+    let (bar_top, bar_h) = if narrow {
+        (18.0, 14.0)
+    } else {
+        (3.0, row_h - 8.0)
+    };
+    let width = label_w + bar_w + right;
     let height = row_h * bars.len() as f64 + 30.0;
     let zero = label_w + bar_w / 2.0;
-    let scale = (bar_w / 2.0 - 30.0) / max;
+    let scale = (bar_w / 2.0 - if narrow { 4.0 } else { 30.0 }) / max;
     let views = bars
         .iter()
         .enumerate()
@@ -303,7 +332,7 @@ fn driver_svg(bars: &[DriverBar]) -> DriverSvg {
             let whisker = match (b.low, b.high) {
                 (Some(l), Some(h)) => {
                     let (xl, xh) = (zero + l * scale, zero + h * scale);
-                    let ym = y + 3.0 + (row_h - 8.0) / 2.0;
+                    let ym = y + bar_top + bar_h / 2.0;
                     value_x = if v < 0.0 {
                         xl.min(x) - 4.0
                     } else {
@@ -320,15 +349,20 @@ fn driver_svg(bars: &[DriverBar]) -> DriverSvg {
                 _ => None,
             };
             BarView {
-                label: super::chart::fit_label(&b.label, label_w - 12.0),
+                label: super::chart::fit_label(
+                    &b.label,
+                    if narrow { width - 8.0 } else { label_w - 12.0 },
+                ),
                 name: b.label.clone(),
                 class: if b.significant { "bar" } else { "bar ns" },
-                label_x: label_w - 8.0,
-                text_y: y + 15.0,
+                label_x: if narrow { 4.0 } else { label_w - 8.0 },
+                label_anchor: if narrow { "start" } else { "end" },
+                label_y: y + if narrow { 12.0 } else { 15.0 },
+                text_y: y + if narrow { bar_top + 12.0 } else { 15.0 },
                 x: format!("{x:.1}"),
-                rect_y: format!("{:.1}", y + 3.0),
+                rect_y: format!("{:.1}", y + bar_top),
                 len: format!("{len:.1}"),
-                height: row_h - 8.0,
+                height: bar_h,
                 colour: if !b.significant {
                     GREY
                 } else if v < 0.0 {
@@ -352,6 +386,11 @@ fn driver_svg(bars: &[DriverBar]) -> DriverSvg {
         })
         .collect();
     DriverSvg {
+        id: if narrow {
+            "driver-chart-narrow"
+        } else {
+            "driver-chart"
+        },
         width,
         height,
         zero,
@@ -952,6 +991,8 @@ struct Page<'a> {
     /// The driver model's themes in the same order.
     model_order: Vec<&'a crate::stats::ThemeDriver>,
     driver: Option<DriverSvg>,
+    /// The same chart laid out for a phone.
+    driver_narrow: Option<DriverSvg>,
     quadrant: Option<QuadrantSvg>,
     /// The topic-by-sentiment chart.
     topic: Option<StackSvg>,
@@ -1073,6 +1114,8 @@ pub fn render(r: &Report) -> String {
         data: data_block(r),
         sha: &s.fingerprint.input_sha256[..16.min(s.fingerprint.input_sha256.len())],
         driver: (!r.driver_chart.bars.is_empty()).then(|| driver_svg(&r.driver_chart.bars)),
+        driver_narrow: (!r.driver_chart.bars.is_empty())
+            .then(|| driver_svg_narrow(&r.driver_chart.bars)),
         quadrant: quadrant_svg(
             &ranked,
             st.overall.detractors as f64 / st.overall.n.max(1) as f64,

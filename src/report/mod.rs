@@ -64,12 +64,14 @@ pub struct DriverBar {
 /// Whether a driver-chart bar stands out from noise, by the rule the report's text uses for
 /// it: with the driver model, its 95 % bootstrap interval excludes 0
 /// ([`ThemeDriver::distinguishable`], decided once in `stats::drivers` and also behind the
-/// driver-model table's "not distinguishable from noise" note); without a model, the theme
-/// table's ✔ (q < 0.05, [`ThemeStat::significant`]).
+/// driver-model table's "not distinguishable from noise" note); for leave-one-out bars, the
+/// theme table's ✔ (q < 0.05, [`ThemeStat::significant`]) with enough mentions to rank.
 pub fn bar_is_significant(bar: BarSource<'_>) -> bool {
     match bar {
         BarSource::Model(t) => t.distinguishable,
-        BarSource::LeaveOneOut(t) => t.significant,
+        // The headline's rule (`is_significant_damaging` without the sign): a red bar with too
+        // few mentions would be a cause the headline does not name.
+        BarSource::LeaveOneOut(t) => t.significant && t.caution.is_none(),
     }
 }
 
@@ -135,7 +137,7 @@ pub const HEATMAP_MAX_ROWS: usize = 30;
 pub const HEATMAP_MAX_COLUMNS: usize = 10;
 
 /// The driver chart's sentence on grey bars.
-pub const GREY_LOO: &str = "grey bars: q ≥ 0.05, not distinguishable from noise.";
+pub const GREY_LOO: &str = "grey bars are not named as causes: q ≥ 0.05 (not distinguishable from noise) or fewer than 30 mentions (too few to rank).";
 
 /// The polarities of the topic-by-sentiment view, in the order shown.
 pub const TOPIC_SENTIMENTS: [Sentiment; 4] = [
@@ -556,5 +558,52 @@ mod tests {
         assert!(cut.ends_with('…'));
         let exact = "a".repeat(HEADLINE_VERBATIM_CHARS);
         assert_eq!(short_verbatim(&exact), exact);
+    }
+
+    fn stat(mentions: u64, q: f64) -> ThemeStat {
+        ThemeStat {
+            id: "billing".into(),
+            name: "Billing".into(),
+            group: Group::Product,
+            mentions,
+            mentions_negative: mentions,
+            mentions_positive: 0,
+            mentions_other: 0,
+            share_of_comments: Some(0.1),
+            nps_mentioners: Some(-80.0),
+            nps_others: Some(10.0),
+            detractor_rate_with: Some(0.9),
+            detractor_rate_without: Some(0.3),
+            lift: Some(3.0),
+            impact_points: Some(-4.0),
+            impact_negative_points: Some(-4.0),
+            impact_positive_points: Some(0.0),
+            difference_points: Some(-90.0),
+            p_value: Some(q / 2.0),
+            q_value: Some(q),
+            significant: q < 0.05,
+            caution: (mentions < crate::stats::drivers::MIN_MENTIONS)
+                .then(|| "too few to rank".to_string()),
+        }
+    }
+
+    #[test]
+    fn a_driver_bar_is_red_exactly_when_the_headline_may_name_the_theme() {
+        for (mentions, q) in [(40, 0.001), (12, 0.001), (40, 0.2), (12, 0.2)] {
+            let t = stat(mentions, q);
+            assert_eq!(
+                bar_is_significant(BarSource::LeaveOneOut(&t)),
+                is_significant_damaging(&t),
+                "{mentions} mentions, q {q}"
+            );
+        }
+        // A significant theme with too few mentions is grey, and the note says why.
+        assert!(!bar_is_significant(BarSource::LeaveOneOut(&stat(
+            12, 0.001
+        ))));
+        assert!(GREY_LOO.contains(&format!(
+            "fewer than {} mentions",
+            crate::stats::drivers::MIN_MENTIONS
+        )));
     }
 }
