@@ -46,7 +46,8 @@ if(themes&&table)note(themes,table.parentNode);if(drivers)note(drivers,drivers.q
 // The heatmaps the data block can recompute (see heatFill); the sections the filters do not
 // recompute say so while a filter is on.
 var heats=A.filter.call(d.querySelectorAll("table.heat[data-col]"),function(t){return D&&D.cols&&D.cols.some(function(c){return c[0]===t.getAttribute("data-col");});}),heatSaved=null;
-var stale=[];["trend","driver-model","priority","topic-sentiment","segments"].concat(heats.length?[]:["heatmap"]).forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
+var segs=A.filter.call(d.querySelectorAll("table.segtable[data-col]"),function(t){return D&&D.cols&&D.cols.some(function(c){return c[0]===t.getAttribute("data-col");});}),segSaved=null;
+var stale=[];["trend","driver-model","priority"].concat(heats.length?[]:["heatmap"]).concat(segs.length?[]:["segments"]).concat(D&&D.rows?[]:["topic-sentiment"]).forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
 function mark(label){stale.forEach(function(x){x[0].classList.toggle("stale",!!label);x[1].hidden=!label;x[1].textContent=label?"For the whole file: this section is not recomputed for the filter ("+label+").":"";});}
 function say(text){notes.forEach(function(p){p.textContent=text;p.hidden=!text;});var c=d.querySelector("#theme-table .filter-caption");if(c)c.textContent=text?" (filtered)":"";}
 // Theme table: the recomputable columns (Mentions ... Positive mentions) and the whole-file ones.
@@ -78,6 +79,37 @@ ids.forEach(function(th,j){var td=tr.cells[2+j],c=(v>=0&&th>=0)?men[v+":"+th]:nu
 if(c&&n){var sh=c.n/n;td.className="h";td.setAttribute("data-v",String(sh));td.textContent=pct(sh,0);td.style.background="rgba(214,69,69,"+(0.08+0.72*(max>0?sh/max:0)).toFixed(2)+")";td.title=tr.getAttribute("data-value")+" · "+D.themes[th][1]+": "+c.n+" of "+n+" comments ("+pct(sh,1)+"), NPS of mentioners "+signed(nps(c),1)+" (filtered)";}
 else{td.className="h small";td.setAttribute("data-v","0");td.textContent=n===null?"–":"·";td.style.background="";td.title=n===null?"not in the filtered data":"";}});});});}
 
+// Segment tables (`segs`, above): each value's responses, comments, NPS and its 95 % interval
+// (as stats::nps::interval95) for the filtered responses; the tested columns stay the whole file's.
+function ci95(c){if(!c.n)return null;var m=c.n+3,p=(c.p+0.75)/m,q=(c.d+0.75)/m,z=p-q,se=Math.sqrt(Math.max(p+q-z*z,0)/m),o=nps(c);return [Math.min(Math.max(100*(z-1.959963984540054*se),-100),o),Math.max(Math.min(100*(z+1.959963984540054*se),100),o)];}
+function segRows(fn){segs.forEach(function(t){A.forEach.call(t.tBodies[0].rows,function(tr){fn(t,tr);});});}
+function segRestore(){if(!segSaved)return;var k=0;segRows(function(t,tr){var s=segSaved[k++];tr.className=s[0];A.forEach.call(tr.cells,function(td,i){var c=s[1][i];td.textContent=c[0];if(c[1]===null)td.removeAttribute("data-v");else td.setAttribute("data-v",c[1]);td.className=c[2];td.title=c[3];});});segSaved=null;}
+function segFill(f){if(!segSaved){segSaved=[];segRows(function(t,tr){segSaved.push([tr.className,A.map.call(tr.cells,function(td){return [td.textContent,td.getAttribute("data-v"),td.className,td.title];})]);});}
+var ok=matcher(f);segs.forEach(function(t){var name=t.getAttribute("data-col"),ci=-1;D.cols.forEach(function(c,i){if(c[0]===name&&ci<0)ci=i;});var vals=D.cols[ci][1],all={},com={};
+D.rows.forEach(function(r){if(!ok(r))return;var v=r[3][ci];if(v===null||v===undefined||v<0)return;if(!all[v])all[v]=C();add(all[v],r[0]);if(r[1]>=0)com[v]=(com[v]||0)+1;});
+A.forEach.call(t.tBodies[0].rows,function(tr){var v=vals.indexOf(tr.getAttribute("data-value")),c=v>=0?(all[v]||C()):null,iv=c?ci95(c):null,cells=tr.cells;
+var put=function(i,text,val){cells[i].textContent=text;if(val===null)cells[i].removeAttribute("data-v");else cells[i].setAttribute("data-v",String(val));};
+put(1,c?String(c.n):"–",c?c.n:null);put(2,c?String(com[v]||0):"–",c?(com[v]||0):null);put(3,c?signed(nps(c),1):"–",c?nps(c):null);cells[4].textContent=iv?signed(iv[0],1)+" to "+signed(iv[1],1):"–";
+for(var i=5;i<cells.length;i++){cells[i].classList.add("whole");cells[i].title="for the whole file, not recomputed for the filter";}
+tr.classList.toggle("small",!c||c.n<FEW);});});}
+
+// Sentiment by theme for the filtered responses (the same view as report::topic_sentiment:
+// each theme's mentions by their polarity, most-mentioned first), drawn in place of the page's.
+var topicChart=null,TOPIC=[["negative","#d64545",1],["neutral","#aab1bd",0],["mixed","#e0a526",3],["positive","#2f9e5b",2]];
+function topicDraw(f,label){if(topicChart){topicChart.parentNode.removeChild(topicChart);topicChart=null;}var o=d.getElementById("topic-sentiment-chart");if(o)o.style.display=f?"none":"";if(!f||!o)return;
+var ok=matcher(f),cnt=D.themes.map(function(){return [0,0,0,0];});D.rows.forEach(function(r){if(ok(r))r[4].forEach(function(x){cnt[x>>2][x&3]++;});});
+var list=[];cnt.forEach(function(c,t){var n=c[0]+c[1]+c[2]+c[3];if(n>0)list.push([t,n]);});list.sort(function(a,b){return b[1]-a[1]||a[0]-b[0];});
+var L=230,BW=480,RH=22,top=34,W=L+BW+90,H=top+RH*Math.max(list.length,1)+6;
+var s=sv("svg",{"class":"chart","id":"topic-filtered-chart",role:"group",viewBox:"0 0 "+W+" "+H,width:"100%"});s.style.maxWidth=W+"px";
+sv("text",{x:4,y:14},s).textContent="Filtered";
+TOPIC.forEach(function(k,i){sv("rect",{x:L+i*90,y:5,width:10,height:10,fill:k[1]},s);sv("text",{x:L+i*90+14,y:14},s).textContent=k[0];});
+if(!list.length)sv("text",{x:4,y:top+14},s).textContent="No theme is mentioned in the filtered responses.";
+list.forEach(function(e,i){var t=e[0],n=e[1],y=top+i*RH,x=L,name=D.themes[t][1];sv("text",{x:L-8,y:y+15,"text-anchor":"end"},s).textContent=name;
+TOPIC.forEach(function(k){var c=cnt[t][k[2]];if(!c)return;var len=c/n*BW,r=sv("rect",{x:x.toFixed(1),y:y+3,width:len.toFixed(1),height:RH-6,fill:k[1],tabindex:"0",role:"img"},s),txt=name+": "+c+" of "+n+" mentions "+k[0]+" ("+pct(c/n,0)+", filtered)";r.setAttribute("aria-label",txt);sv("title",{},r).textContent=txt;
+if(len>=String(c).length*7+6)sv("text",{x:(x+len/2).toFixed(1),y:y+15,"text-anchor":"middle"},s).textContent=String(c);x+=len;});
+sv("text",{x:L+BW+8,y:y+15},s).textContent="n = "+n;});
+o.parentNode.insertBefore(s,o.nextSibling);topicChart=s;}
+
 // The filtered theme chart: leave-one-out impact of the filtered responses, most damaging first.
 var NS="http://www.w3.org/2000/svg";
 function sv(tag,at,parent){var e=d.createElementNS(NS,tag);for(var k in at)e.setAttribute(k,at[k]);if(parent)parent.appendChild(e);return e;}
@@ -105,11 +137,11 @@ A.forEach.call(d.querySelectorAll(".filterable"),function(el){var ok=f.every(fun
 if(ok&&ws.length){var tx=(el.querySelector(".text")||el).textContent.toLocaleLowerCase();ok=ws.every(function(w){return tx.indexOf(w)>=0;});}
 el.hidden=!ok;if(el.tagName==="TR"){total++;if(ok)shown++;}else if(ok)hits++;});
 if(status)status.textContent=shown+" of "+total+" responses shown"+(ws.length?", "+hits+" drill-down comments match the search (the search narrows the comments shown; tables and charts are not recomputed for it)":"")+(f.length||ws.length?" (filtered)":"");
-if(!f.length){restore();heatRestore();draw(null);showOrig(true);say("");mark("");return;}
+if(!f.length){restore();heatRestore();segRestore();topicDraw(null);draw(null);showOrig(true);say("");mark("");return;}
 if(!full){say("This file has "+(D?D.n:"more")+" responses, more than the "+(D?D.cap:"")+" this page carries for recomputing: the filters narrow the verbatims only; every table and chart is for the whole file.");return;}
 var res=compute(f),label=labels.join(", ");
-if(table)fill(res);heatFill(f);draw(res,label);showOrig(false);mark(label);
-say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart"+(heats.length?", and the heatmaps' shares,":"")+" are recomputed for them and the table re-ranked; themes with fewer than "+FEW+" mentions in the filter are in italics (indicative only). q (significance), the driver model and the other sections are for the whole file.");}
+if(table)fill(res);heatFill(f);segFill(f);topicDraw(f,label);draw(res,label);showOrig(false);mark(label);
+say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart, sentiment by theme"+(heats.length?", the heatmaps' shares":"")+(segs.length?", and each segment's responses, NPS and interval,":"")+" are recomputed for them and the table re-ranked; themes with fewer than "+FEW+" mentions in the filter are in italics (indicative only). q (significance), the driver model and the other sections are for the whole file.");}
 A.forEach.call(sels,function(s){s.addEventListener("change",apply);});
 if(search){search.addEventListener("input",apply);search.addEventListener("keydown",function(e){if(e.key==="Escape"){search.value="";apply();}});}
 var h=location.hash;if(h.indexOf("#filter:")===0){h.slice(8).split("&").forEach(function(kv){var i=kv.indexOf("=");if(i<1)return;var k=decodeURIComponent(kv.slice(0,i)),v=decodeURIComponent(kv.slice(i+1));

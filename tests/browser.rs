@@ -136,15 +136,18 @@ r.status=d.getElementById("status").textContent;
 function cells(id){var tr=d.querySelector('#theme-table tr[data-theme="'+id+'"]');return tr?[].map.call(tr.cells,function(c){return c.textContent;}):null;}
 function ids(){return [].map.call(d.querySelectorAll("#theme-table tbody tr"),function(t){return t.getAttribute("data-theme");});}
 function heat(col,theme){var t=d.querySelector('table.heat[data-col="'+col+'"]');if(!t)return null;var ths=[].slice.call(t.tHead.rows[0].cells),i=-1;ths.forEach(function(h,k){if(h.getAttribute("data-theme")===theme)i=k;});return [].map.call(t.tBodies[0].rows,function(tr){return [tr.getAttribute("data-value"),tr.cells[1].textContent,i<0?null:tr.cells[i].textContent];});}
-r.heat_all=heat("team","wait_time");r.wait_all=cells("wait_time");r.ids_all=ids();sel.value="de";sel.dispatchEvent(new Event("change"));r.wait_de=cells("wait_time");r.billing_de=cells("billing");
+r.heat_all=heat("team","wait_time");r.seg_all=seg("team");r.wait_all=cells("wait_time");r.ids_all=ids();sel.value="de";sel.dispatchEvent(new Event("change"));r.wait_de=cells("wait_time");r.billing_de=cells("billing");
 r.impact_order_de=[].map.call(d.querySelectorAll("#theme-table tbody tr"),function(t){var v=t.cells[8].getAttribute("data-v");return v===null||v===""?null:+v;});
 r.few_de=d.querySelectorAll("#theme-table tbody tr.few").length;r.theme_rows=d.querySelectorAll("#theme-table tbody tr").length;
 r.stale_de=[].map.call(d.querySelectorAll("section.stale"),function(x){return x.id;});r.heat_de=heat("team","wait_time");
+function seg(col){var t=d.querySelector('table.segtable[data-col="'+col+'"]');return t?[].map.call(t.tBodies[0].rows,function(tr){return [tr.getAttribute("data-value"),tr.cells[1].textContent,tr.cells[3].textContent,tr.cells[4].textContent,tr.cells[5].classList.contains("whole")];}):null;}
+r.seg_de=seg("team");
+var tf=d.getElementById("topic-filtered-chart");r.topic_de=tf?[].map.call(tf.querySelectorAll("text"),function(x){return x.textContent;}):null;r.topic_orig_hidden=getComputedStyle(d.getElementById("topic-sentiment-chart")).display==="none";
 r.note_de=[].map.call(d.querySelectorAll(".filter-note"),function(p){return p.hidden?"":p.textContent;});
 var fc=d.getElementById("filtered-chart");r.filtered_chart=fc?{h:fc.getBoundingClientRect().height,bars:fc.querySelectorAll("rect[tabindex]").length,labels:[].map.call(fc.querySelectorAll("rect"),function(x){return x.getAttribute("aria-label");})}:null;
 r.driver_chart_hidden=d.getElementById("driver-chart")?getComputedStyle(d.getElementById("driver-chart")).display==="none":null;
 var q=d.getElementById("search");q.value="RECHNUNG";q.dispatchEvent(new Event("input"));r.search_de=visible().map(function(t){return t.cells[0].textContent;});r.status_search=d.getElementById("status").textContent;
-sel.value="";sel.dispatchEvent(new Event("change"));r.wait_restored=cells("wait_time");r.ids_restored=ids();r.heat_restored=heat("team","wait_time");r.stale_after=d.querySelectorAll("section.stale").length;
+sel.value="";sel.dispatchEvent(new Event("change"));r.wait_restored=cells("wait_time");r.ids_restored=ids();r.heat_restored=heat("team","wait_time");r.seg_restored=seg("team");r.topic_after=!!d.getElementById("topic-filtered-chart");r.stale_after=d.querySelectorAll("section.stale").length;
 q.value="hold";q.dispatchEvent(new Event("input"));r.search_hold=visible().map(function(t){return t.querySelector(".text").textContent;});
 r.drill_hold=[].filter.call(d.querySelectorAll("#drilldown li"),function(x){return !x.hidden;}).map(function(x){return x.querySelector(".text").textContent;});
 q.value="";q.dispatchEvent(new Event("input"));r.after_clear=visible().length;
@@ -376,7 +379,10 @@ fn report_filters_sorts_renders_and_stays_offline() {
         .map(|x| x.as_str().unwrap())
         .collect();
     assert!(
-        stale.contains(&"priority") && !stale.contains(&"heatmap"),
+        stale.contains(&"priority")
+            && !stale.contains(&"heatmap")
+            && !stale.contains(&"segments")
+            && !stale.contains(&"topic-sentiment"),
         "{r}"
     );
     // The heatmaps are recomputed: the German comments are rows 6 (team Billing), 7 (Tech)
@@ -389,6 +395,55 @@ fn report_filters_sorts_renders_and_stays_offline() {
     );
     assert_ne!(r["heat_all"], r["heat_de"], "{r}");
     assert_eq!(r["heat_restored"], r["heat_all"], "{r}");
+    // The segment tables too: German Billing responses are rows 6 (3) and 9 (1), two
+    // detractors: NPS -100 with the interval of stats::nps (floored at -100, capped at the
+    // observed value); Tech's one is row 7 (8, a passive): NPS 0. The tested columns are marked
+    // as the whole file's.
+    let seg_de = r["seg_de"].as_array().unwrap_or_else(|| panic!("{r}"));
+    let billing = seg_de.iter().find(|x| x[0] == "Billing").unwrap();
+    assert_eq!(billing[1], "2", "{r}");
+    assert_eq!(billing[2], "-100.0", "{r}");
+    assert!(
+        billing[3].as_str().unwrap().starts_with("-100.0 to "),
+        "{r}"
+    );
+    assert_eq!(billing[4], true, "{r}");
+    let tech = seg_de.iter().find(|x| x[0] == "Tech").unwrap();
+    assert_eq!(
+        (&tech[1], &tech[2]),
+        (&serde_json::json!("1"), &serde_json::json!("0.0")),
+        "{r}"
+    );
+    assert_eq!(r["seg_restored"], r["seg_all"], "{r}");
+    assert_ne!(r["seg_all"], r["seg_de"], "{r}");
+    // Sentiment by theme is redrawn for the German comments: wait time, named negatively in
+    // rows 6 and 9, comes first with n = 2; the page's chart is hidden meanwhile and back after.
+    let topic: Vec<&str> = r["topic_de"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no filtered sentiment chart: {r}"))
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    // "Filtered", the four legend labels, then the first row's name, counts and total.
+    assert_eq!(
+        topic[..6],
+        [
+            "Filtered",
+            "negative",
+            "neutral",
+            "mixed",
+            "positive",
+            "Wait time"
+        ],
+        "{topic:?}"
+    );
+    assert_eq!(
+        topic[6..].iter().find(|t| t.starts_with("n = ")),
+        Some(&"n = 2"),
+        "{topic:?}"
+    );
+    assert_eq!(r["topic_orig_hidden"], true, "{r}");
+    assert_eq!(r["topic_after"], false, "{r}");
     assert!(r["note_de"].as_array().unwrap().iter().any(|n| n
         .as_str()
         .unwrap()

@@ -20,7 +20,8 @@ pub const MAX_RESPONSES: usize = 20_000;
 
 /// One response: score, language and sentiment (None without a comment), segment value indices
 /// (one per column of the log, None where the row has no value), and theme mentions as
-/// `theme index * 4 + polarity` (0 other, 1 negative, 2 positive).
+/// `theme index * 4 + polarity` (0 neutral, 1 negative, 2 positive, 3 mixed: the four classes
+/// of the report's sentiment-by-theme view).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedResponse {
     pub score: u8,
@@ -129,7 +130,8 @@ impl ResponseLog {
                     let p = match x.polarity {
                         Sentiment::Negative => 1,
                         Sentiment::Positive => 2,
-                        _ => 0,
+                        Sentiment::Mixed => 3,
+                        Sentiment::Neutral => 0,
                     };
                     x.theme as u32 * 4 + p
                 })
@@ -182,7 +184,7 @@ mod tests {
         log.add(
             7,
             Some("en"),
-            Some(&tagging(&[(1, Sentiment::Neutral)])),
+            Some(&tagging(&[(1, Sentiment::Neutral), (2, Sentiment::Mixed)])),
             &seg("A", "chat"),
         );
         assert!(log.complete());
@@ -195,7 +197,7 @@ mod tests {
         assert_eq!(log.rows[0].themes, [1, 14]);
         assert_eq!(log.rows[1].language, None);
         assert_eq!(log.rows[1].segments, [Some(1), Some(0)]);
-        assert_eq!(log.rows[2].themes, [4]);
+        assert_eq!(log.rows[2].themes, [4, 11]);
         assert_eq!(log.rows[2].segments, [Some(0), Some(1)]);
     }
 
