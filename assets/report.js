@@ -36,7 +36,7 @@ add(all,r[0]);if(r[1]<0)return;add(com,r[0]);var seen={};
 r[4].forEach(function(x){var t=x>>2,pl=x&3;if(!seen[t]){seen[t]=1;add(m[t],r[0]);}if(pl===1)add(neg[t],r[0]);else if(pl===2)add(pos[t],r[0]);});});
 var out={};D.themes.forEach(function(th,t){var rest=minus(com,m[t]),w=drate(m[t]),wo=drate(rest);
 out[th[0]]={name:th[1],mentions:m[t].n,share:com.n>0?m[t].n/com.n:null,npsm:nps(m[t]),dw:w,dwo:wo,lift:(w!==null&&wo!==null&&wo>0)?w/wo:null,impact:loo(all,m[t]),ineg:loo(all,neg[t]),ipos:loo(all,pos[t])};});
-return {n:all.n,themes:out};}
+return {n:all.n,rate:drate(all),themes:out};}
 
 var sels=d.querySelectorAll("select[data-filter]"),status=d.getElementById("status"),search=d.getElementById("search");
 var table=d.getElementById("theme-table"),saved=null,notes=[],chart=null;
@@ -47,7 +47,7 @@ if(themes&&table)note(themes,table.parentNode);if(drivers)note(drivers,drivers.q
 // recompute say so while a filter is on.
 var heats=A.filter.call(d.querySelectorAll("table.heat[data-col]"),function(t){return D&&D.cols&&D.cols.some(function(c){return c[0]===t.getAttribute("data-col");});}),heatSaved=null;
 var segs=A.filter.call(d.querySelectorAll("table.segtable[data-col]"),function(t){return D&&D.cols&&D.cols.some(function(c){return c[0]===t.getAttribute("data-col");});}),segSaved=null;
-var stale=[];["trend","driver-model","priority"].concat(heats.length?[]:["heatmap"]).concat(segs.length?[]:["segments"]).concat(D&&D.rows?[]:["topic-sentiment"]).forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
+var stale=[];["trend","driver-model"].concat(D&&D.rows?[]:["priority"]).concat(heats.length?[]:["heatmap"]).concat(segs.length?[]:["segments"]).concat(D&&D.rows?[]:["topic-sentiment"]).forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
 function mark(label){stale.forEach(function(x){x[0].classList.toggle("stale",!!label);x[1].hidden=!label;x[1].textContent=label?"For the whole file: this section is not recomputed for the filter ("+label+").":"";});}
 function say(text){notes.forEach(function(p){p.textContent=text;p.hidden=!text;});var c=d.querySelector("#theme-table .filter-caption");if(c)c.textContent=text?" (filtered)":"";}
 // Theme table: the recomputable columns (Mentions ... Positive mentions) and the whole-file ones.
@@ -93,6 +93,41 @@ put(1,c?String(c.n):"–",c?c.n:null);put(2,c?String(com[v]||0):"–",c?(com[v]|
 for(var i=5;i<cells.length;i++){cells[i].classList.add("whole");cells[i].title="for the whole file, not recomputed for the filter";}
 tr.classList.toggle("small",!c||c.n<FEW);});});}
 
+// The priority chart for the filtered responses (as output::report_html::quadrant_svg): each
+// theme's share of comments (x) and the detractor rate of its mentioners (y), bubbles by
+// mentions, coloured by group; names placed most-mentioned first where they overlap no other
+// name and no bubble (output::chart::place_labels' candidates); a name with no room is left
+// to the bubble's tooltip.
+var quadChart=null;
+function niceTicks(hi,target){var raw=hi/(target-1),mag=Math.pow(10,Math.floor(Math.log(raw)/Math.LN10)),nm=raw/mag,step=(nm>=Math.sqrt(50)?10:nm>=Math.sqrt(10)?5:nm>=Math.SQRT2?2:1)*mag,out=[];for(var k=0;k<=Math.ceil(hi/step-1e-9);k++)out.push(+(k*step).toFixed(10));return out;}
+function quadDraw(f,res,label){if(quadChart){quadChart.parentNode.removeChild(quadChart);quadChart=null;}var o=d.getElementById("quadrant-chart");if(o)o.style.display=f?"none":"";if(!f||!o)return;
+var pts=[];D.themes.forEach(function(th){var t=res.themes[th[0]];if(t&&t.mentions>0&&t.share!==null&&t.dw!==null)pts.push({name:th[1],group:th[2]||"",colour:th[3]||"#5b6475",m:t.mentions,x:t.share,y:t.dw});});
+pts.sort(function(a,b){return b.m-a.m||(a.name<b.name?-1:a.name>b.name?1:0);});
+var W=760,H=460,left=64,top=40,iw=W-left-16,ih=H-top-52,bottom=top+ih;
+var s=sv("svg",{"class":"chart","id":"quadrant-filtered-chart",role:"group",viewBox:"0 0 "+W+" "+H,width:"100%"});s.style.maxWidth=W+"px";o.parentNode.insertBefore(s,o.nextSibling);quadChart=s;
+var tt=sv("text",{x:4,y:16},s);tt.textContent="Filtered ("+label+"): "+res.n+" responses";
+if(!pts.length){sv("text",{x:4,y:40},s).textContent="No theme is mentioned in the filtered responses.";return;}
+// The groups' colours, after the title.
+var lx=4+tt.getComputedTextLength()+20,seen={};pts.map(function(p){return [p.group,p.colour];}).sort().forEach(function(g){if(seen[g[0]])return;seen[g[0]]=1;sv("circle",{cx:lx,cy:12,r:5,fill:g[1],"fill-opacity":"0.75"},s);var t=sv("text",{"class":"legend",x:lx+9,y:16},s);t.textContent=g[0];lx+=9+t.getComputedTextLength()+16;});
+var xt=niceTicks(Math.max(0.01,Math.max.apply(null,pts.map(function(p){return p.x;}))),6),xm=xt[xt.length-1],xd=(xt[1]-xt[0])*100>=1?0:1,yt=[0,0.2,0.4,0.6,0.8,1];
+function px(x){return left+x/xm*iw;}function py(y){return bottom-y*ih;}
+sv("rect",{x:left,y:top,width:iw,height:ih,fill:"#fff",stroke:"#dde1e7"},s);
+xt.forEach(function(x){sv("line",{x1:px(x).toFixed(1),x2:px(x).toFixed(1),y1:top,y2:bottom,stroke:"#eef0f3"},s);sv("text",{x:px(x).toFixed(1),y:bottom+16,"text-anchor":"middle"},s).textContent=pct(x,xd);});
+yt.forEach(function(y){sv("line",{x1:left,x2:left+iw,y1:py(y).toFixed(1),y2:py(y).toFixed(1),stroke:"#eef0f3"},s);sv("text",{x:left-6,y:(py(y)+4).toFixed(1),"text-anchor":"end"},s).textContent=pct(y,0);});
+sv("text",{x:left+iw/2,y:H-10,"text-anchor":"middle"},s).textContent="share of comments mentioning the theme";
+sv("text",{x:14,y:top+ih/2,transform:"rotate(-90 14 "+(top+ih/2)+")","text-anchor":"middle"},s).textContent="detractor rate of mentioners";
+var placed=[],area={x:left+2,y:top+2,w:iw-4,h:ih-4};
+if(res.rate!==null){var oy=py(res.rate);sv("line",{x1:left,x2:left+iw,y1:oy.toFixed(1),y2:oy.toFixed(1),stroke:"#d64545","stroke-dasharray":"4 3"},s);var ot=sv("text",{x:0,y:(oy-4).toFixed(1)},s);ot.textContent="overall detractor rate";var ow=ot.getComputedTextLength();ot.setAttribute("x",(left+iw-4-ow).toFixed(1));placed.push({x:left+iw-4-ow,y:oy-4-15+3.5,w:ow,h:15});}
+var dots=pts.map(function(p){return {cx:px(p.x),cy:py(p.y),r:4+Math.min(Math.sqrt(p.m),14)};}),obst=dots.map(function(q){return {x:q.cx-q.r,y:q.cy-q.r,w:2*q.r,h:2*q.r};});
+function ov(a,b){return a.x<b.x+b.w&&b.x<a.x+a.w&&a.y<b.y+b.h&&b.y<a.y+a.h;}
+function inside(a){return a.x>=area.x&&a.y>=area.y&&a.x+a.w<=area.x+area.w&&a.y+a.h<=area.y+area.h;}
+pts.forEach(function(p,i){var q=dots[i],c=sv("circle",{"class":"point",cx:q.cx.toFixed(1),cy:q.cy.toFixed(1),r:q.r.toFixed(1),fill:p.colour,"fill-opacity":"0.6",stroke:p.colour,tabindex:"0",role:"img"},s),txt=p.name+" ("+p.group+"): "+pct(p.x,1)+" of comments, "+pct(p.y,0)+" detractors, "+p.m+" mentions (filtered)";c.setAttribute("aria-label",txt);sv("title",{},c).textContent=txt;});
+pts.forEach(function(p,i){var q=dots[i],t=sv("text",{"class":"label",x:0,y:0},s);t.textContent=p.name;var w=t.getComputedTextLength(),h=15,g=3,R=q.cx+q.r+g,Lx=q.cx-q.r-g-w,mid=q.cy-h/2,cs=[[R,mid],[Lx,mid],[q.cx-w/2,q.cy-q.r-g-h],[q.cx-w/2,q.cy+q.r+g]],box=null,nudged=false;
+for(var k=1;k<=8;k++)cs.push([R+6,mid-k*h],[Lx-6,mid-k*h],[R+6,mid+k*h],[Lx-6,mid+k*h]);
+for(var j=0;j<cs.length&&!box;j++){var b={x:cs[j][0],y:cs[j][1],w:w,h:h};if(inside(b)&&!placed.some(function(z){return ov(z,b);})&&!obst.some(function(z){return ov(z,b);})){box=b;nudged=j>=4;}}
+if(!box){s.removeChild(t);return;}placed.push(box);t.setAttribute("x",box.x.toFixed(1));t.setAttribute("y",(box.y+h-3.5).toFixed(1));
+if(nudged){var tx=Math.min(Math.max(q.cx,box.x),box.x+box.w),ty=Math.min(Math.max(q.cy,box.y),box.y+box.h),dx=tx-q.cx,dy=ty-q.cy,len=Math.max(Math.sqrt(dx*dx+dy*dy),1e-9);sv("line",{x1:(q.cx+dx/len*q.r).toFixed(1),y1:(q.cy+dy/len*q.r).toFixed(1),x2:tx.toFixed(1),y2:ty.toFixed(1),stroke:"#8a93a3"},s);}});}
+
 // Sentiment by theme for the filtered responses (the same view as report::topic_sentiment:
 // each theme's mentions by their polarity, most-mentioned first), drawn in place of the page's.
 var topicChart=null,TOPIC=[["negative","#d64545",1],["neutral","#aab1bd",0],["mixed","#e0a526",3],["positive","#2f9e5b",2]];
@@ -137,11 +172,11 @@ A.forEach.call(d.querySelectorAll(".filterable"),function(el){var ok=f.every(fun
 if(ok&&ws.length){var tx=(el.querySelector(".text")||el).textContent.toLocaleLowerCase();ok=ws.every(function(w){return tx.indexOf(w)>=0;});}
 el.hidden=!ok;if(el.tagName==="TR"){total++;if(ok)shown++;}else if(ok)hits++;});
 if(status)status.textContent=shown+" of "+total+" responses shown"+(ws.length?", "+hits+" drill-down comments match the search (the search narrows the comments shown; tables and charts are not recomputed for it)":"")+(f.length||ws.length?" (filtered)":"");
-if(!f.length){restore();heatRestore();segRestore();topicDraw(null);draw(null);showOrig(true);say("");mark("");return;}
+if(!f.length){restore();heatRestore();segRestore();topicDraw(null);quadDraw(null);draw(null);showOrig(true);say("");mark("");return;}
 if(!full){say("This file has "+(D?D.n:"more")+" responses, more than the "+(D?D.cap:"")+" this page carries for recomputing: the filters narrow the verbatims only; every table and chart is for the whole file.");return;}
 var res=compute(f),label=labels.join(", ");
-if(table)fill(res);heatFill(f);segFill(f);topicDraw(f,label);draw(res,label);showOrig(false);mark(label);
-say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart, sentiment by theme"+(heats.length?", the heatmaps' shares":"")+(segs.length?", and each segment's responses, NPS and interval,":"")+" are recomputed for them and the table re-ranked; themes with fewer than "+FEW+" mentions in the filter are in italics (indicative only). q (significance), the driver model and the other sections are for the whole file.");}
+if(table)fill(res);heatFill(f);segFill(f);topicDraw(f,label);quadDraw(f,res,label);draw(res,label);showOrig(false);mark(label);
+say("Filtered ("+label+"): "+res.n+" of "+D.n+" responses. Mentions, shares, NPS and impacts in the theme table and chart, the priority chart, sentiment by theme"+(heats.length?", the heatmaps' shares":"")+(segs.length?", and each segment's responses, NPS and interval,":"")+" are recomputed for them and the table re-ranked; themes with fewer than "+FEW+" mentions in the filter are in italics (indicative only). q (significance), the driver model and the other sections are for the whole file.");}
 A.forEach.call(sels,function(s){s.addEventListener("change",apply);});
 if(search){search.addEventListener("input",apply);search.addEventListener("keydown",function(e){if(e.key==="Escape"){search.value="";apply();}});}
 var h=location.hash;if(h.indexOf("#filter:")===0){h.slice(8).split("&").forEach(function(kv){var i=kv.indexOf("=");if(i<1)return;var k=decodeURIComponent(kv.slice(0,i)),v=decodeURIComponent(kv.slice(i+1));

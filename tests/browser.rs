@@ -142,12 +142,13 @@ r.few_de=d.querySelectorAll("#theme-table tbody tr.few").length;r.theme_rows=d.q
 r.stale_de=[].map.call(d.querySelectorAll("section.stale"),function(x){return x.id;});r.heat_de=heat("team","wait_time");
 function seg(col){var t=d.querySelector('table.segtable[data-col="'+col+'"]');return t?[].map.call(t.tBodies[0].rows,function(tr){return [tr.getAttribute("data-value"),tr.cells[1].textContent,tr.cells[3].textContent,tr.cells[4].textContent,tr.cells[5].classList.contains("whole")];}):null;}
 r.seg_de=seg("team");
+var qf=d.getElementById("quadrant-filtered-chart");r.quad_de=qf?{points:qf.querySelectorAll("circle").length,labels:[].map.call(qf.querySelectorAll("text.label"),function(t){var b=t.getBBox();return [t.textContent,b.x,b.y,b.width,b.height];}),orig_hidden:getComputedStyle(d.getElementById("quadrant-chart")).display==="none"}:null;
 var tf=d.getElementById("topic-filtered-chart");r.topic_de=tf?[].map.call(tf.querySelectorAll("text"),function(x){return x.textContent;}):null;r.topic_orig_hidden=getComputedStyle(d.getElementById("topic-sentiment-chart")).display==="none";
 r.note_de=[].map.call(d.querySelectorAll(".filter-note"),function(p){return p.hidden?"":p.textContent;});
 var fc=d.getElementById("filtered-chart");r.filtered_chart=fc?{h:fc.getBoundingClientRect().height,bars:fc.querySelectorAll("rect[tabindex]").length,labels:[].map.call(fc.querySelectorAll("rect"),function(x){return x.getAttribute("aria-label");})}:null;
 r.driver_chart_hidden=d.getElementById("driver-chart")?getComputedStyle(d.getElementById("driver-chart")).display==="none":null;
 var q=d.getElementById("search");q.value="RECHNUNG";q.dispatchEvent(new Event("input"));r.search_de=visible().map(function(t){return t.cells[0].textContent;});r.status_search=d.getElementById("status").textContent;
-sel.value="";sel.dispatchEvent(new Event("change"));r.wait_restored=cells("wait_time");r.ids_restored=ids();r.heat_restored=heat("team","wait_time");r.seg_restored=seg("team");r.topic_after=!!d.getElementById("topic-filtered-chart");r.stale_after=d.querySelectorAll("section.stale").length;
+sel.value="";sel.dispatchEvent(new Event("change"));r.wait_restored=cells("wait_time");r.ids_restored=ids();r.heat_restored=heat("team","wait_time");r.seg_restored=seg("team");r.quad_after=!!d.getElementById("quadrant-filtered-chart");r.topic_after=!!d.getElementById("topic-filtered-chart");r.stale_after=d.querySelectorAll("section.stale").length;
 q.value="hold";q.dispatchEvent(new Event("input"));r.search_hold=visible().map(function(t){return t.querySelector(".text").textContent;});
 r.drill_hold=[].filter.call(d.querySelectorAll("#drilldown li"),function(x){return !x.hidden;}).map(function(x){return x.querySelector(".text").textContent;});
 q.value="";q.dispatchEvent(new Event("input"));r.after_clear=visible().length;
@@ -378,13 +379,39 @@ fn report_filters_sorts_renders_and_stays_offline() {
         .iter()
         .map(|x| x.as_str().unwrap())
         .collect();
-    assert!(
-        stale.contains(&"priority")
-            && !stale.contains(&"heatmap")
-            && !stale.contains(&"segments")
-            && !stale.contains(&"topic-sentiment"),
-        "{r}"
-    );
+    for recomputed in [
+        "priority",
+        "heatmap",
+        "segments",
+        "topic-sentiment",
+        "themes",
+    ] {
+        assert!(!stale.contains(&recomputed), "{recomputed}: {r}");
+    }
+    // The priority chart is redrawn for the German comments, its names overlapping nothing.
+    let q = &r["quad_de"];
+    assert_eq!(q["orig_hidden"], true, "{r}");
+    assert!(q["points"].as_u64().unwrap() >= 2, "{r}");
+    let boxes: Vec<(String, [f64; 4])> = q["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let f = |i: usize| l[i].as_f64().unwrap();
+            (l[0].as_str().unwrap().to_string(), [f(1), f(2), f(3), f(4)])
+        })
+        .collect();
+    assert!(boxes.iter().any(|(n, _)| n == "Wait time"), "{r}");
+    for (i, (a, p)) in boxes.iter().enumerate() {
+        for (b, o) in &boxes[i + 1..] {
+            let apart = p[0] + p[2] <= o[0] + 0.5
+                || o[0] + o[2] <= p[0] + 0.5
+                || p[1] + p[3] <= o[1] + 0.5
+                || o[1] + o[3] <= p[1] + 0.5;
+            assert!(apart, "labels {a} and {b} overlap: {r}");
+        }
+    }
+    assert_eq!(r["quad_after"], false, "{r}");
     // The heatmaps are recomputed: the German comments are rows 6 (team Billing), 7 (Tech)
     // and 9 (Billing); wait time is named in 6 and 9, so 2 of Billing's 2 comments and none of
     // Tech's 1. Clearing the filter restores the cells as written.
@@ -444,10 +471,19 @@ fn report_filters_sorts_renders_and_stays_offline() {
     );
     assert_eq!(r["topic_orig_hidden"], true, "{r}");
     assert_eq!(r["topic_after"], false, "{r}");
-    assert!(r["note_de"].as_array().unwrap().iter().any(|n| n
-        .as_str()
-        .unwrap()
-        .starts_with("For the whole file: this section is not recomputed")));
+    assert_eq!(
+        r["note_de"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n
+                .as_str()
+                .unwrap()
+                .starts_with("For the whole file: this section is not recomputed"))
+            .count(),
+        stale.len(),
+        "{r}"
+    );
     assert_eq!(r["stale_after"], 0, "{r}");
     let notes = r["note_de"].as_array().unwrap();
     assert!(

@@ -128,7 +128,8 @@ pub fn data_block(r: &Report) -> String {
         "n": log.total,
         "cap": log.cap(),
         "complete": complete,
-        "themes": r.themes.iter().map(|t| json!([t.id, t.name])).collect::<Vec<_>>(),
+        // id, name, group and its colour (the filtered priority chart colours by group).
+        "themes": r.themes.iter().map(|t| json!([t.id, t.name, t.group.to_string(), group_colour(t.group)])).collect::<Vec<_>>(),
         "cols": columns.iter().zip(&shown_maps).map(|(c, (values, _))| {
             json!([c, values])
         }).collect::<Vec<_>>(),
