@@ -37,6 +37,10 @@ pub enum Command {
     /// count is in summary.json and the closing line); 1 with --strict when rows were rejected;
     /// 2 usage or I/O error, nothing written.
     Analyze(Box<AnalyzeArgs>),
+    /// Tag a stream of records, JSON Lines in, JSON Lines out (`-` for standard input and
+    /// output): one line per record in analyze's tagged.jsonl format, or a rejected line with the
+    /// reason. For a data team's own pipeline (Spark, Ray, a shell pipe); no statistics, no report.
+    Tag(Box<TagArgs>),
     /// Train the sentiment and theme heads on embeddings of the labelled examples.
     Train(Box<TrainArgs>),
     /// Measure accuracy against a gold file (per theme P/R/F1, sentiment accuracy).
@@ -444,6 +448,33 @@ pub struct TrainArgs {
     /// Weight of an off-domain sentiment example relative to a project example.
     #[arg(long, default_value_t = crate::heads::TrainSettings::default().extra_weight)]
     pub extra_weight: f64,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TagArgs {
+    /// JSON Lines: one object per line with `comment` (or `text`), optional `score` (0-10) and
+    /// `id`; `-` for standard input.
+    pub input: PathBuf,
+    /// Where to write the tagged lines; `-` (default) for standard output.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub taxonomy: Option<PathBuf>,
+    /// The stream's language (en de ru vi zh es fr), as analyze's --language. Default: the
+    /// dominant language of the first 500 comments decides the comments that are unsure alone.
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
+    /// Write comments and evidence without masking personal data.
+    #[arg(long)]
+    pub keep_pii: bool,
+    /// Records per classifier batch.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..100_000))]
+    pub batch: u64,
+    /// No closing line on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -960,6 +991,69 @@ fn run_train(args: &TrainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_tag(args: &TagArgs) -> Result<ExitCode> {
+    let taxonomy = load_taxonomy(&args.taxonomy)?;
+    let lexicon = SentimentLexicon::builtin()?;
+    let language = match args.language.as_deref() {
+        None => None,
+        Some(code) => Some(
+            crate::text::lang::supported(&code.trim().to_lowercase()).with_context(|| {
+                format!(
+                    "--language '{code}': use one of {}",
+                    crate::text::lang::SUPPORTED.join(" ")
+                )
+            })?,
+        ),
+    };
+    let classifier = args.model.classifier(&taxonomy, &lexicon)?;
+    let cfg = crate::tag::TagConfig {
+        language,
+        masking: crate::pii::Masking::new(args.keep_pii),
+        batch: args.batch as usize,
+    };
+    let stdin;
+    let input: Box<dyn std::io::BufRead> = if args.input.as_os_str() == "-" {
+        stdin = std::io::stdin();
+        Box::new(stdin.lock())
+    } else {
+        let f = std::fs::File::open(&args.input)
+            .with_context(|| format!("{}: cannot open", args.input.display()))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let counts = if args.out.as_os_str() == "-" {
+        let out = std::io::BufWriter::new(std::io::stdout().lock());
+        crate::tag::tag_stream(input, out, &cfg, &taxonomy, &lexicon, classifier.as_ref())?
+    } else {
+        // Written whole, then renamed over the target: a failed run leaves no half file.
+        let mut f = crate::output::atomic::AtomicFile::create(&args.out)?;
+        let counts = crate::tag::tag_stream(
+            input,
+            f.writer(),
+            &cfg,
+            &taxonomy,
+            &lexicon,
+            classifier.as_ref(),
+        )?;
+        f.commit()?;
+        counts
+    };
+    if !args.quiet {
+        eprintln!(
+            "npsight tag: {} records, {} tagged, {} without a comment, {} rejected{}",
+            counts.records,
+            counts.tagged,
+            counts.no_comment,
+            counts.rejected,
+            if counts.rejected > 0 {
+                " (their lines say why)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_eval(args: &EvalArgs) -> Result<ExitCode> {
     let taxonomy = load_taxonomy(&args.taxonomy)?;
     let lexicon = SentimentLexicon::builtin()?;
@@ -1187,6 +1281,7 @@ pub fn main() -> ExitCode {
             ANALYZING.store(true, std::sync::atomic::Ordering::SeqCst);
             run_analyze(a)
         }
+        Command::Tag(a) => run_tag(a),
         Command::Train(a) => run_train(a),
         Command::Eval(a) => run_eval(a),
         Command::Compare(a) => run_compare(a),

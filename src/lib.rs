@@ -24,6 +24,7 @@ pub mod progress;
 pub mod project;
 pub mod report;
 pub mod stats;
+pub mod tag;
 pub mod tagger;
 pub mod taxonomy;
 pub mod text;

@@ -220,7 +220,7 @@ pub(super) fn tag_all(
                 let line = tagged_jsonl::Row {
                     id: &a.id,
                     row: a.record.row,
-                    score: a.score,
+                    score: Some(a.score),
                     segments: &a.segments,
                     prepared,
                     tagging,

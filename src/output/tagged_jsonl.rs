@@ -17,8 +17,11 @@ use crate::taxonomy::Taxonomy;
 struct Line<'a> {
     id: &'a str,
     row: u64,
-    score: u8,
-    nps_category: &'static str,
+    /// None only from `npsight tag` on records without a score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nps_category: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,7 +55,9 @@ struct SpanJson {
 pub struct Row<'a> {
     pub id: &'a str,
     pub row: u64,
-    pub score: u8,
+    /// None only from `npsight tag` on records without a score (the line then has neither
+    /// `score` nor `nps_category`).
+    pub score: Option<u8>,
     pub segments: &'a [(String, String)],
     pub prepared: Option<&'a Prepared>,
     pub tagging: Option<&'a Tagging>,
@@ -69,7 +74,7 @@ pub fn line(r: &Row, taxonomy: &Taxonomy, masking: Masking) -> String {
         id: r.id,
         row: r.row,
         score: r.score,
-        nps_category: Category::of(r.score).as_str(),
+        nps_category: r.score.map(|s| Category::of(s).as_str()),
         language: None,
         sentiment: None,
         sentiment_score: None,
