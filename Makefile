@@ -41,10 +41,12 @@ lint: libtorch
 browser:
 	@scripts/setup-browser
 
-# Every test with the default build, then the torch backend's tests with the torch feature.
+# Every test with the default build, then the torch backend's tests with the torch feature,
+# then the Spark runner in local mode (scripts/test-spark: PySpark in .cache/spark-venv).
 test: lint models browser
 	$(CARGO) test --locked
 	$(TORCH_ENV) $(CARGO) test --locked --features torch --test encoder_torch
+	scripts/test-spark
 
 # PNGs of the main report views into docs/screenshots/ (linked from the README).
 screenshots: browser

@@ -466,6 +466,15 @@ pub struct TagArgs {
     /// dominant language of the first 500 comments decides the comments that are unsure alone.
     #[arg(long, value_name = "CODE")]
     pub language: Option<String>,
+    /// The language prior of the whole stream (a code, or `none`), as `--measure-prior` prints
+    /// it: for a shard of a larger stream, so that every shard tags as one run would. Default:
+    /// measured on this stream's first 500 comments.
+    #[arg(long, value_name = "CODE", conflicts_with = "language")]
+    pub prior: Option<String>,
+    /// Print the stream's language prior (`{"prior":"de"}` or `{"prior":null}`) from its first
+    /// 500 comments, and tag nothing.
+    #[arg(long)]
+    pub measure_prior: bool,
     /// Write comments and evidence without masking personal data.
     #[arg(long)]
     pub keep_pii: bool,
@@ -992,24 +1001,24 @@ fn run_train(args: &TrainArgs) -> Result<ExitCode> {
 }
 
 fn run_tag(args: &TagArgs) -> Result<ExitCode> {
-    let taxonomy = load_taxonomy(&args.taxonomy)?;
-    let lexicon = SentimentLexicon::builtin()?;
-    let language = match args.language.as_deref() {
-        None => None,
-        Some(code) => Some(
-            crate::text::lang::supported(&code.trim().to_lowercase()).with_context(|| {
-                format!(
-                    "--language '{code}': use one of {}",
-                    crate::text::lang::SUPPORTED.join(" ")
-                )
-            })?,
-        ),
+    let code_of = |flag: &str, code: &str| {
+        crate::text::lang::supported(&code.trim().to_lowercase()).with_context(|| {
+            format!(
+                "{flag} '{code}': use one of {} (or none, for --prior)",
+                crate::text::lang::SUPPORTED.join(" ")
+            )
+        })
     };
-    let classifier = args.model.classifier(&taxonomy, &lexicon)?;
-    let cfg = crate::tag::TagConfig {
-        language,
-        masking: crate::pii::Masking::new(args.keep_pii),
-        batch: args.batch as usize,
+    let hint = match (args.language.as_deref(), args.prior.as_deref()) {
+        (Some(code), _) => Some(Some(crate::text::LanguageHint::Forced(code_of(
+            "--language",
+            code,
+        )?))),
+        (None, Some(p)) if p.trim().eq_ignore_ascii_case("none") => Some(None),
+        (None, Some(code)) => Some(Some(crate::text::LanguageHint::Prior(code_of(
+            "--prior", code,
+        )?))),
+        (None, None) => None,
     };
     let stdin;
     let input: Box<dyn std::io::BufRead> = if args.input.as_os_str() == "-" {
@@ -1019,6 +1028,19 @@ fn run_tag(args: &TagArgs) -> Result<ExitCode> {
         let f = std::fs::File::open(&args.input)
             .with_context(|| format!("{}: cannot open", args.input.display()))?;
         Box::new(std::io::BufReader::new(f))
+    };
+    if args.measure_prior {
+        let prior = crate::tag::measure_prior(input)?;
+        println!("{}", serde_json::json!({ "prior": prior }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let taxonomy = load_taxonomy(&args.taxonomy)?;
+    let lexicon = SentimentLexicon::builtin()?;
+    let classifier = args.model.classifier(&taxonomy, &lexicon)?;
+    let cfg = crate::tag::TagConfig {
+        hint,
+        masking: crate::pii::Masking::new(args.keep_pii),
+        batch: args.batch as usize,
     };
     let counts = if args.out.as_os_str() == "-" {
         let out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -5,7 +5,9 @@
 //!
 //! **In.** One JSON object per line. `comment` (or `text`) is the free text; `score` (0-10, a
 //! whole number or a string of one) is optional; `id` (string or number) names the record
-//! (default: its line number). Other fields are ignored and not copied (join the output back on
+//! (default: its line number); `row` (a whole number from 1), when present, is the record's
+//! row in the output instead of its line number (a shard of a larger stream keeps the global
+//! numbering). Other fields are ignored and not copied (join the output back on
 //! `id` or `row`), so nothing else of the record reaches the output. Blank lines are skipped and
 //! counted as nothing; a line that is not UTF-8 is a rejected record, not a failed run.
 //!
@@ -18,7 +20,8 @@
 //! **Same tags as `analyze`.** Comments are prepared, classified and serialised by the code
 //! `analyze` runs; the file's language prior is measured on the first
 //! [`crate::analyze::PRIOR_ROWS`] comments before any output (as `analyze` does), unless
-//! `--language` is given. So an export of `id,score,comment` gives, through `tag`, the lines
+//! `--language` or `--prior` (the whole stream's prior from `tag --measure-prior`, given to
+//! each shard) is given. So an export of `id,score,comment` gives, through `tag`, the lines
 //! of `analyze`'s `tagged.jsonl` byte for byte (tested). Records are read and written in
 //! batches (`--batch`), so memory stays flat whatever the stream's length.
 
@@ -37,8 +40,10 @@ use crate::text::LanguageHint;
 /// How a stream is tagged.
 #[derive(Debug, Clone)]
 pub struct TagConfig {
-    /// `--language`: every comment of a compatible script is read in this language.
-    pub language: Option<&'static str>,
+    /// The language hint of every comment: `Some(hint)` given (`--language`: `Forced`;
+    /// `--prior`: the prior measured elsewhere, `Some(None)` for none); `None` to measure the
+    /// prior on the stream's first comments, as `analyze` does.
+    pub hint: Option<Option<LanguageHint>>,
     pub masking: Masking,
     /// Records per classifier batch (at least 1).
     pub batch: usize,
@@ -78,6 +83,20 @@ fn read_item(row: u64, line: &str) -> Item {
     let Some(obj) = v.as_object() else {
         return reject(format!("line {row}: not a JSON object"));
     };
+    // A sharded stream keeps the global numbering: a record may carry its own row.
+    let row = match obj.get("row") {
+        None | Some(serde_json::Value::Null) => row,
+        Some(serde_json::Value::Number(n)) if n.as_u64().is_some_and(|x| x >= 1) => {
+            n.as_u64().expect("checked")
+        }
+        Some(v) => {
+            return reject(format!(
+                "line {row}: field row: {v} is not a whole number from 1"
+            ))
+        }
+    };
+    // From here on the record is known by that row (in one run, its line).
+    let reject = |reason: String| Item::Rejected { row, reason };
     let comment = match obj.get("comment").or_else(|| obj.get("text")) {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -117,6 +136,35 @@ fn read_item(row: u64, line: &str) -> Item {
     })
 }
 
+/// The language prior of a stream (see [`crate::analyze::language_prior`]): measured on the
+/// comments of its first [`crate::analyze::PRIOR_ROWS`] readable records, which is what `tag`
+/// and `analyze` do before tagging. A sharded run measures it once on the stream's start and
+/// hands it to every shard (`tag --prior`), so the shards tag as one run would.
+pub fn measure_prior(input: impl BufRead) -> Result<Option<&'static str>> {
+    let mut comments = Vec::new();
+    for (i, line) in input.split(b'\n').enumerate() {
+        let line = line.with_context(|| format!("cannot read line {}", i + 1))?;
+        let Ok(text) = std::str::from_utf8(&line) else {
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        if let Item::Record(r) = read_item(i as u64 + 1, text.trim_end_matches('\r')) {
+            comments.push(r.comment);
+            if comments.len() >= crate::analyze::PRIOR_ROWS {
+                break;
+            }
+        }
+    }
+    Ok(
+        match crate::analyze::language_prior(comments.iter().map(String::as_str)) {
+            Some(LanguageHint::Prior(code) | LanguageHint::Forced(code)) => Some(code),
+            None => None,
+        },
+    )
+}
+
 #[derive(serde::Serialize)]
 struct RejectedLine<'a> {
     row: u64,
@@ -145,8 +193,7 @@ pub fn tag_stream(
 ) -> Result<TagCounts> {
     let mut counts = TagCounts::default();
     let batch_size = cfg.batch.max(1);
-    let mut hint: Option<Option<LanguageHint>> =
-        cfg.language.map(|c| Some(LanguageHint::Forced(c)));
+    let mut hint: Option<Option<LanguageHint>> = cfg.hint;
     let mut pending: Vec<Item> = Vec::new();
     let mut lines = input.split(b'\n');
     let mut row = 0u64;
@@ -335,5 +382,18 @@ mod tests {
         assert!(reason(r#"{"score": "1e1"}"#).contains("'1e1' is not"));
         assert!(reason(r#"{"comment": 5}"#).contains("comment: not a string"));
         assert!(reason(r#"{"id": [1]}"#).contains("id: not a string or number"));
+        // A record's own row replaces its line number, in its output and its reasons.
+        match read_item(3, r#"{"row": 191, "score": 11}"#) {
+            Item::Rejected { row, reason } => {
+                assert_eq!(row, 191);
+                assert!(reason.starts_with("line 191: field score"), "{reason}");
+            }
+            Item::Record(_) => panic!("score 11 was read"),
+        }
+        match read_item(3, r#"{"row": 191, "comment": "x"}"#) {
+            Item::Record(r) => assert_eq!((r.row, r.id.as_str()), (191, "191")),
+            Item::Rejected { reason, .. } => panic!("{reason}"),
+        }
+        assert!(reason(r#"{"row": 0}"#).starts_with("line 3: field row: 0 is not"));
     }
 }

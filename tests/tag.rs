@@ -255,3 +255,51 @@ fn with_the_real_model_tag_and_analyze_give_the_same_lines() {
     assert!(kept.contains(r#""confidence":0."#), "the heads ran");
     assert_eq!(kept, w.read("out/tagged.jsonl"));
 }
+
+/// A shard gets the whole stream's prior: `--measure-prior` prints it, `--prior` uses it.
+#[test]
+fn a_shard_tags_with_the_prior_of_the_whole_stream() {
+    let w = Workdir::new();
+    let long: String = (1..=25)
+        .map(|i| {
+            format!(
+                "{{\"comment\": \"Die Mitarbeiterin hat mir beim {i}. Anruf schnell und freundlich geholfen.\"}}\n"
+            )
+        })
+        .collect();
+    let short = "{\"comment\": \"Super\"}\n{\"comment\": \"Ok\"}\n{\"comment\": \"Prima\"}\n{\"comment\": \"Top Service\"}\n";
+    w.write("stream.jsonl", format!("{long}{short}"));
+    w.write("shard.jsonl", short);
+    let r = w.run(&["tag", "stream.jsonl", "--measure-prior"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), r#"{"prior":"de"}"#);
+    let r = w.run(&["tag", "shard.jsonl", "--measure-prior"]);
+    assert_eq!(
+        r.stdout.trim(),
+        r#"{"prior":null}"#,
+        "four answers are too few"
+    );
+    let langs = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["tag", "shard.jsonl", "--encoder", "none", "-q"];
+        a.extend_from_slice(args);
+        let r = w.run(&a);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        lines(&r.stdout)
+            .iter()
+            .map(|l| l["language"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert!(langs(&["--prior", "de"]).iter().all(|l| l == "de"));
+    assert!(
+        langs(&["--prior", "none"]).iter().any(|l| l != "de"),
+        "alone, short answers are read as other languages"
+    );
+    // The whole stream in one run reads them as German too.
+    let r = w.run(&["tag", "stream.jsonl", "--encoder", "none", "-q"]);
+    assert!(lines(&r.stdout)[25..].iter().all(|l| l["language"] == "de"));
+    let r = w.run(&["tag", "shard.jsonl", "--language", "de", "--prior", "de"]);
+    assert_eq!(r.code, 2, "--language and --prior conflict: {}", r.stderr);
+    let r = w.run(&["tag", "shard.jsonl", "--prior", "xx"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--prior 'xx'"), "{}", r.stderr);
+}
