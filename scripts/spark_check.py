@@ -14,9 +14,8 @@ import sys
 import tempfile
 import time
 
-from pyspark.sql import SparkSession
+from npsight._pipe import measure_prior
 
-from npsight.spark import measure_prior, tag_dataframe, tag_rdd
 
 BIN = os.environ["NPSIGHT_BIN"]
 
@@ -50,6 +49,8 @@ def one_run(records, tmp, name):
 
 
 def check(spark, records, expected, what):
+    from npsight.spark import tag_rdd
+
     rdd = spark.sparkContext.parallelize(records, 4)
     assert rdd.getNumPartitions() == 4
     t0 = time.time()
@@ -64,12 +65,21 @@ def check(spark, records, expected, what):
     return took
 
 
-def main():
+def read_example():
+    """The bundled example's id, score and comment, as records."""
     with open("examples/feedback.csv", encoding="utf-8", newline="") as f:
-        records = [
+        return [
             {"id": r["response_id"], "score": r["nps_score"], "comment": r["comment"]}
             for r in csv.DictReader(f)
         ]
+
+
+def main():
+    from pyspark.sql import SparkSession
+
+    from npsight.spark import tag_dataframe
+
+    records = read_example()
     tmp = tempfile.mkdtemp()
     src = os.path.join(tmp, "export.jsonl")
     with open(src, "w", encoding="utf-8") as f:
