@@ -1,5 +1,6 @@
 //! Property tests: whatever the export looks like, every row is either tagged or rejected, and
-//! tagging does not depend on how rows are cut into batches and chunks.
+//! tagging does not depend on how rows are cut into batches and chunks, nor a `tag` stream on how
+//! it is cut into shards.
 
 mod common;
 
@@ -422,4 +423,153 @@ fn strip_key(v: &mut serde_json::Value, key: &str) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(|x| strip_key(x, key)),
         _ => {}
     }
+}
+
+/// Records for `npsight tag`: comments from a small pool (long and short, several languages,
+/// project-written), some without a score or comment, now and then a line that is not a record.
+fn tag_stream_lines() -> impl Strategy<Value = Vec<String>> {
+    // Mostly German, so that many streams have a German prior that short shards lack.
+    const POOL: &[&str] = &[
+        "Die Mitarbeiterin hat mir schnell und freundlich geholfen.",
+        "Der Berater hat mich dreimal weiterverbunden, bis jemand zuständig war.",
+        "Ich habe ewig in der Warteschleife gewartet und niemand hat geholfen.",
+        "Die Rechnung war falsch und die Wartezeit viel zu lang.",
+        "Der Techniker kam pünktlich und hat alles genau erklärt.",
+        "Man hat mir einen Rückruf versprochen, aber es kam keiner.",
+        "Die Dame am Telefon war sehr geduldig und kompetent.",
+        "Leider konnte mir niemand bei meinem Problem weiterhelfen.",
+        "Der Kollege im Chat hat mein Anliegen sofort gelöst.",
+        "Ich musste meine Kundennummer dreimal nennen, das nervt.",
+        "Super",
+        "Ok",
+        "Prima",
+        "I was on hold for 45 minutes and nobody called back",
+        "Very friendly agent who sorted it quickly",
+        "Muy bien",
+        "Très bien, merci",
+        "Отлично",
+        "很好",
+        "",
+    ];
+    prop::collection::vec((0..POOL.len(), prop::option::of(0u8..=12), 0u8..20), 0..90).prop_map(
+        |v| {
+            v.into_iter()
+                .map(|(c, score, kind)| match kind {
+                    0 => "{not json".to_string(),
+                    _ => {
+                        let mut o = serde_json::json!({ "comment": POOL[c] });
+                        if let Some(s) = score {
+                            o["score"] = s.into();
+                        }
+                        o.to_string()
+                    }
+                })
+                .collect()
+        },
+    )
+}
+
+fn tag_lines(
+    m: &Models,
+    input: &str,
+    hint: Option<Option<npsight::text::LanguageHint>>,
+    batch: usize,
+) -> String {
+    let cfg = npsight::tag::TagConfig {
+        hint,
+        masking: npsight::pii::Masking::new(false),
+        batch,
+    };
+    let mut out = Vec::new();
+    npsight::tag::tag_stream(
+        input.as_bytes(),
+        &mut out,
+        &cfg,
+        &m.taxonomy,
+        &m.lexicon,
+        &m.tagger,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Any split of a stream into contiguous shards, each record carrying its row and every
+    /// shard the whole stream's prior, tagged in any batch size and joined in shard order, gives
+    /// the whole stream's lines: the sharding rule of `npsight tag` (README, "npsight tag").
+    #[test]
+    fn any_split_of_a_tag_stream_joins_to_one_run(
+        lines in tag_stream_lines(),
+        cuts in prop::collection::vec(0usize..90, 0..6),
+        batch in 1usize..9,
+    ) {
+        let m = models();
+        let whole: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let one = tag_lines(&m, &whole, None, 256);
+        prop_assert_eq!(one.lines().count(), lines.len(), "one line per record");
+        let prior = npsight::tag::measure_prior(whole.as_bytes()).unwrap();
+        let hint = Some(prior.map(npsight::text::LanguageHint::Prior));
+        // Rows as one run numbers them; a line that is not JSON keeps its shard line (the
+        // documented exception), so those lines are compared by status only.
+        let numbered: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| match serde_json::from_str::<serde_json::Value>(l) {
+                Ok(mut v) => {
+                    v["row"] = (i as u64 + 1).into();
+                    v.to_string()
+                }
+                Err(_) => l.clone(),
+            })
+            .collect();
+        let mut bounds: Vec<usize> = cuts.into_iter().map(|c| c.min(lines.len())).collect();
+        bounds.push(0);
+        bounds.push(lines.len());
+        bounds.sort_unstable();
+        let mut joined = String::new();
+        for w in bounds.windows(2) {
+            let shard: String = numbered[w[0]..w[1]].iter().map(|l| format!("{l}\n")).collect();
+            joined.push_str(&tag_lines(&m, &shard, hint, batch));
+        }
+        prop_assert_eq!(joined.lines().count(), lines.len());
+        for (a, b) in joined.lines().zip(one.lines()) {
+            if b.contains(r#""status":"rejected""#) && b.contains("not JSON") {
+                prop_assert!(a.contains("not JSON"), "{} / {}", a, b);
+            } else {
+                prop_assert_eq!(a, b);
+            }
+        }
+    }
+}
+
+/// The property above has teeth: many streams from its pool have a German prior, and short
+/// answers read alone differ from the same answers given that prior.
+#[test]
+fn the_split_property_sees_streams_with_a_prior() {
+    use proptest::strategy::ValueTree;
+    let m = models();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = tag_stream_lines();
+    let mut with_prior = 0;
+    for _ in 0..40 {
+        let lines = strategy.new_tree(&mut runner).unwrap().current();
+        let whole: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        if npsight::tag::measure_prior(whole.as_bytes()).unwrap() == Some("de") {
+            with_prior += 1;
+        }
+    }
+    assert!(
+        with_prior >= 10,
+        "only {with_prior} of 40 streams have a German prior"
+    );
+    let short = "{\"comment\":\"Super\"}\n{\"comment\":\"Ok\"}\n{\"comment\":\"Prima\"}\n";
+    let alone = tag_lines(&m, short, Some(None), 8);
+    let given = tag_lines(
+        &m,
+        short,
+        Some(Some(npsight::text::LanguageHint::Prior("de"))),
+        8,
+    );
+    assert_ne!(alone, given, "the prior changes how short answers are read");
 }
