@@ -45,8 +45,11 @@ var themes=d.getElementById("themes"),drivers=d.getElementById("drivers");
 if(themes&&table)note(themes,table.parentNode);if(drivers)note(drivers,drivers.querySelector("svg,p+p"));
 // The heatmaps the data block can recompute (see heatFill); the sections the filters do not
 // recompute say so while a filter is on.
-var heats=A.filter.call(d.querySelectorAll("table.heat[data-col]"),function(t){return D&&D.cols&&D.cols.some(function(c){return c[0]===t.getAttribute("data-col");});}),heatSaved=null;
-var segs=A.filter.call(d.querySelectorAll("table.segtable[data-col]"),function(t){return D&&D.cols&&D.cols.some(function(c){return c[0]===t.getAttribute("data-col");});}),segSaved=null;
+// A table's segment column (data-col) as its index in the data block; -1 when not carried.
+function colIndex(t){var name=t.getAttribute("data-col"),ci=-1;if(D&&D.cols)D.cols.forEach(function(c,i){if(c[0]===name&&ci<0)ci=i;});return ci;}
+function colTables(sel){return A.filter.call(d.querySelectorAll(sel),function(t){return colIndex(t)>=0;});}
+var heats=colTables("table.heat[data-col]"),heatSaved=null;
+var segs=colTables("table.segtable[data-col]"),segSaved=null;
 var stale=[];["trend","driver-model"].concat(D&&D.rows?[]:["priority"]).concat(heats.length?[]:["heatmap"]).concat(segs.length?[]:["segments"]).concat(D&&D.rows?[]:["topic-sentiment"]).forEach(function(id){var sec=d.getElementById(id),h=sec&&sec.querySelector("h2");if(!h)return;var p=d.createElement("p");p.className="filter-note";p.hidden=true;sec.insertBefore(p,h.nextSibling);stale.push([sec,p]);});
 function mark(label){stale.forEach(function(x){x[0].classList.toggle("stale",!!label);x[1].hidden=!label;x[1].textContent=label?"For the whole file: this section is not recomputed for the filter ("+label+").":"";});}
 function say(text){notes.forEach(function(p){p.textContent=text;p.hidden=!text;});var c=d.querySelector("#theme-table .filter-caption");if(c)c.textContent=text?" (filtered)":"";}
@@ -69,7 +72,7 @@ r.sort(function(x,y){var p=v(x,8),q=v(y,8);if(p===null&&q===null)return (v(y,2)|
 function heatCells(fn){heats.forEach(function(t){A.forEach.call(t.tBodies[0].rows,function(tr){A.forEach.call(tr.cells,function(td,i){if(i>0)fn(t,tr,td,i);});});});}
 function heatRestore(){if(!heatSaved)return;var k=0;heatCells(function(t,tr,td){var s=heatSaved[k++];td.textContent=s[0];if(s[1]===null)td.removeAttribute("data-v");else td.setAttribute("data-v",s[1]);td.style.background=s[2];td.title=s[3];td.className=s[4];});heatSaved=null;}
 function heatFill(f){if(!heatSaved){heatSaved=[];heatCells(function(t,tr,td){heatSaved.push([td.textContent,td.getAttribute("data-v"),td.style.background,td.title,td.className]);});}
-var ok=matcher(f);heats.forEach(function(t){var name=t.getAttribute("data-col"),ci=-1;D.cols.forEach(function(c,i){if(c[0]===name&&ci<0)ci=i;});var vals=D.cols[ci][1];
+var ok=matcher(f);heats.forEach(function(t){var ci=colIndex(t);var vals=D.cols[ci][1];
 var ths=A.slice.call(t.tHead.rows[0].cells,2),ids=ths.map(function(th){var id=th.getAttribute("data-theme");for(var j=0;j<D.themes.length;j++)if(D.themes[j][0]===id)return j;return -1;});
 var com={},men={};D.rows.forEach(function(r){if(!ok(r)||r[1]<0)return;var v=r[3][ci];if(v===null||v===undefined||v<0)return;com[v]=(com[v]||0)+1;var seen={};r[4].forEach(function(x){var th=x>>2;if(seen[th])return;seen[th]=1;var k=v+":"+th;if(!men[k])men[k]=C();add(men[k],r[0]);});});
 var rows=A.map.call(t.tBodies[0].rows,function(tr){return vals.indexOf(tr.getAttribute("data-value"));}),max=0;
@@ -85,7 +88,7 @@ function ci95(c){if(!c.n)return null;var m=c.n+3,p=(c.p+0.75)/m,q=(c.d+0.75)/m,z
 function segRows(fn){segs.forEach(function(t){A.forEach.call(t.tBodies[0].rows,function(tr){fn(t,tr);});});}
 function segRestore(){if(!segSaved)return;var k=0;segRows(function(t,tr){var s=segSaved[k++];tr.className=s[0];A.forEach.call(tr.cells,function(td,i){var c=s[1][i];td.textContent=c[0];if(c[1]===null)td.removeAttribute("data-v");else td.setAttribute("data-v",c[1]);td.className=c[2];td.title=c[3];});});segSaved=null;}
 function segFill(f){if(!segSaved){segSaved=[];segRows(function(t,tr){segSaved.push([tr.className,A.map.call(tr.cells,function(td){return [td.textContent,td.getAttribute("data-v"),td.className,td.title];})]);});}
-var ok=matcher(f);segs.forEach(function(t){var name=t.getAttribute("data-col"),ci=-1;D.cols.forEach(function(c,i){if(c[0]===name&&ci<0)ci=i;});var vals=D.cols[ci][1],all={},com={};
+var ok=matcher(f);segs.forEach(function(t){var ci=colIndex(t);var vals=D.cols[ci][1],all={},com={};
 D.rows.forEach(function(r){if(!ok(r))return;var v=r[3][ci];if(v===null||v===undefined||v<0)return;if(!all[v])all[v]=C();add(all[v],r[0]);if(r[1]>=0)com[v]=(com[v]||0)+1;});
 A.forEach.call(t.tBodies[0].rows,function(tr){var v=vals.indexOf(tr.getAttribute("data-value")),c=v>=0?(all[v]||C()):null,iv=c?ci95(c):null,cells=tr.cells;
 var put=function(i,text,val){cells[i].textContent=text;if(val===null)cells[i].removeAttribute("data-v");else cells[i].setAttribute("data-v",String(val));};

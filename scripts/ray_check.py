@@ -2,17 +2,14 @@
 run (lexicon tagger). The bundled example's records, each with its row, in a Ray dataset of
 four blocks tagged by two workers: the lines, in row order, must equal one run's byte for byte.
 """
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
 import ray
 
 from npsight.ray import tag_dataset
-from spark_check import german_stream, one_run, read_example
+from spark_check import compare, german_stream, one_run, read_example
 
 BIN = os.environ["NPSIGHT_BIN"]
 
@@ -23,12 +20,7 @@ def check(records, expected, what):
     t0 = time.time()
     lines = [r["line"] for r in tag_dataset(ds, encoder="none", batch_size=64).take_all()]
     took = time.time() - t0
-    got = sorted(lines, key=lambda l: json.loads(l)["row"])
-    if got != expected:
-        for a, b in zip(got, expected):
-            if a != b:
-                sys.exit(f"ray check FAILED ({what}): first difference\n  ray: {a}\n  one run: {b}")
-        sys.exit(f"ray check FAILED ({what}): {len(got)} lines against {len(expected)}")
+    compare(lines, expected, "ray", what)
     return took
 
 

@@ -48,6 +48,16 @@ def one_run(records, tmp, name):
         return f.read().splitlines()
 
 
+def compare(lines, expected, engine, what):
+    """Exit with the first difference unless `lines`, put in row order, are `expected`."""
+    got = sorted(lines, key=lambda l: json.loads(l)["row"])
+    if got != expected:
+        for a, b in zip(got, expected):
+            if a != b:
+                sys.exit(f"{engine} check FAILED ({what}): first difference\n  {engine}: {a}\n  one run: {b}")
+        sys.exit(f"{engine} check FAILED ({what}): {len(got)} lines against {len(expected)}")
+
+
 def check(spark, records, expected, what):
     from npsight.spark import tag_rdd
 
@@ -56,12 +66,7 @@ def check(spark, records, expected, what):
     t0 = time.time()
     lines = tag_rdd(rdd, encoder="none").collect()
     took = time.time() - t0
-    got = sorted(lines, key=lambda l: json.loads(l)["row"])
-    if got != expected:
-        for a, b in zip(got, expected):
-            if a != b:
-                sys.exit(f"spark check FAILED ({what}): first difference\n  spark: {a}\n  one run: {b}")
-        sys.exit(f"spark check FAILED ({what}): {len(got)} lines against {len(expected)}")
+    compare(lines, expected, "spark", what)
     return took
 
 

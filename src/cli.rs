@@ -592,17 +592,11 @@ impl AnalyzeArgs {
                 bail!("--csv-delimiter {other:?}: use \",\", \";\" or \"tab\"")
             }
         };
-        cfg.language = match self.language.as_deref() {
-            None => None,
-            Some(code) => Some(
-                crate::text::lang::supported(&code.trim().to_lowercase()).with_context(|| {
-                    format!(
-                        "--language '{code}': use one of {}",
-                        crate::text::lang::SUPPORTED.join(" ")
-                    )
-                })?,
-            ),
-        };
+        cfg.language = self
+            .language
+            .as_deref()
+            .map(|code| language_code("--language", code, ""))
+            .transpose()?;
         if self.model.encoder != "none" {
             // One classifier call per chunk: the encoder sorts the chunk's comments and clauses
             // by length into its batches (less padding) and embeds each distinct text once
@@ -1000,15 +994,19 @@ fn run_train(args: &TrainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A `--language`-style flag's code as the static code the lexicons are keyed by, or an error
+/// naming the flag and the codes there are (`extra` follows the list).
+fn language_code(flag: &str, code: &str, extra: &str) -> Result<&'static str> {
+    crate::text::lang::supported(&code.trim().to_lowercase()).with_context(|| {
+        format!(
+            "{flag} '{code}': use one of {}{extra}",
+            crate::text::lang::SUPPORTED.join(" ")
+        )
+    })
+}
+
 fn run_tag(args: &TagArgs) -> Result<ExitCode> {
-    let code_of = |flag: &str, code: &str| {
-        crate::text::lang::supported(&code.trim().to_lowercase()).with_context(|| {
-            format!(
-                "{flag} '{code}': use one of {} (or none, for --prior)",
-                crate::text::lang::SUPPORTED.join(" ")
-            )
-        })
-    };
+    let code_of = |flag: &str, code: &str| language_code(flag, code, " (or none, for --prior)");
     let hint = match (args.language.as_deref(), args.prior.as_deref()) {
         (Some(code), _) => Some(Some(crate::text::LanguageHint::Forced(code_of(
             "--language",

@@ -4,21 +4,7 @@
 
 mod common;
 
-use common::{Workdir, SMALL_EXPORT};
-
-fn model_present(test: &str) -> bool {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/models/multilingual-e5-small/tokenizer.json"
-    );
-    let ok = std::path::Path::new(dir).is_file();
-    if !ok {
-        eprintln!(
-            "SKIPPED {test}: models/multilingual-e5-small not present: run scripts/fetch-models"
-        );
-    }
-    ok
-}
+use common::{model_present, Workdir, SMALL_EXPORT};
 
 #[test]
 fn default_classifier_tags_with_the_transformer_and_the_lexicon() {

@@ -436,30 +436,13 @@ fn fifo_input_is_read_once_not_hashed_first_and_found_empty() {
 
 #[test]
 fn dash_reads_the_export_from_standard_input() {
-    use std::io::Write;
     let w = Workdir::new();
     let body = "score,comment\n9,great\n2,on hold for ages\n";
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_npsight"))
-        .args(["analyze", "--encoder", "none", "-q", "-", "--out", "out"])
-        .current_dir(w.root())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = w.run_stdin(
+        &["analyze", "--encoder", "none", "-q", "-", "--out", "out"],
+        body.as_bytes(),
     );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let s = w.summary("out");
     assert_eq!(s["counts"]["tagged"], 2);
     assert_eq!(

@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::Workdir;
 use serde_json::Value;
 
@@ -111,24 +108,10 @@ fn every_record_gets_one_line_in_order_and_bad_ones_say_why() {
 #[test]
 fn standard_input_to_standard_output() {
     let w = Workdir::new();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_npsight"))
-        .args(["tag", "-", "--encoder", "none", "-q"])
-        .current_dir(w.root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(STREAM.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    let out = w.run_stdin(&["tag", "-", "--encoder", "none", "-q"], STREAM.as_bytes());
+    assert_eq!(out.code, 0);
     assert!(out.stderr.is_empty(), "-q prints nothing");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = out.stdout;
     w.write("in.jsonl", STREAM);
     let r = w.run(&["tag", "in.jsonl", "--out", "f.jsonl", "--encoder", "none"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -222,14 +205,10 @@ fn the_same_records_give_analyzes_tagged_jsonl_byte_for_byte() {
 /// by scripts/fetch-models, as CI does before the tests): identical lines, confidences included.
 #[test]
 fn with_the_real_model_tag_and_analyze_give_the_same_lines() {
-    let home = env!("CARGO_MANIFEST_DIR");
-    if !std::path::Path::new(home)
-        .join("models/multilingual-e5-small/tokenizer.json")
-        .is_file()
-    {
-        eprintln!("SKIPPED: models/multilingual-e5-small not present: run scripts/fetch-models");
+    if !common::model_present("with_the_real_model_tag_and_analyze_give_the_same_lines") {
         return;
     }
+    let home = env!("CARGO_MANIFEST_DIR");
     let w = Workdir::new();
     example_export(&w);
     let env = [("NPSIGHT_HOME", home)];

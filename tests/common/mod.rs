@@ -13,6 +13,22 @@ pub struct Workdir {
     dir: tempfile::TempDir,
 }
 
+/// Whether the real model (scripts/fetch-models) is in the checkout; prints why `test` is
+/// skipped when it is not.
+pub fn model_present(test: &str) -> bool {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/multilingual-e5-small/tokenizer.json"
+    );
+    let ok = Path::new(dir).is_file();
+    if !ok {
+        eprintln!(
+            "SKIPPED {test}: models/multilingual-e5-small not present: run scripts/fetch-models"
+        );
+    }
+    ok
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -72,6 +88,33 @@ impl Workdir {
 
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[])
+    }
+
+    /// Run the binary with `input` on its standard input.
+    pub fn run_stdin(&self, args: &[&str], input: &[u8]) -> Run {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_npsight"))
+            .args(args)
+            .current_dir(self.root())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run npsight");
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(input)
+            .expect("write standard input");
+        let out = child.wait_with_output().expect("run npsight");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
