@@ -115,8 +115,11 @@ pub fn parse_nps(raw: &str) -> Result<u8, ScoreProblem> {
     let rest = v[end..].trim_start();
     if let Some(denominator) = rest.strip_prefix('/') {
         // "8/10" is an NPS answer; "5/5" or "80/100" is not (5/5 would read as a detractor's 5).
-        match exact_number(denominator.trim()) {
-            Some(10.0) => {}
+        // Written as the README lists it ("10", "10.0"): "0/010" is not a documented form.
+        let denominator = denominator.trim();
+        match exact_number(denominator) {
+            Some(10.0) if denominator.starts_with("10") => {}
+            Some(10.0) => return Err(not_a_number()),
             Some(_) => return Err(ScoreProblem::OtherScale(v.to_string())),
             None => return Err(not_a_number()),
         }
@@ -207,6 +210,12 @@ mod tests {
     #[test]
     fn rejects_with_reasons() {
         assert_eq!(parse_nps(""), Err(ScoreProblem::Missing));
+        // Found by the property test: a denominator of 10 not written "10".
+        assert_eq!(
+            parse_nps("0/010"),
+            Err(ScoreProblem::NotANumber("0/010".into()))
+        );
+        assert_eq!(parse_nps("8/10.0"), Ok(8));
         assert_eq!(
             parse_nps("N/A"),
             Err(ScoreProblem::NotANumber("N/A".into()))
